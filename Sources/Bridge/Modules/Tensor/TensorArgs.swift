@@ -1,0 +1,130 @@
+import CLua
+import Numerics
+
+extension Tensor: LuaObject {
+    public static let metatableName = "lwscript.Tensor"
+}
+
+/// A binary operand from Lua: a tensor or a plain number.
+public enum TensorOperand {
+    case tensor(Tensor)
+    case scalar(Float)
+}
+
+/// Tensor-specific argument reading and the Lua index conventions (1-based, -1 = last).
+extension LuaArgs {
+    public func tensor(_ i: Int32) throws -> Tensor {
+        guard let t = toObject(L, i, as: Tensor.self) else { throw typeError(i, expected: "a Tensor") }
+        return t
+    }
+
+    public func optTensor(_ i: Int32) throws -> Tensor? {
+        isNoneOrNil(i) ? nil : try tensor(i)
+    }
+
+    public func isTensor(_ i: Int32) -> Bool { toObject(L, i, as: Tensor.self) != nil }
+
+    public func operand(_ i: Int32) throws -> TensorOperand {
+        if let t = toObject(L, i, as: Tensor.self) { return .tensor(t) }
+        if lua_type(L, i) == LUA_TNUMBER { return .scalar(Float(lua_tonumberx(L, i, nil))) }
+        throw typeError(i, expected: "a Tensor or a number")
+    }
+
+    public func push(_ t: Tensor) { pushObject(L, t) }
+
+    /// A Lua dimension (1-based, negative counts from the end) as a 0-based one for `t`.
+    public func dim(_ i: Int32, of t: Tensor) throws -> Int {
+        let d = try int(i, "a dimension")
+        return try luaDim(d, rank: t.rank, at: i)
+    }
+
+    public func optDim(_ i: Int32, of t: Tensor) throws -> Int? {
+        isNoneOrNil(i) ? nil : try dim(i, of: t)
+    }
+
+    func luaDim(_ d: Int, rank: Int, at i: Int32) throws -> Int {
+        if d >= 1 && d <= rank { return d - 1 }
+        if d <= -1 && d >= -rank { return rank + d }
+        if d == 0 { throw error(i, "dimension 0 does not exist (dimensions count from 1)") }
+        throw error(i, "dimension \(d) out of range for a \(rank)-dimensional tensor")
+    }
+
+    /// A Lua index (1-based, negative counts from the end) into a dimension of `size`.
+    func luaIndex(_ k: Int, size: Int, at i: Int32, dim: Int? = nil) throws -> Int {
+        if k >= 1 && k <= size { return k - 1 }
+        if k <= -1 && k >= -size { return size + k }
+        let place = dim.map { " of dimension \($0 + 1)" } ?? ""
+        if k == 0 { throw error(i, "index 0 out of range (indices count from 1)") }
+        throw error(i, "index \(k) out of range\(place) of size \(size)")
+    }
+
+    /// Sizes given as numbers from position `i` on (`zeros(2, 3)`) or as one table
+    /// (`zeros({2, 3})`). Stops at the first non-number when `upTo` is not given.
+    public func sizes(from i: Int32, upTo last: Int32? = nil) throws -> [Int] {
+        if isTable(i) { return try sizeTable(i) }
+        if let t = toObject(L, i, as: Tensor.self) { return t.shape }
+        var out: [Int] = []
+        var k = i
+        let end = last ?? count
+        while k <= end && isNumber(k) {
+            let s = try int(k, "a size")
+            guard s >= 0 else { throw error(k, "sizes must be non-negative, got \(s)") }
+            out.append(s)
+            k += 1
+        }
+        if out.isEmpty && k <= count && !isNoneOrNil(k) {
+            throw typeError(k, expected: "sizes (numbers or a table of numbers)")
+        }
+        try checkShape(out, at: i)
+        return out
+    }
+
+    /// A Lua array of integers at stack position `i` (any sign).
+    public func integerTable(_ i: Int32, _ what: String = "integers") throws -> [Int] {
+        try table(i, "a table of \(what)")
+        let n = Int(lua_rawlen(L, i))
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for k in 0..<n {
+            lua_rawgeti(L, i, lua_Integer(k + 1))
+            defer { lws_pop(L, 1) }
+            guard lua_type(L, -1) == LUA_TNUMBER else {
+                throw error(i, "element \(k + 1) must be a number, got \(typeNameAt(L, -1))")
+            }
+            out.append(try integerValue(lua_tonumberx(L, -1, nil), at: i, expected: what))
+        }
+        return out
+    }
+
+    func sizeTable(_ i: Int32) throws -> [Int] {
+        let n = Int(lua_rawlen(L, i))
+        var out: [Int] = []
+        for k in 1...max(n, 1) where k <= n {
+            let t = lua_rawgeti(L, i, lua_Integer(k))
+            defer { lws_pop(L, 1) }
+            guard t == LUA_TNUMBER else {
+                throw error(i, "size \(k) must be a number, got \(typeNameAt(L, -1))")
+            }
+            let d = lua_tonumberx(L, -1, nil)
+            guard d.isFinite, d == d.rounded(), d >= 0 else {
+                throw error(i, "sizes must be non-negative integers, got \(formatNumber(d))")
+            }
+            out.append(Int(d))
+        }
+        try checkShape(out, at: i)
+        return out
+    }
+
+    private func checkShape(_ shape: [Int], at i: Int32) throws {
+        do { try Tensor.validateShape(shape) } catch let e as TensorError { throw error(i, e.message) }
+    }
+
+    /// Reads an options table at `i` with keys `keepdim` and (for var/std) `unbiased`.
+    func reductionOptions(_ i: Int32, allowUnbiased: Bool = false) throws -> (keepDim: Bool, unbiased: Bool) {
+        if isNoneOrNil(i) { return (false, true) }
+        if allowUnbiased && type(i) == LUA_TBOOLEAN { return (false, try bool(i)) }
+        try table(i, "an options table")
+        try checkOptionKeys(i, allowed: allowUnbiased ? ["keepdim", "unbiased"] : ["keepdim"])
+        return (try optionBool(i, "keepdim") ?? false, try optionBool(i, "unbiased") ?? true)
+    }
+}

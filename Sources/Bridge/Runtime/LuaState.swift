@@ -1,0 +1,177 @@
+import CLua
+import Foundation
+
+/// One Lua 5.4 state with lwscript's modules installed.
+///
+/// Every call from Swift into Lua goes through `protectedCall`, which runs `lua_pcall` with a
+/// message handler that appends a traceback. Compile errors and run errors are reported
+/// separately (`ScriptError.phase`).
+public final class LuaState {
+    public let L: OpaquePointer
+
+    public init() {
+        guard let L = lws_newstate() else {
+            fputs("lwscript: cannot create a Lua state (out of memory)\n", stderr)
+            exit(70)
+        }
+        self.L = L
+        lws_pushopenlibs(L)
+        if lws_pcall(L, 0, 0, 0) != LUA_OK {
+            fputs("lwscript: cannot open the Lua standard libraries\n", stderr)
+            exit(70)
+        }
+        for module in BuiltinModules.all { install(module) }
+        do {
+            try execute(Prelude.source, chunkname: "=[lwscript prelude]")
+        } catch {
+            fputs("lwscript: internal error in the prelude: \(error)\n", stderr)
+            exit(70)
+        }
+    }
+
+    deinit { lua_close(L) }
+
+    // MARK: modules
+
+    /// Makes `module` a global and a `require`-able package (package.loaded[name]).
+    func install(_ module: LuaModule) {
+        module.registerTypes?(L)
+        lua_createtable(L, 0, Int32(module.functions.count))
+        for (name, fn) in module.functions {
+            pushFunction(L, name: "\(module.name).\(name)", fn)
+            lws_rawsetfield(L, -2, name)
+        }
+        if let call = module.call {
+            lua_createtable(L, 0, 1)
+            pushFunction(L, name: module.name, { args in
+                // __call receives the module table first; hide it from the callee.
+                lws_remove(args.L, 1)
+                return try call(LuaArgs(args.L, args.box))
+            })
+            lws_rawsetfield(L, -2, "__call")
+            lua_setmetatable(L, -2)
+        }
+        setGlobalAndLoaded(module.name)
+    }
+
+    /// Pops the value on top and stores it as global `name` and as package.loaded[name].
+    func setGlobalAndLoaded(_ name: String) {
+        lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        lua_pushvalue(L, -2)
+        lws_rawsetfield(L, -2, name)
+        lws_pop(L, 1)
+        if lws_rawgetfield(L, lws_registryindex(), LUA_LOADED_TABLE) == LUA_TTABLE {
+            lua_pushvalue(L, -2)
+            lws_rawsetfield(L, -2, name)
+        }
+        lws_pop(L, 2)
+    }
+
+    // MARK: running code
+
+    /// Compiles a chunk and leaves the function on the stack.
+    public func load(_ code: String, chunkname: String) throws {
+        var code = code
+        let status = code.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) {
+                luaL_loadbufferx(L, $0.baseAddress, $0.count, chunkname, nil)
+            }
+        }
+        guard status == LUA_OK else {
+            let message = stringAt(L, -1) ?? "(compile error without a message)"
+            lws_pop(L, 1)
+            throw ScriptError(phase: .compile, message: message)
+        }
+    }
+
+    /// Compiles a file and leaves the function on the stack.
+    public func loadFile(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ScriptError(phase: .compile, message: "cannot open \(path) (no such file)")
+        }
+        guard luaL_loadfilex(L, path, nil) == LUA_OK else {
+            let message = stringAt(L, -1) ?? "cannot load \(path)"
+            lws_pop(L, 1)
+            throw ScriptError(phase: .compile, message: message)
+        }
+    }
+
+    /// Calls the function below `nargs` arguments under lua_pcall with a traceback handler.
+    /// On success leaves `nresults` results (all of them for LUA_MULTRET).
+    public func protectedCall(nargs: Int32, nresults: Int32) throws {
+        let base = lua_gettop(L) - nargs
+        lws_pushmsghandler(L)
+        lws_insert(L, base)
+        let status = lws_pcall(L, nargs, nresults, base)
+        lws_remove(L, base)
+        guard status == LUA_OK else {
+            let message = stringAt(L, -1) ?? "(error object is not a string)"
+            lws_pop(L, 1)
+            throw ScriptError(phase: .run, message: message)
+        }
+    }
+
+    /// Runs a chunk of code and discards its results.
+    public func execute(_ code: String, chunkname: String = "=(lwscript)") throws {
+        try load(code, chunkname: chunkname)
+        try protectedCall(nargs: 0, nresults: 0)
+    }
+
+    /// Runs a script file with `args` as its `...`.
+    public func runFile(_ path: String, args: [String] = []) throws {
+        try loadFile(path)
+        for a in args { pushString(L, a) }
+        try protectedCall(nargs: Int32(args.count), nresults: 0)
+    }
+
+    /// Pushes a string argument for the next `protectedCall`.
+    public func pushArgument(_ s: String) { pushString(L, s) }
+
+    /// Sets the global `arg` table as the `lua` interpreter does: arg[0] is the script,
+    /// arg[1...] its arguments, negative indices the interpreter and its options.
+    public func setArgTable(interpreter: [String], script: String?, scriptArgs: [String]) {
+        lua_createtable(L, Int32(scriptArgs.count), Int32(interpreter.count + 1))
+        for (i, a) in interpreter.enumerated() {
+            pushString(L, a)
+            lua_rawseti(L, -2, lua_Integer(i - interpreter.count))
+        }
+        if let script {
+            pushString(L, script)
+            lua_rawseti(L, -2, 0)
+        }
+        for (i, a) in scriptArgs.enumerated() {
+            pushString(L, a)
+            lua_rawseti(L, -2, lua_Integer(i + 1))
+        }
+        lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        lws_insert(L, -2)
+        lws_rawsetfield(L, -2, "arg")
+        lws_pop(L, 1)
+    }
+
+    /// Lets `require` find modules in `directory` (before the standard path and LUA_PATH).
+    public func addModuleDirectory(_ directory: String) throws {
+        try load("local dir = ...; package.path = dir .. '/?.lua;' .. dir .. '/?/init.lua;' .. package.path",
+                 chunkname: "=[lwscript path]")
+        pushString(L, directory)
+        try protectedCall(nargs: 1, nresults: 0)
+    }
+
+    /// Calls the prelude's value formatter on the values at the top `n` stack slots (popping
+    /// them) and returns one display string per value.
+    public func showValues(count n: Int32) throws -> String {
+        lws_rawgetfield(L, lws_registryindex(), "lwscript.show")
+        lws_insert(L, -(n + 1))
+        try protectedCall(nargs: n, nresults: 1)
+        defer { lws_pop(L, 1) }
+        return stringAt(L, -1) ?? ""
+    }
+
+    /// Installs the Ctrl-C handler for the duration of `body`: an interrupt raises
+    /// "interrupted!" inside Lua at the next instruction, which the protected call reports.
+    public func withInterrupts<T>(_ body: () throws -> T) rethrows -> T {
+        lws_catch_sigint(L)
+        defer { lws_release_sigint() }
+        return try body()
+    }
+}

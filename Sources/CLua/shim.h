@@ -1,0 +1,170 @@
+#ifndef LWS_CLUA_SHIM_H
+#define LWS_CLUA_SHIM_H
+/*
+ * The Lua 5.4 C API for Swift, plus the few C helpers that must be C.
+ *
+ * The rule (DESIGN.md): lua_error and every luaL_check* jump with longjmp, and a jump through
+ * a Swift frame skips its cleanup. So Swift never raises. Lua calls Swift through
+ * lws_trampoline, a C function: it calls the Swift entry (lws_swift_entry, defined with
+ * @_cdecl in Bridge), which catches every Swift error, leaves the message on the stack and
+ * returns a negative sentinel; the trampoline raises only after the Swift frame is gone.
+ */
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+
+/* Sentinels returned by the Swift entry instead of a result count. */
+#define LWS_RAISE_MESSAGE (-1)   /* a string is on top: prefix the caller's position, raise */
+#define LWS_RAISE_VALUE   (-2)   /* an error value is on top (from a nested pcall): re-raise as is */
+
+/* Defined in Swift (Bridge/Runtime/SwiftEntry.swift). Never raises. */
+int lws_swift_entry(lua_State *L);
+
+static inline int lws_trampoline(lua_State *L) {
+    int n = lws_swift_entry(L);
+    if (n == LWS_RAISE_MESSAGE) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    if (n == LWS_RAISE_VALUE) return lua_error(L);
+    return n;
+}
+
+/* Out of memory aborts, so that the 'm' API functions can never raise from Swift frames. */
+static inline void *lws_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    (void)ud; (void)osize;
+    if (nsize == 0) { free(ptr); return NULL; }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) {
+        fputs("lwscript: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static inline int lws_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "lwscript: unprotected Lua error: %s\n", msg ? msg : "(not a string)");
+    abort();
+    return 0;
+}
+
+static inline lua_State *lws_newstate(void) {
+    lua_State *L = lua_newstate(lws_alloc, NULL);
+    if (L) lua_atpanic(L, lws_panic);
+    return L;
+}
+
+/* Message handler for lua_pcall: turns the error into "message\nstack traceback:...". */
+static inline int lws_msghandler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Opens the standard libraries; run under lua_pcall (luaL_openlibs uses lua_call). */
+static inline int lws_openlibs_cf(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+static inline void lws_pushopenlibs(lua_State *L) { lua_pushcfunction(L, lws_openlibs_cf); }
+
+/* __index for host userdata: a string key is looked up in the methods table (upvalue 2)
+ * without leaving C, the common case (t:sum()); anything else (t[3], t.grad) goes to the
+ * Swift fallback, whose function box is upvalue 1 as for any trampoline. The trampoline
+ * runs in this frame, so error positions name the Lua line that indexed. */
+static inline int lws_index_dispatch(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) return 1;
+        lua_pop(L, 1);
+    }
+    return lws_trampoline(L);
+}
+/* Expects [methods table, fallback box userdata] on top; pops both, pushes the closure. */
+static inline void lws_pushindexdispatch(lua_State *L) {
+    lua_insert(L, -2);
+    lua_pushcclosure(L, lws_index_dispatch, 2);
+}
+
+/* Pushed under lua_pcall: converts any value with __tostring/__name like tostring() does. */
+static inline int lws_tostring_cf(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+/* Interrupts (Ctrl-C), as lua.c does: the signal handler installs a count hook (lua_sethook
+ * is async-signal-safe) and the hook raises inside Lua, at the next instruction. The state is
+ * kept in a function-local static: call lws_catch_sigint and lws_release_sigint from one Swift
+ * file, since each object file gets its own copy of a static inline function. */
+static inline void lws_stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+static inline lua_State **lws_sigint_slot(void) {
+    static lua_State *slot = NULL;
+    return &slot;
+}
+static inline void lws_sigint_handler(int sig) {
+    lua_State *L = *lws_sigint_slot();
+    signal(sig, SIG_DFL); /* a second Ctrl-C kills the process, as in lua.c */
+    if (L) lua_sethook(L, lws_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+static inline void lws_catch_sigint(lua_State *L) {
+    *lws_sigint_slot() = L;
+    signal(SIGINT, lws_sigint_handler);
+}
+static inline void lws_release_sigint(void) {
+    signal(SIGINT, SIG_DFL);
+    lua_State *L = *lws_sigint_slot();
+    if (L) lua_sethook(L, NULL, 0, 0);
+    *lws_sigint_slot() = NULL;
+}
+
+/* Macros of lua.h as functions, so Swift can call them. */
+static inline int lws_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int lws_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline void lws_pop(lua_State *L, int n) { lua_pop(L, n); }
+static inline void lws_newtable(lua_State *L) { lua_newtable(L); }
+static inline void lws_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+static inline void lws_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+static inline void lws_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+static inline int lws_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+static inline void lws_pushtrampoline(lua_State *L, int nup) {
+    lua_pushcclosure(L, lws_trampoline, nup);
+}
+static inline void lws_pushmsghandler(lua_State *L) { lua_pushcfunction(L, lws_msghandler); }
+static inline void lws_pushtostring(lua_State *L) { lua_pushcfunction(L, lws_tostring_cf); }
+static inline void *lws_newuserdata(lua_State *L, size_t size) {
+    return lua_newuserdatauv(L, size, 1);
+}
+static inline int lws_rawgetfield(lua_State *L, int idx, const char *k) {
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, k);
+    return lua_rawget(L, idx);
+}
+static inline void lws_rawsetfield(lua_State *L, int idx, const char *k) {
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, k);
+    lua_insert(L, -2);
+    lua_rawset(L, idx);
+}
+static inline int lws_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+static inline int lws_version(void) { return (int)LUA_VERSION_NUM; }
+static inline const char *lws_release(void) { return LUA_RELEASE; }
+
+#endif

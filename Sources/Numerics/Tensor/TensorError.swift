@@ -1,0 +1,14 @@
+/// An error caused by bad input to a tensor operation: wrong shape, index, size or value.
+///
+/// Numerics never traps on input a user can reach; it throws this, and the Lua bridge turns
+/// it into a Lua error that names the function that was called.
+public struct TensorError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// "2x3" for [2, 3], "()" for a scalar: how shapes appear in messages and in `tostring`.
+public func describeShape(_ shape: [Int]) -> String {
+    shape.isEmpty ? "()" : shape.map(String.init).joined(separator: "x")
+}

@@ -1,0 +1,102 @@
+import Bridge
+import CEdit
+import CLua
+import Foundation
+
+/// The interactive session: line editing and history (libedit), multi-line chunks,
+/// expression values printed, errors printed without ending the session.
+final class Repl {
+    let lua: LuaState
+    let interactiveTerminal = isatty(0) != 0
+    let historyPath: String
+    let historyLimit: Int32 = 1000
+
+    init(lua: LuaState) {
+        self.lua = lua
+        let env = ProcessInfo.processInfo.environment
+        historyPath = env["LWSCRIPT_HISTORY"]
+            ?? (env["HOME"].map { $0 + "/.lwscript_history" } ?? ".lwscript_history")
+    }
+
+    func run() {
+        if interactiveTerminal {
+            print(Version.banner)
+            print("Type Lua; expressions print their value. Ctrl-D exits, Ctrl-C interrupts.")
+            rl_readline_name = UnsafePointer(strdup("lwscript"))
+            using_history()
+            stifle_history(historyLimit)
+            _ = read_history(historyPath)
+        }
+        while let first = readLine(prompt: "> ") {
+            if first.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            var chunk = first
+            while true {
+                switch evaluate(chunk) {
+                case .done:
+                    break
+                case .incomplete:
+                    guard let more = readLine(prompt: ">> ") else { return finish() }
+                    chunk += "\n" + more
+                    continue
+                }
+                break
+            }
+            remember(chunk)
+        }
+        finish()
+    }
+
+    private func finish() {
+        if interactiveTerminal {
+            print()
+            _ = write_history(historyPath)
+            _ = history_truncate_file(historyPath, historyLimit)
+        }
+    }
+
+    enum Outcome { case done, incomplete }
+
+    /// Compiles `chunk` as an expression (so `1 + 1` prints 2) or else as statements, runs it
+    /// and prints its values or its error.
+    func evaluate(_ chunk: String) -> Outcome {
+        let L = lua.L
+        let base = lua_gettop(L)
+        do {
+            do {
+                try lua.load("return " + chunk, chunkname: "=stdin")
+            } catch {
+                try lua.load(chunk, chunkname: "=stdin")
+            }
+        } catch let error as ScriptError {
+            // An unfinished chunk ("... near <eof>") waits for more lines, as in lua.
+            if error.message.hasSuffix("<eof>") { return .incomplete }
+            fputs(error.message + "\n", stderr)
+            return .done
+        } catch {
+            fputs("\(error)\n", stderr)
+            return .done
+        }
+        do {
+            try lua.withInterrupts { try lua.protectedCall(nargs: 0, nresults: LUA_MULTRET) }
+            let n = lua_gettop(L) - base
+            if n > 0 { print(try lua.showValues(count: n)) }
+        } catch {
+            fputs("\(error)\n", stderr)
+        }
+        lua_settop(L, base)
+        fflush(stdout)
+        return .done
+    }
+
+    private func readLine(prompt: String) -> String? {
+        guard interactiveTerminal else { return Swift.readLine(strippingNewline: true) }
+        guard let p = CEdit.readline(prompt) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    private func remember(_ chunk: String) {
+        guard interactiveTerminal else { return }
+        _ = add_history(chunk)
+    }
+}

@@ -1,0 +1,80 @@
+import Bridge
+import CLua
+import Foundation
+
+/// lwscript: runs Lua 5.4 scripts and a REPL with Swift tensor modules.
+func runMain() -> Int32 {
+    let argv = Array(CommandLine.arguments.dropFirst())
+    let inv: Invocation
+    do {
+        inv = try Invocation.parse(argv)
+    } catch {
+        fputs("lwscript: \(error)\n\(Invocation.usage)\n", stderr)
+        return 2
+    }
+    if inv.showHelp { print(Invocation.usage); return 0 }
+    if inv.showVersion { print(Version.banner); return 0 }
+
+    let lua = LuaState()
+    lua.setArgTable(interpreter: [CommandLine.arguments[0]] + inv.interpreterArgs,
+                    script: inv.script, scriptArgs: inv.scriptArgs)
+    func report(_ error: Error) -> Int32 {
+        fputs("lwscript: \(error)\n", stderr)
+        return 1
+    }
+    do {
+        for action in inv.actions {
+            switch action {
+            case .execute(let code):
+                try lua.withInterrupts { try lua.execute(code, chunkname: "=(command line)") }
+            case .require(let name):
+                try lua.execute("\(name) = require(...)".replacingOccurrences(of: "...", with: luaQuoted(name)),
+                                chunkname: "=(command line)")
+            }
+        }
+        if let script = inv.script {
+            if script == "-" {
+                let code = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                try lua.load(code, chunkname: "=stdin")
+                for a in inv.scriptArgs { lua.pushArgument(a) }
+                try lua.withInterrupts { try lua.protectedCall(nargs: Int32(inv.scriptArgs.count), nresults: 0) }
+            } else {
+                let dir = (script as NSString).deletingLastPathComponent
+                try lua.addModuleDirectory(dir.isEmpty ? "." : dir)
+                try lua.withInterrupts { try lua.runFile(script, args: inv.scriptArgs) }
+            }
+        }
+    } catch {
+        let status = report(error)
+        if !inv.interactive { return status }
+    }
+    if inv.interactive || (inv.script == nil && inv.actions.isEmpty) {
+        if inv.script == nil && inv.actions.isEmpty && !inv.interactive && isatty(0) == 0 {
+            // `echo 'print(1)' | lwscript` runs standard input, as lua does.
+            let code = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            do {
+                try lua.withInterrupts { try lua.execute(code, chunkname: "=stdin") }
+            } catch {
+                return report(error)
+            }
+            return 0
+        }
+        Repl(lua: lua).run()
+    }
+    return 0
+}
+
+/// A Lua string literal for `s`.
+func luaQuoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.utf8 {
+        switch u {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += "\\" + String(UnicodeScalar(u))
+        case 32..<127: out += String(UnicodeScalar(u))
+        default: out += "\\\(u)"
+        }
+    }
+    return out + "\""
+}
+
+exit(runMain())
