@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(name: "lwscript", dependencies: ["Bridge", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),
+        .testTarget(name: "CLITests", dependencies: ["lwscript"]),
     ],
     swiftLanguageModes: [.v5]
 )

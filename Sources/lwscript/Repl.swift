@@ -90,9 +90,19 @@ final class Repl {
 
     private func readLine(prompt: String) -> String? {
         guard interactiveTerminal else { return Swift.readLine(strippingNewline: true) }
-        guard let p = CEdit.readline(prompt) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
+        while true {
+            var interrupted: Int32 = 0
+            let p = lws_readline(prompt, &interrupted)
+            if interrupted != 0 {
+                // Ctrl-C discards the line being typed and asks again.
+                free(p)
+                print("^C")
+                continue
+            }
+            guard let p else { return nil }
+            defer { free(p) }
+            return String(cString: p)
+        }
     }
 
     private func remember(_ chunk: String) {

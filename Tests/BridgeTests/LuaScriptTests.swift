@@ -1,0 +1,33 @@
+import Bridge
+import XCTest
+
+/// Runs the Lua test scripts in Tests/lua, each in a fresh state. A script passes when it
+/// runs to the end; its assertions raise Lua errors with the failing line.
+final class LuaScriptTests: XCTestCase {
+    static let luaDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lua").path
+
+    func runScript(_ name: String, file: StaticString = #filePath, line: UInt = #line) {
+        let lua = LuaState()
+        do {
+            try lua.addModuleDirectory(Self.luaDirectory)
+            try lua.runFile(Self.luaDirectory + "/" + name)
+        } catch {
+            XCTFail("\(name): \(error)", file: file, line: line)
+        }
+    }
+
+    func testTensorBasics() { runScript("tensor_basics.lua") }
+    func testTensorMath() { runScript("tensor_math.lua") }
+    func testTensorErrors() { runScript("tensor_errors.lua") }
+
+    /// Every .lua file in Tests/lua (but the helper) has a test method above.
+    func testEveryScriptIsRun() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.luaDirectory)
+            .filter { $0.hasSuffix(".lua") && $0 != "testing.lua" }
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        for f in files {
+            XCTAssertTrue(source.contains("\"\(f)\""), "\(f) is not run by LuaScriptTests")
+        }
+    }
+}

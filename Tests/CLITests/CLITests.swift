@@ -1,0 +1,119 @@
+import Foundation
+import XCTest
+
+/// Runs the built `lwscript` binary as a user would.
+final class CLITests: XCTestCase {
+    /// The executable sits next to the test bundle in the build directory.
+    static let binary: URL = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("lwscript") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }()
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(env) { $1 }
+        p.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempScript(_ code: String, name: String = "script.lua") throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try code.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testExecuteOption() throws {
+        let r = try run(["-e", "print(tensor.ones(2):sum():item())"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2.0\n")
+    }
+
+    func testScriptGetsArgTableAndVarargs() throws {
+        let url = try tempScript("print(arg[0] ~= nil, arg[1], arg[2], select('#', ...))")
+        let r = try run([url.path, "--epochs", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "true\t--epochs\t5\t2\n")
+    }
+
+    func testScriptErrorPrintsPositionAndTracebackAndExitsWithOne() throws {
+        let url = try tempScript("local x = 1\nlocal t = tensor.zeros(-1)\n")
+        let r = try run([url.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("script.lua:2: bad argument #1 to 'tensor.zeros'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("stack traceback:"), r.stderr)
+    }
+
+    func testSyntaxErrorIsReported() throws {
+        let url = try tempScript("x = = 2\n")
+        let r = try run([url.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("script.lua:1:"), r.stderr)
+    }
+
+    func testMissingScript() throws {
+        let r = try run(["/nonexistent/file.lua"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("cannot open /nonexistent/file.lua"), r.stderr)
+    }
+
+    func testRequireFindsModulesNextToTheScript() throws {
+        let url = try tempScript("local h = require('helper'); print(h.x)", name: "main.lua")
+        try "return {x = 'found'}".write(to: url.deletingLastPathComponent().appendingPathComponent("helper.lua"),
+                                         atomically: true, encoding: .utf8)
+        let r = try run([url.path])
+        XCTAssertEqual(r.stdout, "found\n", r.stderr)
+    }
+
+    func testReplPrintsValuesSurvivesErrorsAndWaitsForIncompleteChunks() throws {
+        let session = """
+            1 + 1
+            tensor.zeros(-1)
+            x = tensor.ones(2)
+            for i = 1, 2 do
+              x[i] = i * 10
+            end
+            x
+            {1, 2, n = 'a'}
+            """
+        let r = try run(["-i"], stdin: session + "\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "2\n 10\n 20\n[FloatTensor of size 2]\n{1, 2, n = \"a\"}\n")
+        XCTAssertTrue(r.stderr.contains("stdin:1: bad argument #1 to 'tensor.zeros'"), r.stderr)
+    }
+
+    func testStandardInputRunsAsAScript() throws {
+        let r = try run([], stdin: "print(#tensor.eye(3))\n")
+        XCTAssertEqual(r.stdout, "3\n", r.stderr)
+    }
+
+    func testHelpVersionAndBadOptions() throws {
+        let help = try run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("usage: lwscript [options] [script [args...]]"))
+        let version = try run(["--version"])
+        XCTAssertTrue(version.stdout.hasPrefix("lwscript "), version.stdout)
+        XCTAssertTrue(version.stdout.contains("Lua 5.4"), version.stdout)
+        let bad = try run(["--nope"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("unrecognized option '--nope'"), bad.stderr)
+    }
+}
