@@ -105,6 +105,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stdout, "3\n", r.stderr)
     }
 
+    /// Hostile arguments to every tensor function and method: errors are fine, a crash is not.
+    /// Runs in a subprocess so that a crash shows up here as a signal.
+    func testFuzzedArgumentsNeverCrash() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fuzz/tensor_fuzz.lua")
+        for seed in ["1", "2"] {
+            let r = try run([script.path, seed])
+            XCTAssertEqual(r.status, 0, "seed \(seed): \(r.stderr.prefix(2000))")
+            XCTAssertTrue(r.stdout.contains("no crash"), r.stdout)
+        }
+    }
+
     func testHelpVersionAndBadOptions() throws {
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)

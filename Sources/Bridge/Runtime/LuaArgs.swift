@@ -136,7 +136,7 @@ public struct LuaArgs {
 
     public func optionInt(_ table: Int32, _ key: String) throws -> Int? {
         guard let d = try optionNumber(table, key) else { return nil }
-        guard d.isFinite, d == d.rounded() else {
+        guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else {
             throw error(table, "option '\(key)' must be an integer, got \(formatNumber(d))")
         }
         return Int(d)

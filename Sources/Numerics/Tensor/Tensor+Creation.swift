@@ -40,8 +40,11 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("expected finite start, end and a non-zero step, got \(start), \(end), \(step)")
         }
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
-        try validateShape([n])
+        let steps = ((end - start) / step).rounded(.up)
+        guard steps.isFinite, steps <= Double(maxElements) else {
+            throw TensorError("arange(\(start), \(end), \(step)) would have too many elements")
+        }
+        let n = steps > 0 ? Int(steps) : 0
         let t = Tensor(uninitializedShape: [n])
         for i in 0..<n { t.pointer[i] = Float(start + Double(i) * step) }
         return t

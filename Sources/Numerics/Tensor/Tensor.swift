@@ -10,8 +10,9 @@ public final class Tensor {
     public let offset: Int
     public let count: Int
 
-    /// The largest number of elements a tensor may hold (a guard against typos like 1e12).
-    public static let maxElements = 1 << 34
+    /// The largest number of elements a tensor may hold (8 GiB of Float32): a guard against
+    /// typos like 1e12, and it keeps every size within BLAS's 32-bit integers.
+    public static let maxElements = Int(Int32.max)
 
     public init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int) {
         self.storage = storage

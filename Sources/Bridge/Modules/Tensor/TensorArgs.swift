@@ -106,7 +106,7 @@ extension LuaArgs {
                 throw error(i, "size \(k) must be a number, got \(typeNameAt(L, -1))")
             }
             let d = lua_tonumberx(L, -1, nil)
-            guard d.isFinite, d == d.rounded(), d >= 0 else {
+            guard d.isFinite, d == d.rounded(), d >= 0, d < 9.0e15 else {
                 throw error(i, "sizes must be non-negative integers, got \(formatNumber(d))")
             }
             out.append(Int(d))

@@ -64,13 +64,7 @@ enum TensorMethods {
         let t = try a.tensor(1)
         var shape: [Int] = []
         if a.isTable(2) {
-            let n = Int(lua_rawlen(a.L, 2))
-            for k in 0..<n {
-                lua_rawgeti(a.L, 2, lua_Integer(k + 1))
-                defer { lws_pop(a.L, 1) }
-                guard lua_type(a.L, -1) == LUA_TNUMBER else { throw a.error(2, "sizes must be numbers") }
-                shape.append(Int(lua_tonumberx(a.L, -1, nil)))
-            }
+            shape = try a.integerTable(2, "sizes")
         } else {
             var k: Int32 = 2
             while k <= a.count { shape.append(try a.int(k, "a size")); k += 1 }
@@ -194,7 +188,10 @@ enum TensorMethods {
         let d = try a.dim(2, of: t)
         var picks: [Int] = []
         if let idx = try? a.tensor(3) {
-            picks = idx.toArray().map { Int($0) }
+            picks = try idx.toArray().map { v in
+                guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else { throw a.error(3, "indices must be integers, got \(v)") }
+                return Int(v)
+            }
         } else {
             picks = try a.integerTable(3, "indices")
         }

@@ -1,0 +1,55 @@
+-- Calls every tensor function and method with hostile argument combinations under pcall.
+-- Passing means the process is still alive at the end: errors are fine, crashes are not.
+-- Run by CLITests in a subprocess, so a crash is reported as a signal, not lost.
+local seed = tonumber(arg and arg[1]) or 1
+math.randomseed(seed)
+
+local function pool()
+  return {
+    nil, 0, 1, 2, 3, -1, -2, 0.5, 1e300, -1e300, 0 / 0, math.huge, -math.huge,
+    math.maxinteger, math.mininteger, "x", "", true, {}, {1, 2}, {{1}, {2, 3}}, {-1, 2},
+    {0 / 0}, {1e300}, {keepdim = true}, {keepdim = 1}, {unbiased = false}, print,
+    tensor.new(2.5), tensor.new({1, 2, 3}), tensor.new({{1, 2}, {3, 4}}), tensor.zeros(0),
+    tensor.zeros(2, 0, 3), tensor.new({0 / 0, 1}), tensor.ones(2, 3):t(),
+    tensor.ones(1, 3, 1), tensor.new({1e30, -1e30}),
+  }
+end
+local values = pool()
+local n = 37  -- #values with the nil hole counted
+
+local function pick() return values[math.random(n)] end
+
+local targets = {}
+for name, fn in pairs(tensor) do targets[#targets + 1] = {"tensor." .. name, fn, false} end
+local methods = debug.getregistry()["lwscript.Tensor.methods"]
+for name, fn in pairs(methods) do targets[#targets + 1] = {"Tensor:" .. name, fn, true} end
+local mt = debug.getregistry()["lwscript.Tensor"]
+for _, name in ipairs({"__add", "__sub", "__mul", "__div", "__pow", "__unm", "__len", "__index",
+                       "__newindex", "__lt", "__le", "__tostring"}) do
+  targets[#targets + 1] = {"Tensor " .. name, mt[name], false}
+end
+for name, fn in pairs(sys) do
+  if name ~= "threads" then targets[#targets + 1] = {"sys." .. name, fn, false} end
+end
+table.sort(targets, function(a, b) return a[1] < b[1] end)
+
+local calls, errors = 0, 0
+for _, target in ipairs(targets) do
+  local name, fn = target[1], target[2]
+  -- every pair of pool values, then random triples and quadruples
+  for i = 1, n do
+    for j = 1, n do
+      local ok = pcall(fn, values[i], values[j])
+      calls = calls + 1
+      if not ok then errors = errors + 1 end
+    end
+  end
+  for _ = 1, 600 do
+    local ok = pcall(fn, pick(), pick(), pick(), pick())
+    calls = calls + 1
+    if not ok then errors = errors + 1 end
+  end
+end
+-- the state still works
+assert((tensor.ones(2) + 1):sum():item() == 4)
+print(string.format("fuzz: %d targets, %d calls, %d raised errors, no crash", #targets, calls, errors))
