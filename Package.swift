@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: lwscript -> Bridge -> Numerics -> CBLAS; Bridge -> CLua.
+// Dependencies point one way: lwscript -> Bridge -> Numerics -> CBLAS, CZlib; Bridge -> CLua.
 // Numerics never sees Lua. System libraries come from Debian (see scripts/setup).
 let package = Package(
     name: "lwscript",
@@ -17,7 +17,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
-        .target(name: "Numerics", dependencies: ["CBLAS"],
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Numerics", dependencies: ["CBLAS", "CZlib"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"]),
         .executableTarget(name: "lwscript", dependencies: ["Bridge", "CLua", "CEdit"]),
