@@ -163,6 +163,7 @@ static inline void lws_rawsetfield(lua_State *L, int idx, const char *k) {
     lua_insert(L, -2);
     lua_rawset(L, idx);
 }
+static inline int lws_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT); }
 static inline int lws_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
 static inline int lws_version(void) { return (int)LUA_VERSION_NUM; }
 static inline const char *lws_release(void) { return LUA_RELEASE; }

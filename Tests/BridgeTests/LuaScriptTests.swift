@@ -20,6 +20,7 @@ final class LuaScriptTests: XCTestCase {
     func testTensorBasics() { runScript("tensor_basics.lua") }
     func testTensorMath() { runScript("tensor_math.lua") }
     func testTensorErrors() { runScript("tensor_errors.lua") }
+    func testAutograd() { runScript("autograd.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

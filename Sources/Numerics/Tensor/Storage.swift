@@ -3,6 +3,13 @@
 public final class TensorStorage {
     public let count: Int
     public let base: UnsafeMutablePointer<Float>
+    /// Bumped by every in-place write made on the user's behalf (fill, set, copy, t[i] = v),
+    /// so autograd can tell when a tensor it saved for backward has changed since.
+    public var version = 0
+
+    /// Bytes held by all live storages; the Lua bridge uses it to run the collector, which
+    /// only sees the small userdata and not the buffers behind them.
+    nonisolated(unsafe) public static var liveBytes = 0
 
     /// Uninitialised storage: callers fill every element before reading.
     public init(uninitializedCount count: Int) {
@@ -10,6 +17,7 @@ public final class TensorStorage {
         // 64-byte alignment lets the compiler's vector loops and BLAS use aligned loads.
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        TensorStorage.liveBytes += count * 4
     }
 
     public convenience init(repeating value: Float, count: Int) {
@@ -17,5 +25,8 @@ public final class TensorStorage {
         base.initialize(repeating: value, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit {
+        TensorStorage.liveBytes -= count * 4
+        UnsafeMutableRawPointer(base).deallocate()
+    }
 }

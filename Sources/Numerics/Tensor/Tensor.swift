@@ -10,6 +10,13 @@ public final class Tensor {
     public let offset: Int
     public let count: Int
 
+    // Autograd (see Numerics/Autograd): whether gradients flow to this tensor, the
+    // accumulated gradient of a leaf, and the node that computed a non-leaf.
+    public var requiresGrad = false
+    public var grad: Tensor?
+    public var gradFn: GradNode?
+    public var isLeaf: Bool { gradFn == nil }
+
     /// The largest number of elements a tensor may hold (8 GiB of Float32): a guard against
     /// typos like 1e12, and it keeps every size within BLAS's 32-bit integers.
     public static let maxElements = Int(Int32.max)

@@ -5,6 +5,12 @@ extension Tensor: LuaObject {
     public static let metatableName = "lwscript.Tensor"
 }
 
+/// When to run Lua's collector on behalf of tensor memory.
+enum TensorMemory {
+    static let minimumThreshold = 512 << 20
+    nonisolated(unsafe) static var collectAbove = minimumThreshold
+}
+
 /// A binary operand from Lua: a tensor or a plain number.
 public enum TensorOperand {
     case tensor(Tensor)
@@ -30,7 +36,24 @@ extension LuaArgs {
         throw typeError(i, expected: "a Tensor or a number")
     }
 
-    public func push(_ t: Tensor) { pushObject(L, t) }
+    /// Pushes a tensor. Lua's collector sees only the small userdata, not the buffer behind
+    /// it, so when tensor memory has grown past a threshold we run a full collection first.
+    public func push(_ t: Tensor) {
+        if TensorStorage.liveBytes > TensorMemory.collectAbove {
+            _ = lws_gc_collect(L)
+            TensorMemory.collectAbove = max(TensorMemory.minimumThreshold, 2 * TensorStorage.liveBytes)
+        }
+        pushObject(L, t)
+    }
+
+    /// Refuses in-place writes to tensors that autograd tracks, and marks the storage as
+    /// changed (so a backward pass that saved it can tell).
+    func prepareInPlace(_ t: Tensor) throws {
+        if GradMode.isEnabled && t.requiresGrad {
+            throw LuaError.message("in-place change of a tensor that requires grad; use clone(), detach(), or do it inside tensor.no_grad(function() ... end)")
+        }
+        t.storage.version += 1
+    }
 
     /// A Lua dimension (1-based, negative counts from the end) as a 0-based one for `t`.
     public func dim(_ i: Int32, of t: Tensor) throws -> Int {

@@ -20,19 +20,19 @@ enum TensorMathMethods {
             ("min", extremum(max: false)),
             ("argmax", argExtremum(max: true)),
             ("argmin", argExtremum(max: false)),
-            ("matmul", { a in a.push(try a.tensor(1).matmul(a.tensor(2))); return 1 }),
+            ("matmul", { a in a.push(try Ops.matmul(a.tensor(1), a.tensor(2))); return 1 }),
         ]
 
     static func unary(_ op: UnaryOp) -> LuaFunction {
-        { a in a.push(try a.tensor(1).unary(op)); return 1 }
+        { a in a.push(try Ops.unary(op, a.tensor(1))); return 1 }
     }
 
     static func binary(_ op: BinaryOp) -> LuaFunction {
         { a in
             let t = try a.tensor(1)
             switch try a.operand(2) {
-            case .tensor(let other): a.push(try t.binary(op, other))
-            case .scalar(let v): a.push(t.binary(op, scalar: v))
+            case .tensor(let other): a.push(try Ops.binary(op, t, other))
+            case .scalar(let v): a.push(try Ops.binary(op, t, scalar: v))
             }
             return 1
         }
@@ -44,7 +44,7 @@ enum TensorMathMethods {
         let lo = a.isNoneOrNil(2) ? nil : Float(try a.number(2, "a lower bound (number or nil)"))
         let hi = a.isNoneOrNil(3) ? nil : Float(try a.number(3, "an upper bound (number or nil)"))
         if let lo, let hi, lo > hi { throw a.error(2, "lower bound \(lo) is above upper bound \(hi)") }
-        a.push(t.clamp(min: lo, max: hi))
+        a.push(try Ops.clamp(t, min: lo, max: hi))
         return 1
     }
 
@@ -54,19 +54,14 @@ enum TensorMathMethods {
         { a in
             let t = try a.tensor(1)
             let spread = (r == .variance || r == .std)
-            if a.isNoneOrNil(2) || (spread && a.type(2) == LUA_TBOOLEAN) {
+            if a.isNoneOrNil(2) || a.isTable(2) || (spread && a.type(2) == LUA_TBOOLEAN) {
                 let opts = try a.reductionOptions(2, allowUnbiased: spread)
-                a.push(try t.reduceAll(r, unbiased: opts.unbiased))
-                return 1
-            }
-            if a.isTable(2) {
-                let opts = try a.reductionOptions(2, allowUnbiased: spread)
-                a.push(try t.reduceAll(r, unbiased: opts.unbiased))
+                a.push(try Ops.reduce(r, t, dim: nil, unbiased: opts.unbiased))
                 return 1
             }
             let d = try a.dim(2, of: t)
             let opts = try a.reductionOptions(3, allowUnbiased: spread)
-            a.push(try t.reduce(r, dim: d, keepDim: opts.keepDim, unbiased: opts.unbiased))
+            a.push(try Ops.reduce(r, t, dim: d, keepDim: opts.keepDim, unbiased: opts.unbiased))
             return 1
         }
     }
@@ -77,12 +72,12 @@ enum TensorMathMethods {
             let t = try a.tensor(1)
             guard t.count > 0 else { throw a.error(1, "\(wantMax ? "max" : "min") of an empty tensor is undefined") }
             if a.isNoneOrNil(2) {
-                a.push(try t.reduceAll(wantMax ? .max : .min))
+                a.push(try Ops.reduce(wantMax ? .max : .min, t, dim: nil))
                 return 1
             }
             let d = try a.dim(2, of: t)
             let opts = try a.reductionOptions(3)
-            let (values, indices) = try t.extremum(max: wantMax, dim: d, keepDim: opts.keepDim)
+            let (values, indices) = try Ops.extremum(max: wantMax, t, dim: d, keepDim: opts.keepDim)
             a.push(values)
             a.push(indices.binary(.add, scalar: 1))
             return 2

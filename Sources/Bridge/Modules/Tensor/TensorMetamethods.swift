@@ -11,7 +11,7 @@ enum TensorMetamethods {
         ("__mul", arithmetic(.mul)),
         ("__div", arithmetic(.div)),
         ("__pow", arithmetic(.pow)),
-        ("__unm", { a in a.push(try a.tensor(1).unary(.neg)); return 1 }),
+        ("__unm", { a in a.push(try Ops.unary(.neg, a.tensor(1))); return 1 }),
         ("__len", { a in
             let t = try a.tensor(1)
             a.push(t.rank == 0 ? 1 : t.shape[0])
@@ -26,9 +26,9 @@ enum TensorMetamethods {
     static func arithmetic(_ op: BinaryOp) -> LuaFunction {
         { a in
             switch (try a.operand(1), try a.operand(2)) {
-            case (.tensor(let x), .tensor(let y)): a.push(try x.binary(op, y))
-            case (.tensor(let x), .scalar(let v)): a.push(x.binary(op, scalar: v))
-            case (.scalar(let v), .tensor(let y)): a.push(y.binary(op, scalar: v, scalarFirst: true))
+            case (.tensor(let x), .tensor(let y)): a.push(try Ops.binary(op, x, y))
+            case (.tensor(let x), .scalar(let v)): a.push(try Ops.binary(op, x, scalar: v))
+            case (.scalar(let v), .tensor(let y)): a.push(try Ops.binary(op, y, scalar: v, scalarFirst: true))
             case (.scalar, .scalar): throw LuaError.message("expected at least one Tensor")
             }
             return 1
@@ -62,9 +62,20 @@ enum TensorMetamethods {
 
     private static func newIndexBody(_ a: LuaArgs) throws -> Int32 {
         let t = try a.tensor(1)
-        guard a.isNumber(2) else {
-            throw a.typeError(2, expected: "an integer index (tensors have no assignable fields)")
+        if a.isString(2), try a.string(2) == "grad" {
+            // t.grad = nil clears a gradient; t.grad = g sets one of the same size.
+            if a.isNoneOrNil(3) { t.grad = nil; return 0 }
+            let g = try a.tensor(3)
+            guard g.shape == t.shape else {
+                throw a.error(3, "grad must have the tensor's size \(describeShape(t.shape)), got \(describeShape(g.shape))")
+            }
+            t.grad = g
+            return 0
         }
+        guard a.isNumber(2) else {
+            throw a.typeError(2, expected: "an integer index (tensors have no assignable fields but grad)")
+        }
+        try a.prepareInPlace(t)
         guard t.rank > 0 else { throw a.error(2, "cannot index a 0-dimensional tensor; use t:fill(v)") }
         let i = try a.luaIndex(try a.int(2, "an integer index"), size: t.shape[0], at: 2, dim: 0)
         let slot = try t.select(0, i)

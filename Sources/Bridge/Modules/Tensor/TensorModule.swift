@@ -34,7 +34,14 @@ enum TensorModule {
             return 1
         }),
         ("is_tensor", { a in a.push(a.isTensor(1)); return 1 }),
-        ("matmul", { a in a.push(try a.tensor(1).matmul(a.tensor(2))); return 1 }),
+        ("matmul", { a in a.push(try Ops.matmul(a.tensor(1), a.tensor(2))); return 1 }),
+        ("set_grad_enabled", { a in
+            let previous = GradMode.isEnabled
+            GradMode.isEnabled = try a.bool(1)
+            a.push(previous)
+            return 1
+        }),
+        ("is_grad_enabled", { a in a.push(GradMode.isEnabled); return 1 }),
     ]
 
     /// tensor.new{{1, 2}, {3, 4}}, tensor.new(t) (a copy), tensor.new(5) (a 0-d tensor).
@@ -105,7 +112,7 @@ enum TensorModule {
         }
         let rank = list[0].rank + (stack ? 1 : 0)
         let d = a.isNoneOrNil(2) ? 0 : try a.luaDim(try a.int(2, "a dimension"), rank: rank, at: 2)
-        a.push(stack ? try Tensor.stack(list, dim: d) : try Tensor.cat(list, dim: d))
+        a.push(stack ? try Ops.stack(list, dim: d) : try Ops.cat(list, dim: d))
         return 1
     }
 

@@ -1,0 +1,141 @@
+/// Whether operations record the graph for backward (`tensor.no_grad` turns it off).
+public enum GradMode {
+    nonisolated(unsafe) public static var isEnabled = true
+
+    public static func withDisabled<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = isEnabled
+        isEnabled = false
+        defer { isEnabled = previous }
+        return try body()
+    }
+}
+
+/// One recorded operation: its inputs and how to turn the gradient of its output into
+/// gradients for those inputs. Define-by-run, as in PyTorch: nodes are created by the
+/// forward computation and walked once, in reverse, by `backward`.
+public final class GradNode {
+    public let name: String
+    private(set) var inputs: [Tensor]
+    private var backwardFn: ((Tensor) throws -> [Tensor?])?
+    /// Storage versions of the inputs when the node was recorded.
+    private let versions: [Int]
+
+    init(name: String, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
+        self.name = name
+        self.inputs = inputs
+        self.backwardFn = backward
+        self.versions = inputs.map { $0.storage.version }
+    }
+
+    var isReleased: Bool { backwardFn == nil }
+
+    func apply(_ gradOutput: Tensor) throws -> [Tensor?] {
+        guard let backwardFn else {
+            throw TensorError("the graph through \(name) was already used by a backward pass; pass {retain_graph = true} to the first backward to use it twice")
+        }
+        for (t, v) in zip(inputs, versions) where t.storage.version != v {
+            throw TensorError("a tensor needed to compute the gradient of \(name) was modified in place after it was used; modify a clone() instead")
+        }
+        return try backwardFn(gradOutput)
+    }
+
+    /// Drops the saved tensors once the node has been used (retain_graph = false).
+    func release() {
+        backwardFn = nil
+        inputs = []
+    }
+}
+
+extension Tensor {
+    /// Attaches a node to `self` (the output of an operation on `inputs`) when gradients are
+    /// being recorded and some input needs them; otherwise returns `self` untouched.
+    @discardableResult
+    public func recordingGradient(_ name: String, inputs: [Tensor],
+                                  _ backward: @escaping (_ gradOutput: Tensor) throws -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
+        requiresGrad = true
+        gradFn = GradNode(name: name, inputs: inputs, backward: backward)
+        return self
+    }
+
+    /// Reverse-mode differentiation from this tensor. `gradient` defaults to 1 for a
+    /// one-element tensor. Leaf tensors that require grad accumulate into `grad`.
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
+        guard requiresGrad else {
+            throw TensorError("this tensor does not require grad: nothing it was computed from called requires_grad()")
+        }
+        let seed: Tensor
+        if let gradient {
+            guard gradient.shape == shape else {
+                throw TensorError("gradient of size \(describeShape(gradient.shape)) does not match the tensor's size \(describeShape(shape))")
+            }
+            seed = gradient
+        } else {
+            guard count == 1 else {
+                throw TensorError("backward() without a gradient needs a one-element tensor (e.g. a loss), got size \(describeShape(shape))")
+            }
+            seed = Tensor(shape: shape, repeating: 1)
+        }
+        guard let root = gradFn else {
+            Tensor.accumulate(seed, into: self)
+            return
+        }
+        // Topological order of the nodes reachable from the root (iterative DFS: an LSTM
+        // unrolled over time makes deep graphs).
+        var order: [GradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GradNode, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (node, next) = stack.popLast() {
+            if node.isReleased {
+                throw TensorError("the graph through \(node.name) was already used by a backward pass; pass {retain_graph = true} to the first backward to use it twice")
+            }
+            if next < node.inputs.count {
+                stack.append((node, next + 1))
+                if let child = node.inputs[next].gradFn, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(node)
+            }
+        }
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        for node in order.reversed() {
+            guard let gOut = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let gIns = try node.apply(gOut)
+            for (input, g) in zip(node.inputs, gIns) {
+                guard let g, input.requiresGrad else { continue }
+                if let fn = input.gradFn {
+                    let key = ObjectIdentifier(fn)
+                    if let existing = grads[key] {
+                        grads[key] = try existing.binary(.add, g)
+                    } else {
+                        grads[key] = g
+                    }
+                } else {
+                    Tensor.accumulate(g, into: input)
+                }
+            }
+            if !retainGraph { node.release() }
+        }
+    }
+
+    /// grad += g for a leaf (the first gradient is copied so it never aliases a temporary).
+    static func accumulate(_ g: Tensor, into leaf: Tensor) {
+        if let existing = leaf.grad, existing.shape == leaf.shape, existing.isContiguous {
+            let src = g.contiguous()
+            let p = existing.pointer, q = src.pointer
+            for i in 0..<existing.count { p[i] += q[i] }
+        } else {
+            // Backward functions return gradients shaped like their inputs; copy to own them.
+            let copy = Tensor(uninitializedShape: leaf.shape)
+            copyStrided(from: g, into: copy.pointer)
+            leaf.grad = copy
+        }
+    }
+
+    /// A tensor sharing this one's storage, cut from the graph.
+    public func detach() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+    }
+}
