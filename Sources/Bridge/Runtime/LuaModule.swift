@@ -8,17 +8,22 @@ public struct LuaModule {
     public let registerTypes: ((OpaquePointer) -> Void)?
     /// Makes the module table callable: `tensor{1, 2}` is `tensor.new{1, 2}`.
     public let call: LuaFunction?
+    /// Lua code run once the table exists, with the table as `...` (the parts of a module
+    /// that are clearer in Lua, such as containers).
+    public let luaSource: String?
 
     public init(name: String, functions: [(String, LuaFunction)],
-                registerTypes: ((OpaquePointer) -> Void)? = nil, call: LuaFunction? = nil) {
+                registerTypes: ((OpaquePointer) -> Void)? = nil, call: LuaFunction? = nil,
+                luaSource: String? = nil) {
         self.name = name
         self.functions = functions
         self.registerTypes = registerTypes
         self.call = call
+        self.luaSource = luaSource
     }
 }
 
 /// Every module the host installs, in order.
 enum BuiltinModules {
-    static let all: [LuaModule] = [TensorModule.module, SysModule.module]
+    static let all: [LuaModule] = [TensorModule.module, SysModule.module, NNModule.module, LossModule.module]
 }

@@ -23,6 +23,12 @@ public final class LuaState {
         for module in BuiltinModules.all { install(module) }
         do {
             try execute(Prelude.source, chunkname: "=[lwscript prelude]")
+            for module in BuiltinModules.all {
+                guard let source = module.luaSource else { continue }
+                try load(source, chunkname: "=[lwscript \(module.name)]")
+                lua_getglobal(L, module.name)
+                try protectedCall(nargs: 1, nresults: 0)
+            }
         } catch {
             fputs("lwscript: internal error in the prelude: \(error)\n", stderr)
             exit(70)

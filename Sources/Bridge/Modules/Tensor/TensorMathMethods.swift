@@ -21,6 +21,8 @@ enum TensorMathMethods {
             ("argmax", argExtremum(max: true)),
             ("argmin", argExtremum(max: false)),
             ("matmul", { a in a.push(try Ops.matmul(a.tensor(1), a.tensor(2))); return 1 }),
+            ("softmax", { a in a.push(try Ops.softmax(a.tensor(1))); return 1 }),
+            ("log_softmax", { a in a.push(try Ops.logSoftmax(a.tensor(1))); return 1 }),
         ]
 
     static func unary(_ op: UnaryOp) -> LuaFunction {

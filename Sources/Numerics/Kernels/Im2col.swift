@@ -1,0 +1,121 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Geometry of a 2-D convolution or pooling window over one image [C, H, W].
+public struct ConvGeometry: Equatable, Sendable {
+    public let channels: Int, height: Int, width: Int
+    public let kernelH: Int, kernelW: Int
+    public let strideH: Int, strideW: Int
+    public let padH: Int, padW: Int
+
+    public init(channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int,
+                strideH: Int, strideW: Int, padH: Int, padW: Int) {
+        self.channels = channels; self.height = height; self.width = width
+        self.kernelH = kernelH; self.kernelW = kernelW
+        self.strideH = strideH; self.strideW = strideW
+        self.padH = padH; self.padW = padW
+    }
+
+    public var outHeight: Int { (height + 2 * padH - kernelH) / strideH + 1 }
+    public var outWidth: Int { (width + 2 * padW - kernelW) / strideW + 1 }
+    /// Rows of the column matrix: C * KH * KW.
+    public var patchSize: Int { channels * kernelH * kernelW }
+    public var outPixels: Int { outHeight * outWidth }
+}
+
+/// Unfolds one image [C, H, W] into columns [C*KH*KW, Ho*Wo], written with row stride `ld`
+/// (so several images can sit side by side in one matrix). Zero padding.
+func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>, ld: Int) {
+    let (ho, wo) = (g.outHeight, g.outWidth)
+    var row = 0
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for ki in 0..<g.kernelH {
+            for kj in 0..<g.kernelW {
+                let dst = cols + row * ld
+                for oi in 0..<ho {
+                    let ii = oi * g.strideH - g.padH + ki
+                    let out = dst + oi * wo
+                    if ii < 0 || ii >= g.height {
+                        out.update(repeating: 0, count: wo)
+                        continue
+                    }
+                    let src = plane + ii * g.width
+                    if g.strideW == 1 {
+                        // a shifted copy of one input row, zeros where the window leaves it
+                        let shift = kj - g.padW
+                        let lo = max(0, -shift), hi = min(wo, g.width - shift)
+                        if lo > 0 { out.update(repeating: 0, count: min(lo, wo)) }
+                        if hi > lo { (out + lo).update(from: src + lo + shift, count: hi - lo) }
+                        if hi < wo { (out + max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
+                    } else {
+                        for oj in 0..<wo {
+                            let jj = oj * g.strideW - g.padW + kj
+                            out[oj] = (jj >= 0 && jj < g.width) ? src[jj] : 0
+                        }
+                    }
+                }
+                row += 1
+            }
+        }
+    }
+}
+
+/// The adjoint of im2col: adds columns [C*KH*KW, Ho*Wo] (row stride `ld`) back into an
+/// image gradient [C, H, W].
+func col2imAdd(_ cols: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
+    let (ho, wo) = (g.outHeight, g.outWidth)
+    var row = 0
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for ki in 0..<g.kernelH {
+            for kj in 0..<g.kernelW {
+                let src = cols + row * ld
+                for oi in 0..<ho {
+                    let ii = oi * g.strideH - g.padH + ki
+                    if ii < 0 || ii >= g.height { continue }
+                    let dst = plane + ii * g.width
+                    let col = src + oi * wo
+                    if g.strideW == 1 {
+                        let shift = kj - g.padW
+                        let lo = max(0, -shift), hi = min(wo, g.width - shift)
+                        if hi > lo { for oj in lo..<hi { dst[oj + shift] += col[oj] } }
+                    } else {
+                        for oj in 0..<wo {
+                            let jj = oj * g.strideW - g.padW + kj
+                            if jj >= 0 && jj < g.width { dst[jj] += col[oj] }
+                        }
+                    }
+                }
+                row += 1
+            }
+        }
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n on the available cores when the work is large enough.
+/// Never call multithreaded BLAS from inside `body`.
+@inline(__always)
+func parallelFor(_ n: Int, minimumPerThread: Int = 1, _ body: (Int) -> Void) {
+    let threads = min(ProcessInfo_activeCores, n / max(minimumPerThread, 1))
+    if threads <= 1 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lo = n * t / threads, hi = n * (t + 1) / threads
+            for i in lo..<hi { body(i) }
+        }
+    }
+}
+
+let ProcessInfo_activeCores: Int = {
+    #if canImport(Glibc)
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    #else
+    return 1
+    #endif
+}()

@@ -1,0 +1,159 @@
+/// Long short-term memory, batch first, PyTorch's gate order (input, forget, cell, output)
+/// and initialisation U(-1/sqrt(H), 1/sqrt(H)). Each layer is one fused operation: a single
+/// GEMM projects every time step's input, a GEMM per step adds the recurrent part, and the
+/// backward pass (through time) is written by hand with the weight gradients batched.
+/// Shapes: x [B, T, I], output [B, T, H] (last layer), h_n and c_n [L, B, H].
+public final class LSTM: Module {
+    public let inputSize: Int, hiddenSize: Int, layers: Int
+    /// Per layer: weight_ih [4H, In], weight_hh [4H, H], bias_ih [4H], bias_hh [4H].
+    public let weights: [(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor)]
+
+    public init(_ inputSize: Int, _ hiddenSize: Int, layers: Int = 1, generator: Generator = .shared) throws {
+        guard inputSize > 0, hiddenSize > 0, layers > 0 else {
+            throw TensorError("nn.LSTM: sizes and layer count must be positive, got \(inputSize), \(hiddenSize), \(layers)")
+        }
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        let bound = Float(1 / Double(hiddenSize).squareRoot())
+        var w: [(Tensor, Tensor, Tensor, Tensor)] = []
+        for l in 0..<layers {
+            let inSize = l == 0 ? inputSize : hiddenSize
+            w.append((Init.parameter(Init.uniform([4 * hiddenSize, inSize], bound: bound, generator: generator)),
+                      Init.parameter(Init.uniform([4 * hiddenSize, hiddenSize], bound: bound, generator: generator)),
+                      Init.parameter(Init.uniform([4 * hiddenSize], bound: bound, generator: generator)),
+                      Init.parameter(Init.uniform([4 * hiddenSize], bound: bound, generator: generator))))
+        }
+        weights = w
+    }
+
+    public override var kind: String { "LSTM" }
+    public override var summary: String { "LSTM(\(inputSize) -> \(hiddenSize)\(layers > 1 ? ", \(layers) layers" : ""))" }
+    public override var constructor: String { "nn.LSTM(\(inputSize), \(hiddenSize), {layers = \(layers)})" }
+    public override var namedParameters: [(String, Tensor)] {
+        weights.enumerated().flatMap { l, w in
+            [("weight_ih_l\(l)", w.wih), ("weight_hh_l\(l)", w.whh), ("bias_ih_l\(l)", w.bih), ("bias_hh_l\(l)", w.bhh)]
+        }
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        try forwardAll(x).output
+    }
+
+    /// All hidden states of the last layer, and the final hidden and cell states per layer.
+    /// The final hidden states are differentiable (views of the outputs); the final cell
+    /// states are returned without gradient.
+    public func forwardAll(_ x: Tensor) throws -> (output: Tensor, h: Tensor, c: Tensor) {
+        guard x.rank == 3, x.shape[2] == inputSize, x.shape[1] > 0 else {
+            throw TensorError("\(summary) expected input of size BxTx\(inputSize) (batch, time, features), got \(describeShape(x.shape))")
+        }
+        var input = x
+        var lastH: [Tensor] = [], lastC: [Tensor] = []
+        for w in weights {
+            let (out, cLast) = try LSTM.layer(input, w.wih, w.whh, w.bih, w.bhh)
+            lastH.append(try Ops.select(out, 1, x.shape[1] - 1))
+            lastC.append(cLast)
+            input = out
+        }
+        return (input, try Ops.stack(lastH, dim: 0), try Tensor.stack(lastC, dim: 0))
+    }
+
+    /// One layer over the whole sequence; returns all hidden states and the last cell state.
+    static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor) {
+        let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
+        let h = whh.shape[1], g4 = 4 * h
+        let xc = x.contiguous(), wi = wih.contiguous(), wh = whh.contiguous()
+        // gates [B, T, 4H]: pre-activations, then activations in place
+        let gates = Tensor(uninitializedShape: [b, t, g4])
+        for r in 0..<(b * t) {
+            let row = gates.pointer + r * g4
+            for j in 0..<g4 { row[j] = bih.pointer[j] + bhh.pointer[j] }
+        }
+        sgemm(transA: false, transB: true, m: b * t, n: g4, k: inSize, a: xc.pointer, lda: inSize,
+              b: wi.pointer, ldb: inSize, beta: 1, c: gates.pointer, ldc: g4)
+        let out = Tensor(uninitializedShape: [b, t, h])        // h_t
+        let cells = Tensor(uninitializedShape: [b, t, h])      // c_t
+        let tanhC = Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
+        let hPrev = Tensor(shape: [b, t, h], repeating: 0)     // h_{t-1} (zeros at t = 0)
+        let step = Tensor(uninitializedShape: [b, g4])
+        for s in 0..<t {
+            // step[B, 4H] = gates[:, s, :] + h_{s-1} W_hh^T
+            for i in 0..<b { (step.pointer + i * g4).update(from: gates.pointer + (i * t + s) * g4, count: g4) }
+            if s > 0 {
+                sgemm(transA: false, transB: true, m: b, n: g4, k: h, a: out.pointer + (s - 1) * h, lda: t * h,
+                      b: wh.pointer, ldb: h, beta: 1, c: step.pointer, ldc: g4)
+            }
+            parallelFor(b, minimumPerThread: 16) { i in
+                let pre = step.pointer + i * g4
+                let act = gates.pointer + (i * t + s) * g4
+                let base = (i * t + s) * h
+                for j in 0..<h {
+                    let ig = stableSigmoid(pre[j]), fg = stableSigmoid(pre[h + j])
+                    let gg = Foundation_tanh(pre[2 * h + j]), og = stableSigmoid(pre[3 * h + j])
+                    act[j] = ig; act[h + j] = fg; act[2 * h + j] = gg; act[3 * h + j] = og
+                    let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
+                    let c = fg * cPrev + ig * gg
+                    let tc = Foundation_tanh(c)
+                    cells.pointer[base + j] = c
+                    tanhC.pointer[base + j] = tc
+                    out.pointer[base + j] = og * tc
+                    if s + 1 < t { hPrev.pointer[base + h + j] = og * tc }
+                }
+            }
+        }
+        let cLast = Tensor(uninitializedShape: [b, h])
+        for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
+
+        out.recordingGradient("LSTM", inputs: [x, wih, whh, bih, bhh]) { gy in
+            let gOut = gy.contiguous()
+            let dGates = Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
+            let dh = Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
+            let dc = Tensor(shape: [b, h], repeating: 0)
+            let dStep = Tensor(uninitializedShape: [b, g4])
+            for s in stride(from: t - 1, through: 0, by: -1) {
+                parallelFor(b, minimumPerThread: 16) { i in
+                    let act = gates.pointer + (i * t + s) * g4
+                    let d = dGates.pointer + (i * t + s) * g4
+                    let base = (i * t + s) * h
+                    for j in 0..<h {
+                        let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
+                        let tc = tanhC.pointer[base + j]
+                        let dhv = gOut.pointer[base + j] + dh.pointer[i * h + j]
+                        let dcv = dc.pointer[i * h + j] + dhv * og * (1 - tc * tc)
+                        let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
+                        d[j] = dcv * gg * ig * (1 - ig)
+                        d[h + j] = dcv * cPrev * fg * (1 - fg)
+                        d[2 * h + j] = dcv * ig * (1 - gg * gg)
+                        d[3 * h + j] = dhv * tc * og * (1 - og)
+                        dc.pointer[i * h + j] = dcv * fg
+                        dStep.pointer[i * g4 + j] = d[j]; dStep.pointer[i * g4 + h + j] = d[h + j]
+                        dStep.pointer[i * g4 + 2 * h + j] = d[2 * h + j]; dStep.pointer[i * g4 + 3 * h + j] = d[3 * h + j]
+                    }
+                }
+                // dh_{s-1}[B, H] = dG_s[B, 4H] W_hh[4H, H]
+                if s > 0 {
+                    sgemm(transA: false, transB: false, m: b, n: h, k: g4, a: dStep.pointer, lda: g4,
+                          b: wh.pointer, ldb: h, c: dh.pointer, ldc: h)
+                }
+            }
+            let gwih = Tensor(uninitializedShape: [g4, inSize]), gwhh = Tensor(uninitializedShape: [g4, h])
+            // dW_ih[4H, I] = dG^T[4H, B*T] X[B*T, I];  dW_hh[4H, H] = dG^T H_prev[B*T, H]
+            sgemm(transA: true, transB: false, m: g4, n: inSize, k: b * t, a: dGates.pointer, lda: g4,
+                  b: xc.pointer, ldb: inSize, c: gwih.pointer, ldc: inSize)
+            sgemm(transA: true, transB: false, m: g4, n: h, k: b * t, a: dGates.pointer, lda: g4,
+                  b: hPrev.pointer, ldb: h, c: gwhh.pointer, ldc: h)
+            let gb = Tensor(uninitializedShape: [g4])
+            columnSums(dGates.pointer, rows: b * t, cols: g4, into: gb.pointer)
+            var gx: Tensor? = nil
+            if x.requiresGrad {
+                let t2 = Tensor(uninitializedShape: x.shape)
+                // dX[B*T, I] = dG[B*T, 4H] W_ih[4H, I]
+                sgemm(transA: false, transB: false, m: b * t, n: inSize, k: g4, a: dGates.pointer, lda: g4,
+                      b: wi.pointer, ldb: inSize, c: t2.pointer, ldc: inSize)
+                gx = t2
+            }
+            return [gx, gwih, gwhh, gb, gb.clone()]
+        }
+        return (out, cLast)
+    }
+}

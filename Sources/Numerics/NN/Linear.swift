@@ -1,0 +1,81 @@
+/// y = x W^T + b, fused: one GEMM forward, two GEMMs and a column sum backward.
+/// Shapes: x [N, I] (or [*, I]), W [O, I], b [O], y [N, O].
+public final class Linear: Module {
+    public let inFeatures: Int, outFeatures: Int
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: Generator = .shared) throws {
+        guard inFeatures > 0, outFeatures > 0 else {
+            throw TensorError("nn.Linear: sizes must be positive, got \(inFeatures), \(outFeatures)")
+        }
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        weight = Init.parameter(Init.uniformFanIn([outFeatures, inFeatures], fanIn: inFeatures, generator: generator))
+        self.bias = bias ? Init.parameter(Init.uniformFanIn([outFeatures], fanIn: inFeatures, generator: generator)) : nil
+    }
+
+    public override var kind: String { "Linear" }
+    public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }
+    public override var constructor: String { "nn.Linear(\(inFeatures), \(outFeatures)\(bias == nil ? ", {bias = false}" : ""))" }
+    public override var namedParameters: [(String, Tensor)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        guard x.rank >= 1, x.shape.last == inFeatures else {
+            throw TensorError("\(summary) expected input of size Nx\(inFeatures), got \(describeShape(x.shape))")
+        }
+        let lead = Array(x.shape.dropLast())
+        let n = lead.reduce(1, *)
+        let xc = x.contiguous()
+        let y = Tensor(uninitializedShape: lead + [outFeatures])
+        linearForward(x: xc.pointer, n: n, weight: weight.contiguous().pointer, bias: bias?.pointer, out: y.pointer)
+        let (w, b) = (weight, bias)
+        return y.recordingGradient("Linear", inputs: [x, w] + (b.map { [$0] } ?? [])) { [inFeatures, outFeatures] g in
+            let gc = g.contiguous()
+            var gx: Tensor? = nil
+            if x.requiresGrad {
+                let t = Tensor(uninitializedShape: x.shape)
+                // dX[N,I] = dY[N,O] W[O,I]
+                sgemm(transA: false, transB: false, m: n, n: inFeatures, k: outFeatures,
+                      a: gc.pointer, lda: outFeatures, b: w.contiguous().pointer, ldb: inFeatures, c: t.pointer, ldc: inFeatures)
+                gx = t
+            }
+            let gw = Tensor(uninitializedShape: [outFeatures, inFeatures])
+            // dW[O,I] = dY^T[O,N] X[N,I]
+            sgemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: n,
+                  a: gc.pointer, lda: outFeatures, b: xc.pointer, ldb: inFeatures, c: gw.pointer, ldc: inFeatures)
+            var result: [Tensor?] = [gx, gw]
+            if b != nil {
+                let gb = Tensor(shape: [outFeatures], repeating: 0)
+                columnSums(gc.pointer, rows: n, cols: outFeatures, into: gb.pointer)
+                result.append(gb)
+            }
+            return result
+        }
+    }
+
+    /// out[N,O] = x[N,I] W^T + b (b broadcast over rows; BLAS accumulates onto it).
+    private func linearForward(x: UnsafePointer<Float>, n: Int, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+        if let bias {
+            for r in 0..<n { (out + r * outFeatures).update(from: bias, count: outFeatures) }
+        }
+        sgemm(transA: false, transB: true, m: n, n: outFeatures, k: inFeatures,
+              a: x, lda: inFeatures, b: weight, ldb: inFeatures,
+              beta: bias == nil ? 0 : 1, c: out, ldc: outFeatures)
+    }
+}
+
+/// sums[c] = sum over rows of m[r, c] (accumulated in Float64 per column block).
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+    var acc = [Double](repeating: 0, count: cols)
+    acc.withUnsafeMutableBufferPointer { acc in
+        for r in 0..<rows {
+            let row = m + r * cols
+            for c in 0..<cols { acc[c] += Double(row[c]) }
+        }
+        for c in 0..<cols { sums[c] = Float(acc[c]) }
+    }
+}
