@@ -20,6 +20,9 @@ extension Tensor {
             throw TensorError("\(r.rawValue) of an empty dimension is undefined")
         }
         let src = contiguous()
+        // `p` points into `src`: keep it alive until the loops below are done (Swift may
+        // otherwise release a local after its last use, which here is taking the pointer).
+        defer { withExtendedLifetime(src) {} }
         let outer = shape[..<d].reduce(1, *)
         let inner = shape[(d + 1)...].reduce(1, *)
         var outShape = shape

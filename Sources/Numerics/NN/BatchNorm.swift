@@ -48,6 +48,7 @@ public final class BatchNorm: Module {
             throw TensorError("\(summary) needs more than one value per channel in training mode, got input of size \(describeShape(x.shape))")
         }
         let xc = x.contiguous()
+        defer { withExtendedLifetime(xc) {} }   // xp points into it
         let y = Tensor(uninitializedShape: x.shape)
         let xhat = Tensor(uninitializedShape: x.shape)
         let invStdBuffer = Tensor(uninitializedShape: [c])   // written per channel from both cores
@@ -90,9 +91,11 @@ public final class BatchNorm: Module {
         }
         let isTraining = training
         let (w, bs) = (weight, bias)
-        return y.recordingGradient(kind, inputs: [x, w, bs]) { gy in
+        // The closure must hold the tensors, not their pointers: these buffers live only as
+        // long as something references them.
+        return y.recordingGradient(kind, inputs: [x, w, bs]) { [xhat, invStdBuffer] gy in
             let g = gy.contiguous()
-            let gp = g.pointer
+            let gp = g.pointer, hp = xhat.pointer, invStd = invStdBuffer.pointer, gamma = w.pointer
             let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
             let gw = Tensor(uninitializedShape: [c]), gb = Tensor(uninitializedShape: [c])
             parallelFor(c) { ch in

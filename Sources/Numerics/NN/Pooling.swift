@@ -36,6 +36,7 @@ public final class Pool2d: Module {
         let ho = (h + 2 * padding.0 - kernel.0) / stride.0 + 1
         let wo = (w + 2 * padding.1 - kernel.1) / stride.1 + 1
         let xc = x.contiguous()
+        defer { withExtendedLifetime(xc) {} }   // xp points into it
         let y = Tensor(uninitializedShape: [b, c, ho, wo])
         let planes = b * c
         let (kh, kw, sh, sw, ph, pw) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1)
