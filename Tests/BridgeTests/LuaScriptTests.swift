@@ -22,6 +22,7 @@ final class LuaScriptTests: XCTestCase {
     func testTensorErrors() { runScript("tensor_errors.lua") }
     func testAutograd() { runScript("autograd.lua") }
     func testLayersMatchPyTorch() { runScript("nn_reference.lua") }
+    func testModelsLearn() { runScript("learning.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {
