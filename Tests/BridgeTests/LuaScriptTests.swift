@@ -23,6 +23,7 @@ final class LuaScriptTests: XCTestCase {
     func testAutograd() { runScript("autograd.lua") }
     func testLayersMatchPyTorch() { runScript("nn_reference.lua") }
     func testModelsLearn() { runScript("learning.lua") }
+    func testNNAPI() { runScript("nn_api.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

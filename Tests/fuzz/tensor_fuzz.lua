@@ -12,10 +12,12 @@ local function pool()
     tensor.new(2.5), tensor.new({1, 2, 3}), tensor.new({{1, 2}, {3, 4}}), tensor.zeros(0),
     tensor.zeros(2, 0, 3), tensor.new({0 / 0, 1}), tensor.ones(2, 3):t(),
     tensor.ones(1, 3, 1), tensor.new({1e30, -1e30}),
+    100000, tensor.ones(2, 3, 8, 8), tensor.ones(2, 5, 3), nn.Linear(3, 2), nn.ReLU(),
+    nn.Sequential(nn.Linear(2, 2)), loss.cross_entropy(), {1, 2, 3, 4, 5, 6, 7},
   }
 end
 local values = pool()
-local n = 37  -- #values with the nil hole counted
+local n = 45  -- #values with the nil hole counted
 
 local function pick() return values[math.random(n)] end
 
@@ -27,6 +29,11 @@ local mt = debug.getregistry()["lwscript.Tensor"]
 for _, name in ipairs({"__add", "__sub", "__mul", "__div", "__pow", "__unm", "__len", "__index",
                        "__newindex", "__lt", "__le", "__tostring"}) do
   targets[#targets + 1] = {"Tensor " .. name, mt[name], false}
+end
+for name, fn in pairs(nn) do targets[#targets + 1] = {"nn." .. name, fn, false} end
+for name, fn in pairs(loss) do targets[#targets + 1] = {"loss." .. name, fn, false} end
+for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
+  targets[#targets + 1] = {"Module:" .. name, fn, true}
 end
 for name, fn in pairs(sys) do
   if name ~= "threads" then targets[#targets + 1] = {"sys." .. name, fn, false} end

@@ -9,6 +9,8 @@ public enum LuaError: Error, CustomStringConvertible {
     case badSelf(String)
     /// "name: message".
     case message(String)
+    /// The message as is, when it already names its source (e.g. a layer's own summary).
+    case plain(String)
     /// An error value from a nested protected call is on top of the stack: raise it unchanged.
     case propagate
 
@@ -16,7 +18,7 @@ public enum LuaError: Error, CustomStringConvertible {
         switch self {
         case .argument(let i, let m): return "bad argument #\(i) (\(m))"
         case .badSelf(let m): return "bad self (\(m))"
-        case .message(let m): return m
+        case .message(let m), .plain(let m): return m
         case .propagate: return "(error value on the Lua stack)"
         }
     }
@@ -27,6 +29,7 @@ public enum LuaError: Error, CustomStringConvertible {
         case .argument(let i, let m): return "bad argument #\(i) to '\(name)' (\(m))"
         case .badSelf(let m): return "calling '\(name)' on bad self (\(m))"
         case .message(let m): return "\(name): \(m)"
+        case .plain(let m): return m
         case .propagate: return ""
         }
     }

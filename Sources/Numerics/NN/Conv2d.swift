@@ -18,8 +18,8 @@ public final class Conv2d: Module {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         let fanIn = inChannels * kernel.0 * kernel.1
-        weight = Init.parameter(Init.uniformFanIn([outChannels, inChannels, kernel.0, kernel.1], fanIn: fanIn, generator: generator))
-        self.bias = bias ? Init.parameter(Init.uniformFanIn([outChannels], fanIn: fanIn, generator: generator)) : nil
+        weight = Init.parameter(try Init.uniformFanIn([outChannels, inChannels, kernel.0, kernel.1], fanIn: fanIn, generator: generator))
+        self.bias = bias ? Init.parameter(try Init.uniformFanIn([outChannels], fanIn: fanIn, generator: generator)) : nil
     }
 
     public override var kind: String { "Conv2d" }

@@ -8,7 +8,7 @@ public final class Embedding: Module {
         guard count > 0, dim > 0 else { throw TensorError("nn.Embedding: sizes must be positive, got \(count), \(dim)") }
         self.count = count
         self.dim = dim
-        weight = Init.parameter(Init.normal([count, dim], generator: generator))
+        weight = Init.parameter(try Init.normal([count, dim], generator: generator))
     }
 
     public override var kind: String { "Embedding" }
@@ -22,7 +22,7 @@ public final class Embedding: Module {
         for i in 0..<idx.count {
             let v = idx.pointer[i]
             guard v.isFinite, v == v.rounded(), v >= 1, v <= Float(count) else {
-                throw TensorError("\(summary): index \(v) out of range 1..\(count)")
+                throw TensorError("\(summary): index \(v.isFinite && v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)") out of range 1..\(count)")
             }
             rows[i] = Int(v) - 1
         }

@@ -19,10 +19,10 @@ public final class LSTM: Module {
         var w: [(Tensor, Tensor, Tensor, Tensor)] = []
         for l in 0..<layers {
             let inSize = l == 0 ? inputSize : hiddenSize
-            w.append((Init.parameter(Init.uniform([4 * hiddenSize, inSize], bound: bound, generator: generator)),
-                      Init.parameter(Init.uniform([4 * hiddenSize, hiddenSize], bound: bound, generator: generator)),
-                      Init.parameter(Init.uniform([4 * hiddenSize], bound: bound, generator: generator)),
-                      Init.parameter(Init.uniform([4 * hiddenSize], bound: bound, generator: generator))))
+            w.append((Init.parameter(try Init.uniform([4 * hiddenSize, inSize], bound: bound, generator: generator)),
+                      Init.parameter(try Init.uniform([4 * hiddenSize, hiddenSize], bound: bound, generator: generator)),
+                      Init.parameter(try Init.uniform([4 * hiddenSize], bound: bound, generator: generator)),
+                      Init.parameter(try Init.uniform([4 * hiddenSize], bound: bound, generator: generator))))
         }
         weights = w
     }

@@ -11,8 +11,8 @@ public final class Linear: Module {
         }
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        weight = Init.parameter(Init.uniformFanIn([outFeatures, inFeatures], fanIn: inFeatures, generator: generator))
-        self.bias = bias ? Init.parameter(Init.uniformFanIn([outFeatures], fanIn: inFeatures, generator: generator)) : nil
+        weight = Init.parameter(try Init.uniformFanIn([outFeatures, inFeatures], fanIn: inFeatures, generator: generator))
+        self.bias = bias ? Init.parameter(try Init.uniformFanIn([outFeatures], fanIn: inFeatures, generator: generator)) : nil
     }
 
     public override var kind: String { "Linear" }

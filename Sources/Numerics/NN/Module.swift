@@ -44,18 +44,20 @@ open class Module {
 public enum Init {
     /// U(-bound, bound) with bound = 1/sqrt(fanIn): PyTorch's kaiming_uniform_(a = sqrt(5))
     /// for Linear/Conv weights and its bias rule, which come to the same bound.
-    public static func uniformFanIn(_ shape: [Int], fanIn: Int, generator: Generator = .shared) -> Tensor {
+    public static func uniformFanIn(_ shape: [Int], fanIn: Int, generator: Generator = .shared) throws -> Tensor {
         let bound = fanIn > 0 ? Float(1 / Double(fanIn).squareRoot()) : 0
-        return uniform(shape, bound: bound, generator: generator)
+        return try uniform(shape, bound: bound, generator: generator)
     }
 
-    public static func uniform(_ shape: [Int], bound: Float, generator: Generator = .shared) -> Tensor {
+    public static func uniform(_ shape: [Int], bound: Float, generator: Generator = .shared) throws -> Tensor {
+        try Tensor.validateShape(shape)
         let t = Tensor(uninitializedShape: shape)
         for i in 0..<t.count { t.pointer[i] = (2 * generator.uniformFloat() - 1) * bound }
         return t
     }
 
-    public static func normal(_ shape: [Int], std: Float = 1, generator: Generator = .shared) -> Tensor {
+    public static func normal(_ shape: [Int], std: Float = 1, generator: Generator = .shared) throws -> Tensor {
+        try Tensor.validateShape(shape)
         let t = Tensor(uninitializedShape: shape)
         for i in 0..<t.count { t.pointer[i] = std * Float(generator.normal()) }
         return t

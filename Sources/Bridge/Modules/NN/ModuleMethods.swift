@@ -43,13 +43,18 @@ enum ModuleMethods {
     static func forward(_ a: LuaArgs) throws -> Int32 {
         let m = try a.module(1)
         let x = try a.tensor(2)
-        if let lstm = m as? LSTM {
-            let (out, h, c) = try lstm.forwardAll(x)
-            a.push(out); a.push(h); a.push(c)
-            return 3
+        do {
+            if let lstm = m as? LSTM {
+                let (out, h, c) = try lstm.forwardAll(x)
+                a.push(out); a.push(h); a.push(c)
+                return 3
+            }
+            a.push(try m.forward(x))
+            return 1
+        } catch let e as TensorError {
+            // Layer errors already name the layer ("Linear(4 -> 3) expected ...").
+            throw LuaError.plain(e.message.hasPrefix(m.kind) ? e.message : "\(m.summary): \(e.message)")
         }
-        a.push(try m.forward(x))
-        return 1
     }
 
     /// Fields: layer.weight (any parameter or buffer by name), layer.training, layer.kind,

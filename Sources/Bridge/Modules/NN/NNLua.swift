@@ -136,7 +136,7 @@ local Sequential = nn.Module("Sequential")
 
 function nn.Sequential(...)
   local list = {...}
-  if #list == 1 and type(list[1]) == "table" and getmetatable(list[1]) == nil then list = list[1] end
+  if #list == 1 and type(list[1]) == "table" and not is_module(list[1]) then list = list[1] end
   for i, m in ipairs(list) do
     if not is_module(m) then
       error("nn.Sequential: element " .. i .. " is not a module (got " .. type(m) .. ")", 2)
