@@ -1,13 +1,12 @@
 -- %% [markdown]
 -- # A tour of lwscript tensors
 --
--- A notebook in plain Lua: `-- %%` starts a code cell, `-- %% [markdown]` a text cell.
--- Run it as a script (`lwscript scripts/notebooks/tour.lua`) or as a report:
+-- A notebook in Lua: `-- %%` starts a code cell, `-- %% [markdown]` a text cell. Make the report with
 --
 --     lwscript notebook scripts/notebooks/tour.lua -o tour.html
 --
 -- Each cell's last expression is shown as its value; tensors and per-class results show as
--- tables. Cells share globals (a `local` stays in its cell).
+-- tables. Cells share globals (a `local` stays in its cell). See docs/notebook.md.
 
 -- %% Creating tensors
 tensor.seed(1)
