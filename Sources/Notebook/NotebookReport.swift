@@ -167,6 +167,7 @@ public struct NotebookReport: Sendable {
 
 /// "0.8 ms", "12.3 ms", "1.24 s", "2 min 5 s".
 public func formatSeconds(_ s: Double) -> String {
+    if s < 1e-5 { return "<0.01 ms" }
     if s < 1e-3 { return String(format: "%.2f ms", s * 1e3) }
     if s < 1 { return String(format: "%.1f ms", s * 1e3) }
     if s < 60 { return String(format: "%.2f s", s) }

@@ -225,12 +225,15 @@ public final class NotebookRunner {
                          lineCell: line.flatMap { document.cell(containingLine: $0)?.number })
     }
 
-    /// The number in the first "<prefix><digits>:" of `text`.
+    /// The number in the first "<prefix><digits>:" of `text` that starts a word (so "nb.lua:"
+    /// does not match inside "other_nb.lua:").
     private func firstLine(after prefix: String, in text: String) -> Int? {
         var search = text[...]
         while let r = search.range(of: prefix) {
             let digits = search[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
-            if !digits.isEmpty, search[r.upperBound...].dropFirst(digits.count).first == ":" {
+            let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
+            if !digits.isEmpty, search[r.upperBound...].dropFirst(digits.count).first == ":",
+               before == nil || before!.isWhitespace {
                 return Int(digits)
             }
             search = search[r.upperBound...]

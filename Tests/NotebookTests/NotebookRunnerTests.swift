@@ -176,6 +176,11 @@ final class NotebookRunnerTests: XCTestCase {
         XCTAssertEqual(outputs(r, cell: 4), [.stream(.stdout, "after\n")])
     }
 
+    func testErrorLinesOnlyNameTheNotebookItself() throws {
+        let r = try run("error('other_nb.lua:5: not ours', 0)")
+        XCTAssertEqual(try XCTUnwrap(r.results[0]?.error).line, 1, "from the traceback, not other_nb.lua:5")
+    }
+
     func testStopAtFirstError() throws {
         let r = try run("-- %%\nerror('boom')\n-- %%\nprint('never')\n", RunOptions(stopAtFirstError: true))
         XCTAssertNotNil(r.results[0]?.error)
