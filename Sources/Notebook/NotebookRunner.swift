@@ -180,7 +180,11 @@ public final class NotebookRunner {
     /// Calls nb[name] (the notebook helpers in the registry) with the `nargs` values on top of
     /// the stack plus whatever `push` pushes, under a protected call.
     private func callHelper(_ name: String, nargs: Int32 = 0, nresults: Int32 = 0, push: () -> Void = {}) throws {
-        lws_rawgetfield(L, lws_registryindex(), "lwscript.notebook")
+        // Raw access needs a table: a cell could have replaced the registry entry.
+        guard lws_rawgetfield(L, lws_registryindex(), "lwscript.notebook") == LUA_TTABLE else {
+            lws_pop(L, 1 + nargs)
+            throw ReportError("the notebook's helpers are gone from the registry (a cell replaced them)")
+        }
         lws_rawgetfield(L, -1, name)
         lws_remove(L, -2)
         lws_insert(L, -(nargs + 1))

@@ -181,6 +181,21 @@ final class NotebookRunnerTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(r.results[0]?.error).line, 1, "from the traceback, not other_nb.lua:5")
     }
 
+    func testHostileCellsDoNotCrashTheRunner() throws {
+        let r = try run("""
+            -- %%
+            print = nil
+            -- %%
+            setmetatable({}, {__tostring = function() error("bad tostring") end})
+            -- %%
+            debug.getregistry()["lwscript.notebook"] = 1
+            -- %%
+            print("unreachable")
+            """)
+        XCTAssertEqual(r.results.count, 4)
+        XCTAssertNotNil(r.results[3]?.error, "a cell that breaks the notebook's helpers gets an error, not a crash")
+    }
+
     func testStopAtFirstError() throws {
         let r = try run("-- %%\nerror('boom')\n-- %%\nprint('never')\n", RunOptions(stopAtFirstError: true))
         XCTAssertNotNil(r.results[0]?.error)
