@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: lwscript -> Bridge -> Numerics -> CBLAS, CZlib; Bridge -> CLua.
+// Dependencies point one way: lwscript -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib;
+// Bridge -> CLua.
 // Numerics never sees Lua. System libraries come from Debian (see scripts/setup).
 let package = Package(
     name: "lwscript",
@@ -9,6 +10,7 @@ let package = Package(
         .executable(name: "lwscript", targets: ["lwscript"]),
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "Bridge", targets: ["Bridge"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4",
@@ -22,9 +24,11 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"]),
-        .executableTarget(name: "lwscript", dependencies: ["Bridge", "CLua", "CEdit"]),
+        .target(name: "Notebook", dependencies: ["Bridge", "CLua"]),
+        .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Bridge"]),
         .testTarget(name: "CLITests", dependencies: ["lwscript"]),
     ],
     swiftLanguageModes: [.v5]

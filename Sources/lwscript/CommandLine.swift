@@ -18,9 +18,13 @@ struct Invocation {
 
     static let usage = """
     usage: lwscript [options] [script [args...]]
+           lwscript notebook FILE.lua [-o report.html|report.md|report.ipynb] [--stop] [--cell N]
 
     Runs Lua 5.4 scripts with lwscript's modules (tensor, ...) loaded as globals.
     With no script and no -e, starts an interactive session (REPL).
+    'lwscript notebook' runs a script of -- %% cells and writes a report with each cell's
+    output, values and plots (see 'lwscript notebook --help'; a script named 'notebook' in
+    the current directory runs as ./notebook).
 
     options:
       -e CODE     run CODE (may be repeated; runs in order)

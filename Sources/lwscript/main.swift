@@ -1,10 +1,14 @@
 import Bridge
 import CLua
 import Foundation
+import Notebook
 
 /// lwscript: runs Lua 5.4 scripts and a REPL with Swift tensor modules.
 func runMain() -> Int32 {
     let argv = Array(CommandLine.arguments.dropFirst())
+    if argv.first == "notebook" {
+        return NotebookCommand.main(Array(argv.dropFirst()), generator: Version.banner)
+    }
     let inv: Invocation
     do {
         inv = try Invocation.parse(argv)
