@@ -21,6 +21,7 @@ final class LuaScriptTests: XCTestCase {
     func testTensorMath() { runScript("tensor_math.lua") }
     func testTensorErrors() { runScript("tensor_errors.lua") }
     func testAutograd() { runScript("autograd.lua") }
+    func testOptim() { runScript("optim.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {
