@@ -11,9 +11,9 @@ enum OptimizerBindings {
 
     /// optim.SGD(params, {lr=, momentum=0, dampening=0, nesterov=false, weight_decay=0}).
     static func sgd(_ a: LuaArgs) throws -> Int32 {
-        let params = try a.tensorList(1)
-        try a.options(2, allowed: ["lr", "momentum", "dampening", "nesterov", "weight_decay"], required: true)
-        let lr = try a.requiredOption(2, "lr", example: "0.1")
+        let params = try OptimArgs.tensorList(a, 1)
+        try OptimArgs.options(a, 2, allowed: ["lr", "momentum", "dampening", "nesterov", "weight_decay"], required: true)
+        let lr = try OptimArgs.requiredOption(a, 2, "lr", example: "0.1")
         a.push(try SGD(parameters: params, lr: lr,
                        momentum: try a.optionNumber(2, "momentum") ?? 0,
                        dampening: try a.optionNumber(2, "dampening") ?? 0,
@@ -25,10 +25,10 @@ enum OptimizerBindings {
     /// optim.Adam(params, {lr=1e-3, betas={0.9, 0.999}, eps=1e-8, weight_decay=0, amsgrad=false});
     /// optim.AdamW the same with weight_decay=1e-2 (decoupled).
     static func adam(_ a: LuaArgs, decoupled: Bool) throws -> Int32 {
-        let params = try a.tensorList(1)
-        try a.options(2, allowed: ["lr", "betas", "eps", "weight_decay", "amsgrad"], required: false)
+        let params = try OptimArgs.tensorList(a, 1)
+        try OptimArgs.options(a, 2, allowed: ["lr", "betas", "eps", "weight_decay", "amsgrad"], required: false)
         var betas = (0.9, 0.999)
-        if let b = try a.optionNumbers(2, "betas") {
+        if let b = try OptimArgs.optionNumbers(a, 2, "betas") {
             guard b.count == 2 else { throw a.error(2, "option 'betas' must hold 2 numbers, e.g. {0.9, 0.999}, got \(b.count)") }
             betas = (b[0], b[1])
         }
@@ -45,10 +45,10 @@ enum OptimizerBindings {
     }
 
     static let methods: [(String, LuaFunction)] = [
-        ("step", { a in try a.optimizer(1).step(); return 0 }),
-        ("zero_grad", { a in try a.optimizer(1).zeroGrad(); return 0 }),
+        ("step", { a in try OptimArgs.optimizer(a, 1).step(); return 0 }),
+        ("zero_grad", { a in try OptimArgs.optimizer(a, 1).zeroGrad(); return 0 }),
         ("parameters", { a in
-            let o = try a.optimizer(1)
+            let o = try OptimArgs.optimizer(a, 1)
             lua_createtable(a.L, Int32(o.parameters.count), 0)
             for (k, p) in o.parameters.enumerated() {
                 a.push(p)
@@ -58,11 +58,11 @@ enum OptimizerBindings {
         }),
         ("state", state),
         ("save", { a in
-            try a.optimizer(1).save(to: try a.string(2, "a file path"))
+            try OptimArgs.optimizer(a, 1).save(to: try a.string(2, "a file path"))
             return 0
         }),
         ("load", { a in
-            try a.optimizer(1).load(from: try a.string(2, "a file path"))
+            try OptimArgs.optimizer(a, 1).load(from: try a.string(2, "a file path"))
             lua_settop(a.L, 1)
             return 1
         }),
@@ -70,7 +70,7 @@ enum OptimizerBindings {
 
     /// opt:state(i): {step = n, exp_avg = ..., ...} for parameter i, or nil before its first step.
     static func state(_ a: LuaArgs) throws -> Int32 {
-        let o = try a.optimizer(1)
+        let o = try OptimArgs.optimizer(a, 1)
         let k = try a.luaIndex(try a.int(2, "a parameter position"), size: o.parameters.count, at: 2)
         guard let s = o.state[k] else { a.pushNil(); return 1 }
         lua_createtable(a.L, 0, 4)
@@ -85,7 +85,7 @@ enum OptimizerBindings {
 
     static let metamethods: [(String, LuaFunction)] = [
         ("__tostring", { a in
-            let o = try a.optimizer(1)
+            let o = try OptimArgs.optimizer(a, 1)
             let values = o.parameters.reduce(0) { $0 + $1.count }
             let hyper = o.hyperParameters.map { "\($0.0)=\(show($0.1))" }.joined(separator: ", ")
             a.push("optim.\(o.typeName)(\(hyper)) over \(o.parameters.count) tensors (\(values) values)")
@@ -103,7 +103,7 @@ enum OptimizerBindings {
 
     /// opt.lr, opt.momentum, opt.betas, ...: the hyper-parameters; opt.type: "SGD", ...
     static func index(_ a: LuaArgs) throws -> Int32 {
-        let o = try a.optimizer(1)
+        let o = try OptimArgs.optimizer(a, 1)
         guard a.isString(2) else { a.pushNil(); return 1 }
         let key = try a.string(2)
         if key == "type" { a.push(o.typeName); return 1 }
@@ -118,7 +118,7 @@ enum OptimizerBindings {
 
     /// opt.lr = 0.01 (and the other hyper-parameters, checked as by the constructor).
     static func newIndex(_ a: LuaArgs) throws -> Int32 {
-        let o = try a.optimizer(1)
+        let o = try OptimArgs.optimizer(a, 1)
         let key = a.isString(2) ? try a.string(2) : "?"
         guard let current = o.hyperParameters.first(where: { $0.0 == key })?.1 else {
             let names = o.hyperParameters.map(\.0).joined(separator: ", ")

@@ -6,18 +6,18 @@ import Numerics
 enum SchedulerBindings {
     static let constructors: [(String, LuaFunction)] = [
         ("StepLR", { a in
-            let o = try a.optimizer(1)
-            try a.options(2, allowed: ["step_size", "gamma"], required: true)
-            guard let size = try a.positiveIntOption(2, "step_size") else {
+            let o = try OptimArgs.optimizer(a, 1)
+            try OptimArgs.options(a, 2, allowed: ["step_size", "gamma"], required: true)
+            guard let size = try OptimArgs.positiveIntOption(a, 2, "step_size") else {
                 throw a.error(2, "option 'step_size' is required (e.g. {step_size = 30})")
             }
             a.push(try StepLR(optimizer: o, stepSize: size, gamma: try a.optionNumber(2, "gamma") ?? 0.1))
             return 1
         }),
         ("MultiStepLR", { a in
-            let o = try a.optimizer(1)
-            try a.options(2, allowed: ["milestones", "gamma"], required: true)
-            guard let m = try a.optionNumbers(2, "milestones") else {
+            let o = try OptimArgs.optimizer(a, 1)
+            try OptimArgs.options(a, 2, allowed: ["milestones", "gamma"], required: true)
+            guard let m = try OptimArgs.optionNumbers(a, 2, "milestones") else {
                 throw a.error(2, "option 'milestones' is required (e.g. {milestones = {30, 80}})")
             }
             let milestones = try m.map { d -> Int in
@@ -30,18 +30,18 @@ enum SchedulerBindings {
             return 1
         }),
         ("CosineLR", { a in
-            let o = try a.optimizer(1)
-            try a.options(2, allowed: ["t_max", "eta_min"], required: true)
-            guard let tMax = try a.positiveIntOption(2, "t_max") else {
+            let o = try OptimArgs.optimizer(a, 1)
+            try OptimArgs.options(a, 2, allowed: ["t_max", "eta_min"], required: true)
+            guard let tMax = try OptimArgs.positiveIntOption(a, 2, "t_max") else {
                 throw a.error(2, "option 't_max' is required (e.g. {t_max = 100})")
             }
             a.push(try CosineLR(optimizer: o, tMax: tMax, etaMin: try a.optionNumber(2, "eta_min") ?? 0))
             return 1
         }),
         ("WarmupLR", { a in
-            let o = try a.optimizer(1)
-            try a.options(2, allowed: ["warmup", "start_factor", "end_factor"], required: false)
-            a.push(try WarmupLR(optimizer: o, warmup: try a.positiveIntOption(2, "warmup") ?? 5,
+            let o = try OptimArgs.optimizer(a, 1)
+            try OptimArgs.options(a, 2, allowed: ["warmup", "start_factor", "end_factor"], required: false)
+            a.push(try WarmupLR(optimizer: o, warmup: try OptimArgs.positiveIntOption(a, 2, "warmup") ?? 5,
                                 startFactor: try a.optionNumber(2, "start_factor") ?? 1.0 / 3,
                                 endFactor: try a.optionNumber(2, "end_factor") ?? 1))
             return 1
@@ -53,13 +53,13 @@ enum SchedulerBindings {
     /// anneal="cos", div_factor=25, final_div_factor=1e4, three_phase=false,
     /// cycle_momentum=true, base_momentum=0.85, max_momentum=0.95}).
     static func oneCycle(_ a: LuaArgs) throws -> Int32 {
-        let o = try a.optimizer(1)
-        try a.options(2, allowed: ["max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal",
+        let o = try OptimArgs.optimizer(a, 1)
+        try OptimArgs.options(a, 2, allowed: ["max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal",
                                    "div_factor", "final_div_factor", "three_phase", "cycle_momentum",
                                    "base_momentum", "max_momentum"], required: true)
-        let maxLR = try a.requiredOption(2, "max_lr", example: "0.1")
-        var total = try a.positiveIntOption(2, "total_steps")
-        let epochs = try a.positiveIntOption(2, "epochs"), perEpoch = try a.positiveIntOption(2, "steps_per_epoch")
+        let maxLR = try OptimArgs.requiredOption(a, 2, "max_lr", example: "0.1")
+        var total = try OptimArgs.positiveIntOption(a, 2, "total_steps")
+        let epochs = try OptimArgs.positiveIntOption(a, 2, "epochs"), perEpoch = try OptimArgs.positiveIntOption(a, 2, "steps_per_epoch")
         if total == nil, let epochs, let perEpoch {
             let (n, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
             guard !overflow else { throw a.error(2, "epochs * steps_per_epoch is too large") }
