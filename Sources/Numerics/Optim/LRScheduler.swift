@@ -5,7 +5,7 @@ import Foundation
 /// advances one epoch (or one batch: the unit is whatever the caller steps by) and writes the
 /// new rate into the optimizer. Subclasses give the rate at a step in closed form (PyTorch's
 /// `_get_closed_form_lr`), from `baseLR`, the optimizer's rate when the schedule was created.
-public class LRScheduler {
+public class LRScheduler: CustomStringConvertible {
     public let optimizer: Optimizer
     /// The optimizer's learning rate when the schedule was created.
     public let baseLR: Double

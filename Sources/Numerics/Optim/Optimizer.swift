@@ -39,7 +39,7 @@ public struct ParameterState {
 /// w.grad = Tensor(shape: [3], repeating: 0.5)
 /// try opt.step()
 /// ```
-public class Optimizer {
+public class Optimizer: CustomStringConvertible {
     /// The tensors updated by `step`, in the order given (positions name them in checkpoints).
     public let parameters: [Tensor]
     /// The learning rate used by the next `step` (schedulers write it).
