@@ -42,7 +42,7 @@ enum TensorModule {
             return 1
         }),
         ("is_grad_enabled", { a in a.push(GradMode.isEnabled); return 1 }),
-    ]
+    ] + TensorIO.functions
 
     /// tensor.new{{1, 2}, {3, 4}}, tensor.new(t) (a copy), tensor.new(5) (a 0-d tensor).
     static func newTensor(_ a: LuaArgs) throws -> Int32 {
