@@ -20,5 +20,6 @@ public struct LuaModule {
 
 /// Every module the host installs, in order.
 enum BuiltinModules {
-    static let all: [LuaModule] = [TensorModule.module, SysModule.module]
+    static let all: [LuaModule] = [TensorModule.module, SysModule.module, DataModule.module,
+                                   SampleModule.module, AugmentModule.module]
 }

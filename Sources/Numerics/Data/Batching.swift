@@ -91,3 +91,22 @@ public struct BatchPlan {
         return positions[start..<min(start + batchSize, positions.count)]
     }
 }
+
+extension Dataset {
+    /// Applies this view's normalisation to a batch of its inputs already scaled to [0, 1]
+    /// (images) or raw (features): used after augmentation.
+    public func normalizeInPlace(_ x: Tensor) {
+        guard let norm = normalization, x.isContiguous, kind != .sequence else { return }
+        let w = normalizationWidth, size = store.sampleSize
+        guard w > 0, size > 0, x.count % size == 0 else { return }
+        let inner = size / w
+        let p = x.pointer
+        for b in 0..<(x.count / size) {
+            for c in 0..<w {
+                let o = p + b * size + c * inner
+                let m = norm.mean[c], s = norm.std[c]
+                for k in 0..<inner { o[k] = (o[k] - m) / s }
+            }
+        }
+    }
+}

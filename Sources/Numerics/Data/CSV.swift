@@ -79,6 +79,7 @@ public struct CSVTable {
 public enum CSVColumn {
     case name(String)
     case index(Int)   // 0-based
+    case last
 
     func resolve(in header: [String], path: String, role: String) throws -> Int {
         switch self {
@@ -87,6 +88,8 @@ public enum CSVColumn {
                 throw DataError("\(path): no \(role) column named '\(s)' (columns: \(header.joined(separator: ", ")))")
             }
             return k
+        case .last:
+            return header.count - 1
         case .index(let k):
             guard k >= 0 && k < header.count else {
                 throw DataError("\(path): \(role) column \(k + 1) out of range (\(header.count) columns)")
