@@ -58,7 +58,8 @@ public enum Gzip {
         if input.count >= 18 {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            if isize > 0 { capacity = max(isize + 64, 1024) }
+            // deflate expands at most ~1032:1; a corrupt trailer must not ask for gigabytes
+            if isize > 0 { capacity = max(min(isize, input.count * 1032) + 64, 1024) }
         }
         var output = [UInt8](repeating: 0, count: capacity)
         var produced = 0

@@ -50,6 +50,9 @@ public enum NamesLoader {
         }
         let length = o.length ?? names.map(\.count).max() ?? 1
         guard length >= 1 else { throw DataError("sequence length must be at least 1, got \(length)") }
+        guard length * names.count <= Tensor.maxElements else {
+            throw DataError("\(names.count) names of length \(length) are too many; pass a smaller {length = ...}")
+        }
         let codes = try encode(names, vocab: vocab, length: length)
         let (cls, idx) = try classList(labels, given: o.classes, path: path, lines: lines)
         let store = try DataStore(kind: .sequence, sampleShape: [length], bytes: [], floats: codes,

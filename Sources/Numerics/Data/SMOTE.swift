@@ -14,7 +14,14 @@ public enum SMOTE {
         var byClass = [[Int]](repeating: [], count: amounts.count)
         for (i, l) in labels.enumerated() where l < amounts.count { byClass[l].append(i) }
         var rows: [Float] = [], out: [Int32] = []
-        let total = amounts.reduce(0, +)
+        var total = 0
+        for (c, a) in amounts.enumerated() {
+            guard a >= 0 else { throw DataError("amount for class \(c + 1) must be non-negative, got \(a)") }
+            total += min(a, Tensor.maxElements)
+        }
+        guard total <= (Tensor.maxElements - labels.count * d) / d else {
+            throw DataError("\(total) synthetic samples of \(d) features are too many")
+        }
         rows.reserveCapacity(total * d)
         out.reserveCapacity(total)
         for (c, amount) in amounts.enumerated() where amount != 0 {

@@ -151,7 +151,7 @@ enum DataModule {
         o.name = try a.columnOption(2, "name") ?? o.name
         o.label = try a.columnOption(2, "label") ?? o.label
         if let n = try a.optionInt(2, "length") {
-            guard n >= 1 && n <= 1 << 20 else { throw a.error(2, "option 'length' must be between 1 and 1048576, got \(n)") }
+            guard n >= 1 && n <= 4096 else { throw a.error(2, "option 'length' must be between 1 and 4096, got \(n)") }
             o.length = n
         }
         o.vocab = try a.stringListOption(2, "vocab") ?? o.vocab

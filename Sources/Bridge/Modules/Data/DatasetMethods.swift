@@ -151,7 +151,9 @@ enum DatasetMethods {
         try a.checkOptionKeys(i, allowed: ["mean", "std"])
         let w = d.normalizationWidth
         func values(_ key: String) throws -> [Float] {
-            if let x = try a.optionNumber(i, key) { return [Float](repeating: Float(x), count: w) }
+            if a.optionType(i, key) == LUA_TNUMBER, let x = try a.optionNumber(i, key) {
+                return [Float](repeating: Float(x), count: w)
+            }
             guard let list = try a.numberListOption(i, key) else { throw a.error(i, "missing '\(key)'") }
             return list.map(Float.init)
         }

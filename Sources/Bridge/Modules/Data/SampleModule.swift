@@ -82,7 +82,9 @@ enum SampleModule {
     private static func push(_ a: LuaArgs, _ d: Dataset, weights w: [Double], optionsAt i: Int32) throws {
         try a.options(i, allowed: ["num_samples", "replacement", "per", "seed"])
         let n = try a.optionInt(i, "num_samples") ?? d.count
-        guard n >= 0 else { throw a.error(i, "option 'num_samples' must be non-negative, got \(n)") }
+        guard n >= 0 && n <= 1 << 28 else {
+            throw a.error(i, "option 'num_samples' must be between 0 and 268435456, got \(n)")
+        }
         let replacement = try a.optionBool(i, "replacement") ?? true
         let per = try a.optionString(i, "per") ?? "sample"
         guard per == "sample" || per == "class" else {
