@@ -42,6 +42,7 @@ enum DatasetBatches {
         let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
         let raw = augs.isEmpty ? d : d.withNormalization(nil)
         var k = 0
+        let meter = AllocationMeter()
         pushFunction(a.L, name: "Dataset:batches") { b in
             guard k < plan.batchCount else { b.pushNil(); return 1 }
             let batch = plan.batch(k)
@@ -52,8 +53,10 @@ enum DatasetBatches {
                                        classes: d.classes.count, generator: augmentGenerator)
                 d.normalizeInPlace(x)
             }
+            let y = d.targets(batch)
+            meter.add(4 * (x.count + y.count), b.L)
             b.push(x)
-            b.push(d.targets(batch))
+            b.push(y)
             b.push(k)
             return 3
         }
