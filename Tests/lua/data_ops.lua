@@ -104,3 +104,15 @@ F.same(ds:smote({0, 5, 20}, {k = 3, seed = 1}):tensors():totable(), mx:totable()
 local line = data.tensors(tensor.new({{0}, {1}, {2}, {10}}), tensor.new({1, 1, 1, 2}))
 local lx = line:smote({50, 0}, {k = 1, seed = 2}):tensors()
 for i = 5, 54 do T.eq(lx[i][1] >= 0 and lx[i][1] <= 2, true, "k = 1 interpolates neighbours") end
+
+-- SMOTE's distribution against imbalanced-learn 0.10.1: SMOTE(k_neighbors=2) adding 20,000
+-- samples to the class {0, 1, 3, 7} gave quantiles (10, 25, 50, 75, 90%) 0.309, 0.75, 1.725,
+-- 2.83, 5.089 and mean 2.133.
+local four = data.tensors(tensor.new({{0}, {1}, {3}, {7}}), tensor.ones(4))
+local v = four:smote({20000}, {k = 2, seed = 1}):tensors():narrow(1, 5, 20000):flatten():totable()
+table.sort(v)
+local ref = {[2000] = 0.309, [5000] = 0.75, [10000] = 1.725, [15000] = 2.83, [18000] = 5.089}
+for i, q in pairs(ref) do T.near(v[i], q, 0.1, "SMOTE quantile " .. i / 200 .. "%") end
+local mean = 0
+for _, a in ipairs(v) do mean = mean + a end
+T.near(mean / #v, 2.133, 0.05, "SMOTE mean")
