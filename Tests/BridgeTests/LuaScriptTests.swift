@@ -25,6 +25,13 @@ final class LuaScriptTests: XCTestCase {
     func testModelsLearn() { runScript("learning.lua") }
     func testNNAPI() { runScript("nn_api.lua") }
     func testOptim() { runScript("optim.lua") }
+    func testDataFormats() { runScript("data_formats.lua") }
+    func testDataOperations() { runScript("data_ops.lua") }
+    func testDataSamplers() { runScript("data_sample.lua") }
+    func testDataAugmentation() { runScript("data_augment.lua") }
+    func testDataErrors() { runScript("data_errors.lua") }
+    /// The helper that writes data files for the data tests (required by them) loads alone.
+    func testDataFilesHelper() { runScript("datafiles.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

@@ -1,0 +1,65 @@
+import CLua
+import Numerics
+
+/// ds:batches(size, {shuffle =, seed =, sampler =, augment =, drop_last =}): an iterator for
+/// a generic for, yielding x (Float32 [B, ...]), y (Float32 [B] of 1-based classes) and the
+/// batch number. Each call of ds:batches is one epoch; the order is fixed when it is called.
+enum DatasetBatches {
+    static func batches(_ a: LuaArgs) throws -> Int32 {
+        let d = try a.dataset(1)
+        let size = try a.int(2, "a batch size")
+        guard size >= 1 else { throw a.error(2, "batch size must be at least 1, got \(size)") }
+        try a.options(3, allowed: ["shuffle", "seed", "sampler", "augment", "drop_last"])
+        let shuffle = try a.optionBool(3, "shuffle") ?? false
+        let dropLast = try a.optionBool(3, "drop_last") ?? false
+        let generator = try a.generator(seedOption: 3)
+        let sampler = try a.withOption(3, "sampler") { idx, _ -> LuaSampler in
+            guard let s = toObject(a.L, idx, as: LuaSampler.self) else {
+                throw a.error(3, "option 'sampler' must be a Sampler (sample.WeightedRandom), got \(typeNameAt(a.L, idx))")
+            }
+            return s
+        }
+        let augs = try a.withOption(3, "augment") { idx, _ in try AugmentModule.list(a, at: idx, argument: 3) } ?? []
+        guard d.count > 0 else { throw a.error(1, "empty dataset: nothing to batch") }
+
+        let positions: [Int]
+        if let sampler {
+            guard !shuffle else { throw a.error(3, "options 'sampler' and 'shuffle' exclude each other (a sampler sets the order)") }
+            guard sampler.labels.count == d.count else {
+                throw a.error(3, "the sampler was made for a dataset of \(sampler.labels.count) samples, this one has \(d.count)")
+            }
+            positions = sampler.sampler.draw()
+        } else {
+            positions = shuffle ? generator.permutation(d.count) : Array(0..<d.count)
+        }
+        if !augs.isEmpty {
+            do {
+                try Augmentation.validate(augs, shape: [1] + d.sampleShape, classes: d.classes.count)
+            } catch let e as DataError { throw a.error(3, "option 'augment': \(e.message)") }
+        }
+        // Augmentation has its own stream, so adding it leaves the order of samples unchanged.
+        let augmentGenerator = Generator(seed: generator.next())
+        let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
+        let raw = augs.isEmpty ? d : d.withNormalization(nil)
+        var k = 0
+        let meter = AllocationMeter()
+        pushFunction(a.L, name: "Dataset:batches") { b in
+            guard k < plan.batchCount else { b.pushNil(); return 1 }
+            let batch = plan.batch(k)
+            k += 1
+            let x = raw.inputs(batch)
+            if !augs.isEmpty {
+                try Augmentation.apply(augs, to: x, labels: batch.map { d.label($0) },
+                                       classes: d.classes.count, generator: augmentGenerator)
+                d.normalizeInPlace(x)
+            }
+            let y = d.targets(batch)
+            meter.add(4 * (x.count + y.count), b.L)
+            b.push(x)
+            b.push(y)
+            b.push(k)
+            return 3
+        }
+        return 1
+    }
+}
