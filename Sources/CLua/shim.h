@@ -164,6 +164,8 @@ static inline void lws_rawsetfield(lua_State *L, int idx, const char *k) {
     lua_rawset(L, idx);
 }
 static inline int lws_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT); }
+/* A collector step "as if kb kilobytes had been allocated" (lua_gc never raises in 5.4). */
+static inline int lws_gc_step(lua_State *L, int kb) { return lua_gc(L, LUA_GCSTEP, kb); }
 static inline int lws_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
 static inline int lws_version(void) { return (int)LUA_VERSION_NUM; }
 static inline const char *lws_release(void) { return LUA_RELEASE; }

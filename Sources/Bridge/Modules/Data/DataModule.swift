@@ -21,7 +21,6 @@ enum DataModule {
             ("is_dataset", { a in a.push(toObject(a.L, 1, as: Dataset.self) != nil); return 1 }),
         ],
         registerTypes: { L in
-            GCPressure.remember(L)
             registerType(L, Dataset.self, displayName: "Dataset",
                          methods: DatasetMethods.all,
                          metamethods: DatasetMethods.metamethods,

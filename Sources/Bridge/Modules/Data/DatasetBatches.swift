@@ -42,7 +42,6 @@ enum DatasetBatches {
         let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
         let raw = augs.isEmpty ? d : d.withNormalization(nil)
         var k = 0
-        let meter = AllocationMeter()
         pushFunction(a.L, name: "Dataset:batches") { b in
             guard k < plan.batchCount else { b.pushNil(); return 1 }
             let batch = plan.batch(k)
@@ -54,7 +53,6 @@ enum DatasetBatches {
                 d.normalizeInPlace(x)
             }
             let y = d.targets(batch)
-            meter.add(4 * (x.count + y.count), b.L)
             b.push(x)
             b.push(y)
             b.push(k)

@@ -5,10 +5,30 @@ extension Tensor: LuaObject {
     public static let metatableName = "lwscript.Tensor"
 }
 
-/// When to run Lua's collector on behalf of tensor memory.
+/// Makes Lua's collector pace itself to tensor memory, which it cannot see: each MiB of
+/// tensor storage allocated since the last look advances the collector as if that much had
+/// been allocated inside Lua (so a training loop's dead batches and activations are
+/// reclaimed at the rate they are made), and a full collection runs if live tensor memory
+/// still grows past twice what it was after the previous one.
 enum TensorMemory {
     static let minimumThreshold = 512 << 20
     nonisolated(unsafe) static var collectAbove = minimumThreshold
+    nonisolated(unsafe) static var accounted = 0
+
+    static func account(_ L: OpaquePointer) {
+        let live = TensorStorage.liveBytes
+        if live < accounted { accounted = live }
+        let grown = live - accounted
+        if grown >= 1 << 20 {
+            _ = lws_gc_step(L, Int32(min(grown >> 10, Int(Int32.max))))
+            accounted = TensorStorage.liveBytes
+        }
+        if TensorStorage.liveBytes > collectAbove {
+            _ = lws_gc_collect(L)
+            collectAbove = max(minimumThreshold, 2 * TensorStorage.liveBytes)
+            accounted = TensorStorage.liveBytes
+        }
+    }
 }
 
 /// A binary operand from Lua: a tensor or a plain number.
@@ -37,12 +57,9 @@ extension LuaArgs {
     }
 
     /// Pushes a tensor. Lua's collector sees only the small userdata, not the buffer behind
-    /// it, so when tensor memory has grown past a threshold we run a full collection first.
+    /// it; `TensorMemory.account` makes it pace itself to tensor memory too.
     public func push(_ t: Tensor) {
-        if TensorStorage.liveBytes > TensorMemory.collectAbove {
-            _ = lws_gc_collect(L)
-            TensorMemory.collectAbove = max(TensorMemory.minimumThreshold, 2 * TensorStorage.liveBytes)
-        }
+        TensorMemory.account(L)
         pushObject(L, t)
     }
 
