@@ -24,6 +24,7 @@ final class LuaScriptTests: XCTestCase {
     func testLayersMatchPyTorch() { runScript("nn_reference.lua") }
     func testModelsLearn() { runScript("learning.lua") }
     func testNNAPI() { runScript("nn_api.lua") }
+    func testModelCheckpoints() { runScript("nn_checkpoint.lua") }
     func testOptim() { runScript("optim.lua") }
     func testDataFormats() { runScript("data_formats.lua") }
     func testDataOperations() { runScript("data_ops.lua") }

@@ -77,7 +77,7 @@ enum NNModule {
             return 1
         }),
         ("is_module", { a in a.push(toObject(a.L, 1, as: Module.self) != nil); return 1 }),
-    ]
+    ] + ModelState.functions
 
     static func batchNorm(_ a: LuaArgs, spatialRank: Int) throws -> Int32 {
         try a.checkOptions(2, ["eps", "momentum"])
