@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Whether operations record the graph for backward (`tensor.no_grad` turns it off).
 public enum GradMode {
     nonisolated(unsafe) public static var isEnabled = true
@@ -102,7 +104,9 @@ extension Tensor {
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
         for node in order.reversed() {
             guard let gOut = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let started = BackwardProfile.isOn ? DispatchTime.now().uptimeNanoseconds : 0
             let gIns = try node.apply(gOut)
+            if BackwardProfile.isOn { BackwardProfile.add(node.name, DispatchTime.now().uptimeNanoseconds - started) }
             for (input, g) in zip(node.inputs, gIns) {
                 guard let g, input.requiresGrad else { continue }
                 if let fn = input.gradFn {
@@ -137,5 +141,16 @@ extension Tensor {
     /// A tensor sharing this one's storage, cut from the graph.
     public func detach() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+    }
+}
+
+/// Time spent in each kind of backward step, when switched on (`tensor.profile`).
+public enum BackwardProfile {
+    nonisolated(unsafe) public static var isOn = false
+    nonisolated(unsafe) public static var totals: [String: (calls: Int, nanoseconds: UInt64)] = [:]
+
+    static func add(_ name: String, _ ns: UInt64) {
+        let t = totals[name] ?? (0, 0)
+        totals[name] = (t.calls + 1, t.nanoseconds + ns)
     }
 }

@@ -66,6 +66,17 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
     }
 }
 
+/// Element counts above which element-wise loops are split across the cores (they are
+/// memory-bound; below this the thread hand-off costs more than it saves).
+let parallelElementwiseThreshold = 1 << 16
+
+/// Runs `body(range)` over 0..<n, in one piece or split across the cores for large n.
+@inline(__always)
+func splitElementwise(_ n: Int, _ body: (Range<Int>) -> Void) {
+    if n < parallelElementwiseThreshold { body(0..<n); return }
+    parallelRanges(n) { _, r in body(r) }
+}
+
 /// Applies `f` to every element of `x` into a new packed tensor.
 @inline(__always)
 func mapUnary(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
@@ -73,7 +84,7 @@ func mapUnary(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
     let dst = out.pointer
     if x.isContiguous {
         let src = x.pointer
-        for i in 0..<x.count { dst[i] = f(src[i]) }
+        splitElementwise(x.count) { r in for i in r { dst[i] = f(src[i]) } }
     } else {
         let s = x.strides.last ?? 1
         forEachRow(shape: x.shape, strides: [x.strides]) { offsets, n, flat in
@@ -92,17 +103,17 @@ func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws ->
     let dst = out.pointer
     if a.shape == b.shape && a.isContiguous && b.isContiguous {
         let pa = a.pointer, pb = b.pointer
-        for i in 0..<out.count { dst[i] = f(pa[i], pb[i]) }
+        splitElementwise(out.count) { r in for i in r { dst[i] = f(pa[i], pb[i]) } }
         return out
     }
     if b.count == 1 && a.isContiguous && a.shape == shape {
         let pa = a.pointer, v = b.pointer[0]
-        for i in 0..<out.count { dst[i] = f(pa[i], v) }
+        splitElementwise(out.count) { r in for i in r { dst[i] = f(pa[i], v) } }
         return out
     }
     if a.count == 1 && b.isContiguous && b.shape == shape {
         let pb = b.pointer, v = a.pointer[0]
-        for i in 0..<out.count { dst[i] = f(v, pb[i]) }
+        splitElementwise(out.count) { r in for i in r { dst[i] = f(v, pb[i]) } }
         return out
     }
     let ea = try a.expand(to: shape), eb = try b.expand(to: shape)

@@ -112,6 +112,24 @@ func parallelFor(_ n: Int, minimumPerThread: Int = 1, _ body: (Int) -> Void) {
     }
 }
 
+/// Splits 0..<n into one contiguous range per worker (at most the core count) and runs
+/// `body(worker, range)` for each on its own thread; `worker` indexes per-thread scratch.
+@inline(__always)
+func parallelRanges(_ n: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+    let workers = min(ProcessInfo_activeCores, n)
+    if workers <= 1 {
+        if n > 0 { body(0, 0..<n) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            body(t, (n * t / workers)..<(n * (t + 1) / workers))
+        }
+    }
+}
+
+var parallelWorkers: Int { ProcessInfo_activeCores }
+
 let ProcessInfo_activeCores: Int = {
     #if canImport(Glibc)
     return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

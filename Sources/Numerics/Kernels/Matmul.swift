@@ -22,6 +22,16 @@ public func setBLASThreads(_ n: Int) {
     if n > 0 { openblas_set_num_threads(Int32(n)) }
 }
 
+/// Runs `body` with OpenBLAS single-threaded, for code that calls BLAS from several of its
+/// own threads at once (multithreaded BLAS inside a parallel loop would oversubscribe the cores).
+public func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = Int(openblas_get_num_threads())
+    if previous == 1 { return try body() }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(previous)) }
+    return try body()
+}
+
 extension Tensor {
     /// How BLAS can read a 2-D view without copying: packed rows, or a transposed packed view.
     fileprivate func blasLayout() -> (tensor: Tensor, transposed: Bool, ld: Int) {

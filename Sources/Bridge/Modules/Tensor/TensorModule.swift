@@ -42,6 +42,7 @@ enum TensorModule {
             return 1
         }),
         ("is_grad_enabled", { a in a.push(GradMode.isEnabled); return 1 }),
+        ("profile", TensorProfile.profile),
     ] + TensorIO.functions
 
     /// tensor.new{{1, 2}, {3, 4}}, tensor.new(t) (a copy), tensor.new(5) (a 0-d tensor).
@@ -132,6 +133,30 @@ enum TensorModule {
             a.push(try x.allClose(y, rtol: Float(rtol), atol: Float(atol)))
         } catch is TensorError {
             throw LuaError.message("sizes \(describeShape(x.shape)) and \(describeShape(y.shape)) do not broadcast")
+        }
+        return 1
+    }
+}
+
+/// tensor.profile(true) starts timing backward steps by operation; tensor.profile() returns
+/// {{name, calls, milliseconds}, ...} sorted by time and stops; tensor.profile(false) stops.
+enum TensorProfile {
+    static func profile(_ a: LuaArgs) throws -> Int32 {
+        if !a.isNoneOrNil(1) {
+            let on = try a.bool(1)
+            BackwardProfile.isOn = on
+            if on { BackwardProfile.totals = [:] }
+            return 0
+        }
+        BackwardProfile.isOn = false
+        let rows = BackwardProfile.totals.sorted { $0.value.nanoseconds > $1.value.nanoseconds }
+        lua_createtable(a.L, Int32(rows.count), 0)
+        for (k, row) in rows.enumerated() {
+            lua_createtable(a.L, 3, 0)
+            a.push(row.key); lua_rawseti(a.L, -2, 1)
+            a.push(row.value.calls); lua_rawseti(a.L, -2, 2)
+            a.push(Double(row.value.nanoseconds) / 1e6); lua_rawseti(a.L, -2, 3)
+            lua_rawseti(a.L, -2, lua_Integer(k + 1))
         }
         return 1
     }

@@ -1,0 +1,48 @@
+-- Where one training step of a model spends its time: forward per top-level layer, backward
+-- per operation (tensor.profile), and the optimizer step. Release build:
+--   .build/release/lwscript scripts/bench/profile_step.lua cnn|mlp|convlstm [steps]
+local which = arg[1] or "cnn"
+local steps = tonumber(arg[2]) or 5
+sys.threads(2)
+tensor.seed(1)
+local model, x, classes
+if which == "cnn" then
+  model, x, classes = nn.resnet_cnn{channels = 1, classes = 10, size = 28}, tensor.randn(128, 1, 28, 28), 10
+elseif which == "mlp" then
+  model, x, classes = nn.mlp{inputs = 784, hidden = {256}, classes = 10}, tensor.randn(128, 784), 10
+else
+  model, classes = nn.conv_lstm{vocab = 60, classes = 18}, 18
+  x = (tensor.rand(128, 20) * 59):floor() + 1
+end
+local y = (tensor.rand(128) * classes):floor() + 1
+local opt = optim.SGD(model:parameters(), {lr = 0.01, momentum = 0.9})
+local ce = loss.cross_entropy()
+local forward_time = {}
+local function timed_forward(input)
+  for i, m in ipairs(model.modules) do
+    local t0 = sys.clock()
+    input = m:forward(input)
+    forward_time[i] = (forward_time[i] or 0) + sys.clock() - t0
+  end
+  return input
+end
+timed_forward(x); forward_time = {}
+local t_loss, t_back, t_opt = 0, 0, 0
+tensor.profile(true)
+for _ = 1, steps do
+  local out = timed_forward(x)
+  local t0 = sys.clock(); local l = ce(out, y); t_loss = t_loss + sys.clock() - t0
+  t0 = sys.clock(); l:backward(); t_back = t_back + sys.clock() - t0
+  t0 = sys.clock(); opt:step(); opt:zero_grad(); t_opt = t_opt + sys.clock() - t0
+end
+local report = tensor.profile()
+local total_fwd = 0
+print("forward per layer (ms per step):")
+for i, m in ipairs(model.modules) do
+  total_fwd = total_fwd + forward_time[i]
+  print(string.format("  %-40s %7.2f", tostring(m):match("^[^\n]*"):sub(1, 40), forward_time[i] / steps * 1e3))
+end
+print("backward per operation (ms per step):")
+for _, row in ipairs(report) do print(string.format("  %-20s %5d calls %8.2f", row[1], row[2] // steps, row[3] / steps)) end
+print(string.format("forward %.1f ms, loss %.1f ms, backward %.1f ms, optimizer %.1f ms per step",
+  total_fwd / steps * 1e3, t_loss / steps * 1e3, t_back / steps * 1e3, t_opt / steps * 1e3))
