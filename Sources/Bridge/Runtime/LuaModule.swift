@@ -25,5 +25,6 @@ public struct LuaModule {
 
 /// Every module the host installs, in order.
 enum BuiltinModules {
-    static let all: [LuaModule] = [TensorModule.module, SysModule.module, NNModule.module, LossModule.module]
+    static let all: [LuaModule] = [TensorModule.module, SysModule.module, NNModule.module, LossModule.module,
+                                   WeightsModule.module]
 }
