@@ -24,6 +24,8 @@ final class LuaScriptTests: XCTestCase {
     func testLayersMatchPyTorch() { runScript("nn_reference.lua") }
     func testModelsLearn() { runScript("learning.lua") }
     func testNNAPI() { runScript("nn_api.lua") }
+    func testLossesMatchReferences() { runScript("losses.lua") }
+    func testWeightFunctions() { runScript("weights.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {
