@@ -231,4 +231,6 @@ T.raises("only loss.group_dro has reset()", function() loss.focal():reset() end)
 T.eq(tostring(loss.focal{gamma = 1, alpha = {1, 2}}), "loss.focal{gamma = 1, alpha = {1, 2}}", "tostring")
 T.eq(loss.focal().name, "loss.focal", "crit.name")
 
+T.raises("loss.ldam: sample weight 1 is -1", function() loss.ldam{counts = COUNTS}(NORMAL:narrow(1, 1, 2), tensor.new({1, 2}), tensor.new({-1, 1})) end)
+T.raises("loss.cross_entropy: sample weight 2 is NaN", function() loss.cross_entropy()(NORMAL:narrow(1, 1, 2), tensor.new({1, 2}), tensor.new({1, 0 / 0})) end)
 print("losses.lua: max |difference| per case: " .. table.concat(worst, ", "))

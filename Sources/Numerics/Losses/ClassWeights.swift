@@ -40,7 +40,9 @@ public enum ClassWeights {
     }
 }
 
+/// Numbers in messages: 3 rather than 3.0, NaN rather than -nan.
 func formatValue(_ d: Double) -> String {
+    if d.isNaN { return "NaN" }
     if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
     return "\(d)"
 }

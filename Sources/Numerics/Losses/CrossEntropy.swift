@@ -52,7 +52,7 @@ extension Ops {
             guard sampleWeights.rank == 1, sampleWeights.shape[0] == n else {
                 throw TensorError("expected \(n) sample weights, got size \(describeShape(sampleWeights.shape))")
             }
-            s = sampleWeights.toArray()
+            s = try sampleWeightValues(sampleWeights, count: n).map(Float.init)   // finite, >= 0
         }
         let x = logits.contiguous()
         let logp = Tensor(uninitializedShape: [n, c])
