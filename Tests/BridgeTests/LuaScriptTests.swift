@@ -33,6 +33,8 @@ final class LuaScriptTests: XCTestCase {
     func testDataErrors() { runScript("data_errors.lua") }
     /// The helper that writes data files for the data tests (required by them) loads alone.
     func testDataFilesHelper() { runScript("datafiles.lua") }
+    func testLossesMatchReferences() { runScript("losses.lua") }
+    func testWeightFunctions() { runScript("weights.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

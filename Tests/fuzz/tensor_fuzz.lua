@@ -37,6 +37,7 @@ for _, name in ipairs({"__add", "__sub", "__mul", "__div", "__pow", "__unm", "__
 end
 for name, fn in pairs(nn) do targets[#targets + 1] = {"nn." .. name, fn, false} end
 for name, fn in pairs(loss) do targets[#targets + 1] = {"loss." .. name, fn, false} end
+for name, fn in pairs(weights) do targets[#targets + 1] = {"weights." .. name, fn, false} end
 for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
   targets[#targets + 1] = {"Module:" .. name, fn, true}
 end

@@ -26,5 +26,6 @@ public struct LuaModule {
 /// Every module the host installs, in order.
 enum BuiltinModules {
     static let all: [LuaModule] = [TensorModule.module, SysModule.module, NNModule.module, LossModule.module,
-                                   OptimModule.module, DataModule.module, SampleModule.module, AugmentModule.module]
+                                   OptimModule.module, DataModule.module, SampleModule.module, AugmentModule.module,
+                                   WeightsModule.module]
 }

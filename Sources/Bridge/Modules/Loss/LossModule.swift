@@ -5,55 +5,265 @@ import Numerics
 /// scalar tensor (or per-sample losses with reduction "none") that backpropagates.
 public final class Criterion: LuaObject {
     public static let metatableName = "lwscript.Criterion"
+    /// The constructor's name ("loss.focal"), which prefixes errors raised by a call.
+    let name: String
     let summary: String
     let apply: (_ input: Tensor, _ targets: Tensor, _ sampleWeights: Tensor?) throws -> Tensor
+    /// The state of loss.group_dro (crit.q, crit:reset()).
+    let groupDRO: GroupDRO?
 
-    init(summary: String, apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
+    init(name: String, summary: String, groupDRO: GroupDRO? = nil,
+         apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
+        self.name = name
         self.summary = summary
+        self.groupDRO = groupDRO
         self.apply = apply
     }
 }
 
-/// The Lua module `loss`.
+/// The Lua module `loss`: the Swift losses (this file) and the Lua half (LossLua.swift:
+/// loss.custom, loss.one_hot). Formulas are in docs/losses.md and beside each kernel in
+/// Numerics/Losses.
 enum LossModule {
     static let module = LuaModule(
         name: "loss",
-        functions: [("cross_entropy", crossEntropy)],
+        functions: [("cross_entropy", crossEntropy), ("nll", nll), ("focal", focal),
+                    ("sigmoid_focal", sigmoidFocal), ("class_balanced", classBalanced),
+                    ("threshold_ce", thresholdCE), ("ldam", ldam), ("logit_adjusted", logitAdjusted),
+                    ("balanced_softmax", balancedSoftmax), ("adjust_logits", adjustLogits),
+                    ("group_dro", groupDRO)],
         registerTypes: { L in
             registerType(L, Criterion.self, displayName: "Loss",
-                         methods: [("forward", callCriterion)],
+                         methods: [("forward", callCriterion), ("reset", resetCriterion)],
                          metamethods: [("__call", callCriterion),
                                        ("__tostring", { a in a.push(try a.criterion(1).summary); return 1 })],
-                         indexFallback: nil)
-        })
+                         indexFallback: criterionIndex)
+        },
+        luaSource: LossLua.source)
 
+    /// crit(logits, targets[, sample_weights]); errors name the loss ("loss.focal: ...").
     static func callCriterion(_ a: LuaArgs) throws -> Int32 {
         let c = try a.criterion(1)
-        let input = try a.tensor(2)
-        let targets = try a.tensor(3)
-        let sampleWeights = try a.optTensor(4)
-        a.push(try c.apply(input, targets, sampleWeights))
+        do {
+            let input = try a.tensor(2)
+            let targets = try a.tensor(3)
+            let sampleWeights = try a.optTensor(4)
+            a.push(try c.apply(input, targets, sampleWeights))
+        } catch LuaError.argument(let i, let m) {
+            // crit:forward(...) numbers its arguments after self already; crit(...) does not.
+            let position = a.box.isMethod ? i : i - 1
+            let what = ["logits", "targets", "sample weights"][max(0, min(Int(position) - 1, 2))]
+            throw LuaError.plain("bad argument #\(position) to '\(c.name)' (\(what): \(m))")
+        } catch let e as TensorError {
+            throw LuaError.plain("\(c.name): \(e.message)")
+        }
         return 1
+    }
+
+    static func resetCriterion(_ a: LuaArgs) throws -> Int32 {
+        let c = try a.criterion(1)
+        guard let dro = c.groupDRO else { throw LuaError.plain("\(c.name): only loss.group_dro has reset()") }
+        dro.reset()
+        return 0
+    }
+
+    /// crit.q (group_dro's class weights), crit.name.
+    static func criterionIndex(_ a: LuaArgs) throws -> Int32 {
+        let c = try a.criterion(1)
+        guard a.isString(2) else { a.pushNil(); return 1 }
+        switch try a.string(2) {
+        case "name": a.push(c.name)
+        case "q":
+            if let dro = c.groupDRO, !dro.q.isEmpty { a.pushArray(dro.q) } else { a.pushNil() }
+        default: a.pushNil()
+        }
+        return 1
+    }
+
+    // MARK: constructors
+
+    static func push(_ a: LuaArgs, _ name: String, _ options: [String?], groupDRO: GroupDRO? = nil,
+                     _ apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
+        let summary = "loss.\(name){" + options.compactMap { $0 }.joined(separator: ", ") + "}"
+        a.push(Criterion(name: "loss.\(name)", summary: summary, groupDRO: groupDRO, apply: apply))
     }
 
     /// loss.cross_entropy{weights=, label_smoothing=, reduction="mean"|"sum"|"none"}
     static func crossEntropy(_ a: LuaArgs) throws -> Int32 {
         try a.checkOptions(1, ["weights", "label_smoothing", "reduction"])
-        let weights = try a.optionTensorOrArray(1, "weights")
+        let weights = try a.classArray(1, "weights")
         let smoothing = try a.optionNumber(1, "label_smoothing") ?? 0
         guard smoothing >= 0 && smoothing <= 1 else { throw a.error(1, "label_smoothing must be in [0, 1], got \(smoothing)") }
         let reduction = try a.optionReduction(1)
-        var summary = "cross_entropy{"
-        summary += [weights.map { "weights = \($0.toArray().map { String(format: "%.4g", $0) }.joined(separator: ", "))" },
-                    smoothing > 0 ? "label_smoothing = \(smoothing)" : nil,
-                    reduction != .mean ? "reduction = \"\(reduction.rawValue)\"" : nil].compactMap { $0 }.joined(separator: ", ")
-        summary += "}"
-        a.push(Criterion(summary: summary) { logits, targets, sw in
-            try Ops.crossEntropy(logits, targets: targets, weights: weights, labelSmoothing: Float(smoothing),
+        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        push(a, "cross_entropy", [describe("weights", weights), smoothing > 0 ? "label_smoothing = \(smoothing)" : nil,
+                                  describe(reduction)]) { logits, targets, sw in
+            try Ops.crossEntropy(logits, targets: targets, weights: w, labelSmoothing: Float(smoothing),
                                  sampleWeights: sw, reduction: reduction)
-        })
+        }
         return 1
     }
+
+    /// loss.nll{weights=, reduction=} on log-probabilities.
+    static func nll(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["weights", "reduction"])
+        let weights = try a.classArray(1, "weights")
+        let reduction = try a.optionReduction(1)
+        push(a, "nll", [describe("weights", weights), describe(reduction)]) { x, targets, sw in
+            try Ops.nll(x, targets: targets, weights: weights, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.focal{gamma=2, alpha=number|array, reduction=}
+    static func focal(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["gamma", "alpha", "reduction"])
+        let gamma = try a.gamma(1)
+        let alpha = try a.classArray(1, "alpha", allowNumber: true)
+        let alphaIsNumber = a.isTable(1) && a.optionType(1, "alpha") == LUA_TNUMBER
+        let reduction = try a.optionReduction(1)
+        push(a, "focal", ["gamma = \(formatNumber(gamma))", describe("alpha", alpha), describe(reduction)]) { logits, targets, sw in
+            let perClass = alpha.map { alphaIsNumber && logits.rank == 2 ? [Double](repeating: $0[0], count: logits.shape[1]) : $0 }
+            return try Ops.focal(logits, targets: targets, gamma: gamma, alpha: perClass, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.sigmoid_focal{gamma=2, alpha=0.25, reduction=} (torchvision's sigmoid_focal_loss).
+    static func sigmoidFocal(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["gamma", "alpha", "reduction"])
+        let gamma = try a.gamma(1)
+        let alpha = try a.optionNumber(1, "alpha") ?? 0.25
+        guard alpha.isFinite, alpha <= 1 else { throw a.error(1, "option 'alpha' must be in [0, 1] (or negative for no alpha), got \(formatNumber(alpha))") }
+        let reduction = try a.optionReduction(1)
+        push(a, "sigmoid_focal", ["gamma = \(formatNumber(gamma))", "alpha = \(formatNumber(alpha))", describe(reduction)]) { logits, targets, sw in
+            try Ops.sigmoidFocal(logits, targets: targets, gamma: gamma, alpha: alpha, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.class_balanced{beta=0.999, counts=, base="ce"|"focal", gamma=2, reduction=}
+    static func classBalanced(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["beta", "counts", "base", "gamma", "reduction"])
+        let counts = try a.requiredCounts(1, "counts")
+        let beta = try a.optionNumber(1, "beta") ?? 0.999
+        let w: [Double]
+        do { w = try ClassWeights.effectiveNumber(counts: counts, beta: beta) } catch let e as TensorError { throw a.error(1, e.message) }
+        let base = try a.optionString(1, "base") ?? "ce"
+        guard base == "ce" || base == "focal" else { throw a.error(1, "option 'base' must be \"ce\" or \"focal\", got \"\(base)\"") }
+        if base == "ce", a.hasOption(1, "gamma") { throw a.error(1, "option 'gamma' needs base = \"focal\"") }
+        let gamma = try a.gamma(1)
+        let reduction = try a.optionReduction(1)
+        push(a, "class_balanced", ["beta = \(formatNumber(beta))", describe("weights", w), "base = \"\(base)\"",
+                                   base == "focal" ? "gamma = \(formatNumber(gamma))" : nil, describe(reduction)]) { logits, targets, sw in
+            base == "ce"
+                ? try Ops.classWeightedCrossEntropy(logits, targets: targets, weights: w, sampleWeights: sw, reduction: reduction)
+                : try Ops.focal(logits, targets: targets, gamma: gamma, alpha: w, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.threshold_ce{m=, keep="wrong_or_unsure"|"wrong"|"unsure", terms="bce"|"target", reduction=}
+    static func thresholdCE(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["m", "keep", "terms", "reduction"])
+        guard let m = try a.optionNumber(1, "m") else { throw a.error(1, "option 'm' is required (a number in (0.5, 1))") }
+        guard m > 0.5, m < 1 else { throw a.error(1, "option 'm' must be in (0.5, 1), got \(formatNumber(m))") }
+        let keepName = try a.optionString(1, "keep") ?? "wrong_or_unsure"
+        guard let keep = ThresholdRegion(rawValue: keepName) else {
+            throw a.error(1, "option 'keep' must be \"wrong_or_unsure\", \"wrong\" or \"unsure\", got \"\(keepName)\"")
+        }
+        let terms = try a.optionString(1, "terms") ?? "bce"
+        guard terms == "bce" || terms == "target" else { throw a.error(1, "option 'terms' must be \"bce\" or \"target\", got \"\(terms)\"") }
+        let reduction = try a.optionReduction(1)
+        push(a, "threshold_ce", ["m = \(formatNumber(m))", keep != .wrongOrUnsure ? "keep = \"\(keepName)\"" : nil,
+                                 terms != "bce" ? "terms = \"target\"" : nil, describe(reduction)]) { logits, targets, sw in
+            try Ops.thresholdCrossEntropy(logits, targets: targets, m: m, region: keep, targetOnly: terms == "target",
+                                          sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.ldam{counts=, max_m=0.5, s=30, weights=, reduction=}
+    static func ldam(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["counts", "max_m", "s", "weights", "reduction"])
+        let counts = try a.requiredCounts(1, "counts")
+        let maxM = try a.optionNumber(1, "max_m") ?? 0.5
+        let s = try a.optionNumber(1, "s") ?? 30
+        guard s.isFinite, s > 0 else { throw a.error(1, "option 's' must be a finite number > 0, got \(formatNumber(s))") }
+        let margins: [Double]
+        do { margins = try ClassWeights.ldamMargins(counts: counts, maxMargin: maxM) } catch let e as TensorError { throw a.error(1, e.message) }
+        let weights = try a.classArray(1, "weights")
+        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        let reduction = try a.optionReduction(1)
+        push(a, "ldam", [describe("margins", margins), "s = \(formatNumber(s))", describe("weights", weights), describe(reduction)]) { logits, targets, sw in
+            try Ops.ldam(logits, targets: targets, margins: margins, scale: s, weights: w, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.logit_adjusted{priors= (or counts=), tau=1, weights=, reduction=}
+    static func logitAdjusted(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["priors", "counts", "tau", "weights", "reduction"])
+        let hasPriors = a.hasOption(1, "priors"), hasCounts = a.hasOption(1, "counts")
+        guard hasPriors != hasCounts else { throw a.error(1, "give exactly one of the options 'priors' and 'counts'") }
+        let key = hasPriors ? "priors" : "counts"
+        let priors = try a.requiredCounts(1, key)
+        let tau = try a.tau(1)
+        let logPriors = try ClassWeights.logPriors(priors)
+        return try offsetLoss(a, "logit_adjusted", offsets: logPriors.map { tau * $0 }, extra: "tau = \(formatNumber(tau))")
+    }
+
+    /// loss.balanced_softmax{counts=, weights=, reduction=}: cross-entropy of z + log n_c.
+    static func balancedSoftmax(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["counts", "weights", "reduction"])
+        let counts = try a.requiredCounts(1, "counts")
+        return try offsetLoss(a, "balanced_softmax", offsets: try ClassWeights.logPriors(counts, what: "counts"), extra: nil)
+    }
+
+    static func offsetLoss(_ a: LuaArgs, _ name: String, offsets: [Double], extra: String?) throws -> Int32 {
+        let weights = try a.classArray(1, "weights")
+        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        let reduction = try a.optionReduction(1)
+        push(a, name, [describe("offsets", offsets), extra, describe("weights", weights), describe(reduction)]) { logits, targets, sw in
+            try Ops.offsetCrossEntropy(logits, targets: targets, offsets: offsets, weights: w, sampleWeights: sw, reduction: reduction)
+        }
+        return 1
+    }
+
+    /// loss.adjust_logits(logits, priors[, tau = 1]): logits - tau log(priors / sum priors).
+    static func adjustLogits(_ a: LuaArgs) throws -> Int32 {
+        let logits = try a.tensor(1)
+        let priors = try a.doubles(2, "priors (an array or a Tensor of positive numbers)")
+        let tau = try a.optNumber(3, 1)
+        guard tau.isFinite else { throw a.error(3, "tau must be finite, got \(formatNumber(tau))") }
+        do {
+            a.push(try Ops.adjustLogits(logits, logPriors: try ClassWeights.logPriors(priors), tau: tau))
+        } catch let e as TensorError { throw a.error(2, e.message) }
+        return 1
+    }
+
+    /// loss.group_dro{eta=0.01, classes=}: crit.q holds the class weights, crit:reset() restarts.
+    static func groupDRO(_ a: LuaArgs) throws -> Int32 {
+        try a.checkOptions(1, ["eta", "classes"])
+        let eta = try a.optionNumber(1, "eta") ?? 0.01
+        let classes = try a.optionInt(1, "classes")
+        let dro: GroupDRO
+        do { dro = try GroupDRO(eta: eta, classes: classes) } catch let e as TensorError { throw a.error(1, e.message) }
+        push(a, "group_dro", ["eta = \(formatNumber(eta))"], groupDRO: dro) { logits, targets, sw in
+            try dro.loss(logits, targets: targets, sampleWeights: sw)
+        }
+        return 1
+    }
+
+    // MARK: summaries
+
+    static func describe(_ key: String, _ values: [Double]?) -> String? {
+        guard let values else { return nil }
+        let shown = values.map { String(format: "%.4g", $0) }.joined(separator: ", ")
+        return values.count == 1 ? "\(key) = \(shown)" : "\(key) = {\(shown)}"
+    }
+
+    static func describe(_ r: LossReduction) -> String? { r == .mean ? nil : "reduction = \"\(r.rawValue)\"" }
 }
 
 extension LuaArgs {
@@ -66,21 +276,81 @@ extension LuaArgs {
 
     /// An option holding a tensor or a Lua array of numbers (per-class values such as weights).
     func optionTensorOrArray(_ table: Int32, _ key: String) throws -> Tensor? {
+        guard let v = try optionDoubles(table, key) else { return nil }
+        return try Tensor(shape: [v.count], values: v.map(Float.init))
+    }
+
+    /// The array (Lua array of numbers or 1-D Tensor) at stack position `i`, as Float64.
+    func doubles(_ i: Int32, _ expected: String) throws -> [Double] {
+        if let t = toObject(L, i, as: Tensor.self) {
+            guard t.rank == 1 else { throw error(i, "expected a 1-D Tensor, got size \(describeShape(t.shape))") }
+            return t.toArray().map(Double.init)
+        }
+        guard isTable(i) else { throw typeError(i, expected: expected) }
+        let idx = lua_absindex(L, i)
+        let n = Int(lua_rawlen(L, idx))
+        var out: [Double] = []
+        out.reserveCapacity(n)
+        for k in stride(from: 1, through: n, by: 1) {
+            let t = lua_rawgeti(L, idx, lua_Integer(k))
+            defer { lws_pop(L, 1) }
+            guard t == LUA_TNUMBER else { throw error(i, "element [\(k)] must be a number, got \(typeNameAt(L, -1))") }
+            out.append(lua_tonumberx(L, -1, nil))
+        }
+        return out
+    }
+
+    /// An option holding a Lua array of numbers or a 1-D Tensor, as Float64.
+    func optionDoubles(_ table: Int32, _ key: String) throws -> [Double]? {
         guard isTable(table) else { return nil }
         let t = lws_rawgetfield(L, table, key)
         defer { lws_pop(L, 1) }
         if t == LUA_TNIL { return nil }
-        if let tensor = toObject(L, -1, as: Tensor.self) { return tensor }
-        guard t == LUA_TTABLE else {
-            throw error(table, "option '\(key)' must be a Tensor or an array of numbers, got \(typeNameAt(L, -1))")
-        }
         do {
-            let values = try tensorFromTable(lua_gettop(L))
-            guard values.rank == 1 else { throw error(table, "option '\(key)' must be a flat array of numbers") }
-            return values
+            return try doubles(lua_gettop(L), "a Tensor or an array of numbers")
         } catch LuaError.argument(_, let m) {
             throw error(table, "option '\(key)': \(m)")
         }
+    }
+
+    /// Per-class values (weights, alpha): finite and >= 0; a single number when `allowNumber`.
+    func classArray(_ table: Int32, _ key: String, allowNumber: Bool = false) throws -> [Double]? {
+        if allowNumber, let d = try? optionNumber(table, key) {
+            guard d.isFinite, d >= 0 else { throw error(table, "option '\(key)' must be a finite number >= 0, got \(formatNumber(d))") }
+            return [d]
+        }
+        guard let v = try optionDoubles(table, key) else { return nil }
+        guard !v.isEmpty else { throw error(table, "option '\(key)' must not be empty") }
+        for (c, w) in v.enumerated() where !(w.isFinite && w >= 0) {
+            throw error(table, "option '\(key)': element [\(c + 1)] is \(formatNumber(w)), expected a finite number >= 0")
+        }
+        return v
+    }
+
+    /// Required per-class counts or priors: finite and > 0.
+    func requiredCounts(_ table: Int32, _ key: String) throws -> [Double] {
+        guard let v = try optionDoubles(table, key) else {
+            throw error(table, "option '\(key)' is required (one positive number per class; weights.pseudo_counts(s) derives them from TPRs)")
+        }
+        do { try ClassWeights.checkCounts(v, what: key) } catch let e as TensorError { throw error(table, "option \(e.message)") }
+        return v
+    }
+
+    /// Whether the options table at `table` (possibly absent) sets `key`.
+    func hasOption(_ table: Int32, _ key: String) -> Bool {
+        isTable(table) && optionType(table, key) != LUA_TNIL
+    }
+
+    func gamma(_ table: Int32) throws -> Double {
+        let g = try optionNumber(table, "gamma") ?? 2
+        guard g.isFinite, g >= 0 else { throw error(table, "option 'gamma' must be a finite number >= 0, got \(formatNumber(g))") }
+        return g
+    }
+
+    func tau(_ table: Int32) throws -> Double {
+        let t = try optionNumber(table, "tau") ?? 1
+        guard t.isFinite else { throw error(table, "option 'tau' must be a finite number, got \(formatNumber(t))") }
+        return t
     }
 
     func optionReduction(_ table: Int32) throws -> LossReduction {
