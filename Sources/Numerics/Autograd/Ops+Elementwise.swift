@@ -11,12 +11,12 @@ extension Ops {
             case .neg: gx = g.unary(.neg)
             case .exp: gx = try g.binary(.mul, out)
             case .log: gx = try g.binary(.div, x)
-            case .sqrt: gx = try mapBinary(g, out) { $0 / (2 * $1) }
-            case .abs: gx = try mapBinary(g, x) { g, v in v > 0 ? g : (v < 0 ? -g : 0) }
-            case .sigmoid: gx = try mapBinary(g, out) { g, s in g * s * (1 - s) }
-            case .tanh: gx = try mapBinary(g, out) { g, t in g * (1 - t * t) }
-            case .relu: gx = try mapBinary(g, x) { g, v in v > 0 ? g : 0 }
-            case .square: gx = try mapBinary(g, x) { g, v in 2 * v * g }
+            case .sqrt: gx = try mapBinary(g, out, GradKernels.Sqrt())
+            case .abs: gx = try mapBinary(g, x, GradKernels.Abs())
+            case .sigmoid: gx = try mapBinary(g, out, GradKernels.Sigmoid())
+            case .tanh: gx = try mapBinary(g, out, GradKernels.Tanh())
+            case .relu: gx = try mapBinary(g, x, GradKernels.Relu())
+            case .square: gx = try mapBinary(g, x, GradKernels.Square())
             case .sign, .floor, .ceil, .round: gx = Tensor(shape: x.shape, repeating: 0)
             }
             return [gx]
@@ -96,7 +96,35 @@ extension Ops {
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         let l = lo ?? -.infinity, h = hi ?? .infinity
         return out.recordingGradient("clamp", inputs: [x]) { g in
-            [try mapBinary(g, x) { g, v in (v >= l && v <= h) ? g : 0 }]
+            [try mapBinary(g, x, GradKernels.Clamp(lo: l, hi: h))]
         }
+    }
+}
+
+/// Backward element functions f(upstream gradient, saved value) of the hot operations.
+enum GradKernels {
+    /// d sqrt: g / (2 sqrt(x)), from the saved output.
+    struct Sqrt: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { g / (2 * y) } }
+    struct Abs: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : (x < 0 ? -g : 0) } }
+    /// From the saved output s = sigmoid(x).
+    struct Sigmoid: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ s: Float) -> Float { g * s * (1 - s) } }
+    /// From the saved output t = tanh(x).
+    struct Tanh: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ t: Float) -> Float { g * (1 - t * t) } }
+    struct Relu: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : 0 } }
+    struct Square: BinaryKernel { @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { 2 * x * g } }
+    struct Clamp: BinaryKernel {
+        let lo: Float, hi: Float
+        @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { (x >= lo && x <= hi) ? g : 0 }
+    }
+    struct LeakyRelu: BinaryKernel {
+        let slope: Float
+        @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float { x > 0 ? g : slope * g }
+    }
+}
+
+extension UnaryKernels {
+    struct LeakyRelu: UnaryKernel {
+        let slope: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : slope * x }
     }
 }

@@ -33,9 +33,9 @@ public final class LeakyReLU: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let s = slope
-        let y = mapUnary(x) { $0 > 0 ? $0 : s * $0 }
+        let y = mapUnary(x, UnaryKernels.LeakyRelu(slope: s))
         return y.recordingGradient("LeakyReLU", inputs: [x]) { g in
-            [try mapBinary(g, x) { g, v in v > 0 ? g : s * g }]
+            [try mapBinary(g, x, GradKernels.LeakyRelu(slope: s))]
         }
     }
 }

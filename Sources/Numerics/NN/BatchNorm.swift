@@ -49,79 +49,82 @@ public final class BatchNorm: Module {
             throw TensorError("\(summary) needs more than one value per channel in training mode, got input of size \(describeShape(x.shape))")
         }
         let xc = x.contiguous()
-        defer { withExtendedLifetime(xc) {} }   // xp points into it
         let y = Tensor(uninitializedShape: x.shape)
-        let xhat = Tensor(uninitializedShape: x.shape)
-        let invStdBuffer = Tensor(uninitializedShape: [c])   // written per channel from both cores
-        let invStd = invStdBuffer.pointer
-        let xp = xc.pointer, yp = y.pointer, hp = xhat.pointer
+        // Per channel: mean and 1/sqrt(var + eps), kept for backward (which recomputes the
+        // normalised input from x instead of storing it: one less activation-sized write).
+        let stats = Tensor(uninitializedShape: [2, c])
+        let meanOf = stats.pointer, invStd = stats.pointer + c
+        let xp = xc.pointer, yp = y.pointer
         let gamma = weight.pointer, beta = bias.pointer
         if training {
             let m = Double(momentum)
             parallelFor(c) { ch in
-                var sum = 0.0
-                for i in 0..<b { let p = xp + (i * c + ch) * s; for j in 0..<s { sum += Double(p[j]) } }
-                let mean = sum / Double(n)
-                var sq = 0.0
-                for i in 0..<b { let p = xp + (i * c + ch) * s; for j in 0..<s { let d = Double(p[j]) - mean; sq += d * d } }
-                let variance = sq / Double(n)
+                // shifted sums (shift = the channel's first value) keep E[x^2] - E[x]^2 exact
+                // enough; each plane is summed in Float (vectorised), planes in Float64
+                let shift = xp[ch * s]
+                var sum = 0.0, sq = 0.0
+                for i in 0..<b {
+                    let (ps, pq) = shiftedSums(xp + (i * c + ch) * s, s, shift: shift)
+                    sum += Double(ps); sq += Double(pq)
+                }
+                let meanShifted = sum / Double(n)
+                let variance = max(0, sq / Double(n) - meanShifted * meanShifted)
+                let mean = Double(shift) + meanShifted
                 runningMean.pointer[ch] = Float((1 - m) * Double(runningMean.pointer[ch]) + m * mean)
-                runningVar.pointer[ch] = Float((1 - m) * Double(runningVar.pointer[ch]) + m * sq / Double(n - 1))
-                let inv = Float(1 / (variance + Double(eps)).squareRoot())
-                invStd[ch] = inv
-                normalise(ch, mean: Float(mean), inv: inv)
+                runningVar.pointer[ch] = Float((1 - m) * Double(runningVar.pointer[ch]) + m * variance * Double(n) / Double(n - 1))
+                meanOf[ch] = Float(mean)
+                invStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
+                normalise(ch)
             }
             batchesTracked.pointer[0] += 1
         } else {
-            for ch in 0..<c {
-                let inv = 1 / (runningVar.pointer[ch] + eps).squareRoot()
-                invStd[ch] = inv
-                normalise(ch, mean: runningMean.pointer[ch], inv: inv)
+            parallelFor(c) { ch in
+                meanOf[ch] = runningMean.pointer[ch]
+                invStd[ch] = 1 / (runningVar.pointer[ch] + eps).squareRoot()
+                normalise(ch)
             }
         }
-        func normalise(_ ch: Int, mean: Float, inv: Float) {
-            let gm = gamma[ch], bt = beta[ch]
+        // y = x * scale + shift with scale = gamma * invstd, shift = beta - mean * scale
+        func normalise(_ ch: Int) {
+            let scale = gamma[ch] * invStd[ch], shift = beta[ch] - meanOf[ch] * gamma[ch] * invStd[ch]
             for i in 0..<b {
                 let off = (i * c + ch) * s
-                for j in 0..<s {
-                    let h = (xp[off + j] - mean) * inv
-                    hp[off + j] = h
-                    yp[off + j] = h * gm + bt
-                }
+                let src = xp + off, dst = yp + off
+                for j in 0..<s { dst[j] = src[j] * scale + shift }
             }
         }
+        withExtendedLifetime(xc) {}
         let isTraining = training
         let (w, bs) = (weight, bias)
         // The closure must hold the tensors, not their pointers: these buffers live only as
         // long as something references them.
-        return y.recordingGradient(kind, inputs: [x, w, bs]) { [xhat, invStdBuffer] gy in
+        return y.recordingGradient(kind, inputs: [x, w, bs]) { [xc, stats] gy in
             let g = gy.contiguous()
-            let gp = g.pointer, hp = xhat.pointer, invStd = invStdBuffer.pointer, gamma = w.pointer
+            let gp = g.pointer, xp = xc.pointer, gamma = w.pointer
+            let meanOf = stats.pointer, invStd = stats.pointer + c
             let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
             let gw = Tensor(uninitializedShape: [c]), gb = Tensor(uninitializedShape: [c])
             parallelFor(c) { ch in
-                var sumG = 0.0, sumGH = 0.0
+                var sumG = 0.0, sumGX = 0.0
                 for i in 0..<b {
                     let off = (i * c + ch) * s
-                    for j in 0..<s { let gv = Double(gp[off + j]); sumG += gv; sumGH += gv * Double(hp[off + j]) }
+                    let (ps, pq) = sumAndDot(gp + off, xp + off, s)
+                    sumG += Double(ps); sumGX += Double(pq)
                 }
+                let mean = Double(meanOf[ch]), inv = Double(invStd[ch])
+                let sumGH = (sumGX - mean * sumG) * inv          // sum of g * xhat
                 gw.pointer[ch] = Float(sumGH)
                 gb.pointer[ch] = Float(sumG)
                 guard let gx else { return }
-                let scale = gamma[ch] * invStd[ch]
+                // dx = gamma*inv*(g - mean(g) - xhat*mean(g*xhat)) = k1*g + k2*x + k3 in training
+                let k1 = Double(gamma[ch]) * inv
+                let k2 = isTraining ? -k1 * inv * sumGH / Double(n) : 0
+                let k3 = isTraining ? -k1 * sumG / Double(n) - k2 * mean : 0
+                let (a1, a2, a3) = (Float(k1), Float(k2), Float(k3))
                 let dst = gx.pointer
-                if isTraining {
-                    // dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
-                    let mg = Float(sumG / Double(n)), mgh = Float(sumGH / Double(n))
-                    for i in 0..<b {
-                        let off = (i * c + ch) * s
-                        for j in 0..<s { dst[off + j] = scale * (gp[off + j] - mg - hp[off + j] * mgh) }
-                    }
-                } else {
-                    for i in 0..<b {
-                        let off = (i * c + ch) * s
-                        for j in 0..<s { dst[off + j] = scale * gp[off + j] }
-                    }
+                for i in 0..<b {
+                    let off = (i * c + ch) * s
+                    for j in 0..<s { dst[off + j] = a1 * gp[off + j] + a2 * xp[off + j] + a3 }
                 }
             }
             return [gx, gw, gb]

@@ -115,12 +115,7 @@ public final class Conv2d: Module {
                     sgemm(transA: false, transB: true, m: o, n: k, k: p, a: gb_, lda: p,
                           b: cols, ldb: p, beta: 1, c: gw, ldc: k)
                     if hasBias {
-                        for c in 0..<o {
-                            let row = gb_ + c * p
-                            var s: Float = 0
-                            for i in 0..<p { s += row[i] }
-                            gb[c] += s
-                        }
+                        for c in 0..<o { gb[c] += simdSum(gb_ + c * p, p) }
                     }
                     if let gx, let flipped {
                         // dX_b[C, H*W] = flip(W)[C, O*KH*KW] unfold(dY_b)[O*KH*KW, H*W]

@@ -45,7 +45,41 @@ public final class Pool2d: Module {
         case .max:
             // argmax[k] = flat index within the input plane of the winner of output k
             var argmax = [Int32](repeating: 0, count: planes * ho * wo)
+            let fast2x2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0
             argmax.withUnsafeMutableBufferPointer { am in
+                if fast2x2 {
+                    // The common case (2x2 windows, stride 2, no padding): four loads per
+                    // output and no bounds checks. A NaN wins, as in the general path.
+                    parallelRanges(planes) { _, range in
+                        for pl in range {
+                            let src = xp + pl * h * w
+                            for oi in 0..<ho {
+                                let r0 = src + 2 * oi * w, r1 = r0 + w
+                                let out = yp + (pl * ho + oi) * wo
+                                let idx = am.baseAddress! + (pl * ho + oi) * wo
+                                for oj in 0..<wo {
+                                    let j = 2 * oj, i0 = 2 * oi * w + j, i1 = i0 + w
+                                    let v0 = r0[j], v1 = r0[j + 1], v2 = r1[j], v3 = r1[j + 1]
+                                    // branchless selects (random data mispredicts branches)
+                                    var best = v0, at = i0
+                                    let t1 = v1 > best; best = t1 ? v1 : best; at = t1 ? i0 + 1 : at
+                                    let t2 = v2 > best; best = t2 ? v2 : best; at = t2 ? i1 : at
+                                    let t3 = v3 > best; best = t3 ? v3 : best; at = t3 ? i1 + 1 : at
+                                    if (v0 + v1 + v2 + v3).isNaN {
+                                        // rare: a NaN (or +inf and -inf together); the first NaN wins
+                                        for (v, i) in [(v0, i0), (v1, i0 + 1), (v2, i1), (v3, i1 + 1)] where v.isNaN {
+                                            best = v; at = i
+                                            break
+                                        }
+                                    }
+                                    out[oj] = best
+                                    idx[oj] = Int32(at)
+                                }
+                            }
+                        }
+                    }
+                    return
+                }
                 parallelFor(planes, minimumPerThread: 4) { pl in
                     let src = xp + pl * h * w
                     for oi in 0..<ho {
