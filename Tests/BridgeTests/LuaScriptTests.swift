@@ -25,6 +25,7 @@ final class LuaScriptTests: XCTestCase {
     func testModelsLearn() { runScript("learning.lua") }
     func testNNAPI() { runScript("nn_api.lua") }
     func testModelCheckpoints() { runScript("nn_checkpoint.lua") }
+    func testLayerGradients() { runScript("nn_gradcheck.lua") }
     func testOptim() { runScript("optim.lua") }
     func testDataFormats() { runScript("data_formats.lua") }
     func testDataOperations() { runScript("data_ops.lua") }
