@@ -48,7 +48,7 @@ public final class NotebookRunner {
         lua_pushinteger(L, lua_Integer(max(1, options.outputLimit)))
         try lua.protectedCall(nargs: 1, nresults: 0)
         try lua.execute(DisplayProtocol.source, chunkname: "=[notebook display]")
-        try lua.execute("notebook.path = ...".replacingOccurrences(of: "...", with: luaString(document.path)),
+        try lua.execute("notebook.path = ...".replacingOccurrences(of: "...", with: luaStringLiteral(document.path)),
                         chunkname: "=[notebook display]")
     }
 
@@ -246,15 +246,3 @@ public final class NotebookRunner {
     }
 }
 
-/// A Lua string literal for `s` (every byte outside printable ASCII escaped).
-func luaString(_ s: String) -> String {
-    var out = "\""
-    for u in s.utf8 {
-        switch u {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += "\\" + String(UnicodeScalar(u))
-        case 32..<127: out += String(UnicodeScalar(u))
-        default: out += "\\\(u)"
-        }
-    }
-    return out + "\""
-}

@@ -32,7 +32,7 @@ func runMain() -> Int32 {
             case .execute(let code):
                 try lua.withInterrupts { try lua.execute(code, chunkname: "=(command line)") }
             case .require(let name):
-                try lua.execute("\(name) = require(...)".replacingOccurrences(of: "...", with: luaQuoted(name)),
+                try lua.execute("\(name) = require(...)".replacingOccurrences(of: "...", with: luaStringLiteral(name)),
                                 chunkname: "=(command line)")
             }
         }
@@ -66,19 +66,6 @@ func runMain() -> Int32 {
         Repl(lua: lua).run()
     }
     return 0
-}
-
-/// A Lua string literal for `s`.
-func luaQuoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.utf8 {
-        switch u {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += "\\" + String(UnicodeScalar(u))
-        case 32..<127: out += String(UnicodeScalar(u))
-        default: out += "\\\(u)"
-        }
-    }
-    return out + "\""
 }
 
 exit(runMain())
