@@ -101,6 +101,18 @@ public class Adam: Optimizer {
             for i in 0..<n { p[i] = p[i] * decay }
         }
         let coupledDecay = !decoupled && weightDecay != 0
+        if !coupledDecay && vmax == nil {
+            // the usual configuration, without loop-invariant branches (so it vectorises)
+            for i in 0..<n {
+                let d = g[i]
+                let mi = m[i] * b1 + c1 * d
+                let vi = v[i] * b2 + c2 * (d * d)
+                m[i] = mi
+                v[i] = vi
+                p[i] = p[i] + -stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+            }
+            return
+        }
         for i in 0..<n {
             var d = g[i]
             if coupledDecay { d = d + wd * p[i] }

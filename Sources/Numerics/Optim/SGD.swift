@@ -78,6 +78,16 @@ public final class SGD: Optimizer {
         let first = state.buffers.isEmpty
         if first { state.buffers = [Tensor(uninitializedShape: parameter.shape)] }
         let b = state.buffers[0].pointer
+        // The usual configuration gets a loop without branches (so it vectorises); the
+        // branches inside the general loop made the step cost as much as a forward pass.
+        if !first && !nesterov && wd == 0 {
+            for i in 0..<n {
+                let v = b[i] * mu + keep * g[i]
+                b[i] = v
+                p[i] = p[i] + -lr * v
+            }
+            return
+        }
         for i in 0..<n {
             var d = g[i]
             if wd != 0 { d = d + wd * p[i] }
