@@ -45,11 +45,14 @@ func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeM
                     let src = plane + ii * g.width
                     if g.strideW == 1 {
                         // a shifted copy of one input row, zeros where the window leaves it
+                        // inline loops: rows are short (14-28 values), too short for memmove calls
                         let shift = kj - g.padW
-                        let lo = max(0, -shift), hi = min(wo, g.width - shift)
-                        if lo > 0 { out.update(repeating: 0, count: min(lo, wo)) }
-                        if hi > lo { (out + lo).update(from: src + lo + shift, count: hi - lo) }
-                        if hi < wo { (out + max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
+                        let lo = min(max(0, -shift), wo), hi = max(min(wo, g.width - shift), lo)
+                        var j = 0
+                        while j < lo { out[j] = 0; j += 1 }
+                        let from = src + shift
+                        while j < hi { out[j] = from[j]; j += 1 }
+                        while j < wo { out[j] = 0; j += 1 }
                     } else {
                         for oj in 0..<wo {
                             let jj = oj * g.strideW - g.padW + kj

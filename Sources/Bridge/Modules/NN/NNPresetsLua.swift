@@ -1,0 +1,136 @@
+/// The research models as Lua presets (nn.mlp, nn.resnet_cnn, nn.conv_lstm): part of the
+/// nn chunk (see NNLua.swift), so they use its local helpers.
+enum NNPresetsLua {
+    static let source = #"""
+---------------------------------------------------------------------------------------
+-- Presets: the models of the research.
+---------------------------------------------------------------------------------------
+local function options(fn, opts, known)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 3) end
+  for k in pairs(opts) do
+    local ok = false
+    for _, name in ipairs(known) do if k == name then ok = true end end
+    if not ok then error(fn .. ": unknown option '" .. tostring(k) .. "' (known: " .. table.concat(known, ", ") .. ")", 3) end
+  end
+  return opts
+end
+
+local function positive_integer(fn, name, v, default)
+  if v == nil then v = default end
+  if v == nil then error(fn .. ": option '" .. name .. "' is required", 3) end
+  if math.type(v) == nil or v < 1 or v ~= math.floor(v) then
+    error(fn .. ": option '" .. name .. "' must be a positive integer, got " .. tostring(v), 3)
+  end
+  return math.tointeger(v)
+end
+
+local function preset_call(name, opts, order)
+  local parts = {}
+  for _, k in ipairs(order) do
+    local v = opts[k]
+    if type(v) == "table" then v = "{" .. table.concat(v, ", ") .. "}" end
+    if v ~= nil then parts[#parts + 1] = k .. " = " .. tostring(v) end
+  end
+  return "nn." .. name .. "{" .. table.concat(parts, ", ") .. "}"
+end
+
+-- nn.mlp{inputs=, hidden={...}, classes=, dropout=0}: Linear + ReLU (+ Dropout) layers.
+function nn.mlp(opts)
+  opts = options("nn.mlp", opts, {"inputs", "hidden", "classes", "dropout"})
+  local inputs = positive_integer("nn.mlp", "inputs", opts.inputs)
+  local classes = positive_integer("nn.mlp", "classes", opts.classes)
+  local hidden = opts.hidden or {}
+  if type(hidden) == "number" then hidden = {hidden} end
+  local dropout = opts.dropout or 0
+  local layers, width = {}, inputs
+  for _, h in ipairs(hidden) do
+    h = positive_integer("nn.mlp", "hidden", h)
+    layers[#layers + 1] = nn.Linear(width, h)
+    layers[#layers + 1] = nn.ReLU()
+    if dropout > 0 then layers[#layers + 1] = nn.Dropout(dropout) end
+    width = h
+  end
+  layers[#layers + 1] = nn.Linear(width, classes)
+  local model = nn.Sequential(layers)
+  model.label = "nn.mlp"
+  model.preset = preset_call("mlp", {inputs = inputs, hidden = hidden, classes = classes, dropout = opts.dropout},
+                             {"inputs", "hidden", "classes", "dropout"})
+  return model
+end
+
+-- The residual CNN of the research. For each stage of c channels:
+--   conv 3x3 (to c) + BN + ReLU, then a residual block h + BN(conv 3x3(h)), ReLU, 2x2 max-pool;
+-- stages of 32 and 64 channels, then conv 3x3 to 128 + BN + ReLU + 2x2 max-pool, then
+-- Linear(128 * s * s, 256) + ReLU + Dropout(0.5) + Linear(256, classes).
+-- Works for 1x28x28 (s = 3) and 3x32x32 (s = 4) inputs.
+function nn.resnet_cnn(opts)
+  opts = options("nn.resnet_cnn", opts, {"channels", "classes", "size", "widths", "dense", "dropout"})
+  local channels = positive_integer("nn.resnet_cnn", "channels", opts.channels, 1)
+  local classes = positive_integer("nn.resnet_cnn", "classes", opts.classes, 10)
+  local size = positive_integer("nn.resnet_cnn", "size", opts.size, 28)
+  local widths = opts.widths or {32, 64, 128}
+  local dense = positive_integer("nn.resnet_cnn", "dense", opts.dense, 256)
+  local dropout = opts.dropout or 0.5
+  if #widths ~= 3 then error("nn.resnet_cnn: option 'widths' must hold 3 channel counts", 2) end
+  local layers, c, s = {}, channels, size
+  local function conv_bn_relu(cin, cout)
+    layers[#layers + 1] = nn.Conv2d(cin, cout, 3, {padding = 1})
+    layers[#layers + 1] = nn.BatchNorm2d(cout)
+    layers[#layers + 1] = nn.ReLU()
+  end
+  for stage = 1, 2 do
+    local w = widths[stage]
+    conv_bn_relu(c, w)
+    layers[#layers + 1] = nn.Residual(nn.Sequential(nn.Conv2d(w, w, 3, {padding = 1}), nn.BatchNorm2d(w)))
+    layers[#layers + 1] = nn.ReLU()
+    layers[#layers + 1] = nn.MaxPool2d(2)
+    c, s = w, s // 2
+  end
+  conv_bn_relu(c, widths[3])
+  layers[#layers + 1] = nn.MaxPool2d(2)
+  c, s = widths[3], s // 2
+  if s < 1 then error("nn.resnet_cnn: images of size " .. size .. " are too small (need at least 8)", 2) end
+  layers[#layers + 1] = nn.Flatten()
+  layers[#layers + 1] = nn.Linear(c * s * s, dense)
+  layers[#layers + 1] = nn.ReLU()
+  layers[#layers + 1] = nn.Dropout(dropout)
+  layers[#layers + 1] = nn.Linear(dense, classes)
+  local model = nn.Sequential(layers)
+  model.label = "nn.resnet_cnn"
+  model.preset = preset_call("resnet_cnn", {channels = channels, classes = classes, size = size,
+      widths = opts.widths, dense = opts.dense, dropout = opts.dropout},
+    {"channels", "classes", "size", "widths", "dense", "dropout"})
+  return model
+end
+
+-- The names -> nationality model: character embedding, 1-D conv + ReLU, LSTM, its last time
+-- step, dropout, linear. Input [B, T] of 1-based character indices.
+function nn.conv_lstm(opts)
+  opts = options("nn.conv_lstm", opts, {"vocab", "classes", "embed", "channels", "hidden", "kernel", "dropout", "layers"})
+  local vocab = positive_integer("nn.conv_lstm", "vocab", opts.vocab)
+  local classes = positive_integer("nn.conv_lstm", "classes", opts.classes)
+  local embed = positive_integer("nn.conv_lstm", "embed", opts.embed, 32)
+  local channels = positive_integer("nn.conv_lstm", "channels", opts.channels, 64)
+  local hidden = positive_integer("nn.conv_lstm", "hidden", opts.hidden, 128)
+  local kernel = positive_integer("nn.conv_lstm", "kernel", opts.kernel, 3)
+  local layers_n = positive_integer("nn.conv_lstm", "layers", opts.layers, 1)
+  local dropout = opts.dropout or 0.5
+  local model = nn.Sequential(
+    nn.Embedding(vocab, embed),
+    nn.Transpose(2, 3),
+    nn.Conv1d(embed, channels, kernel, {padding = kernel // 2}),
+    nn.ReLU(),
+    nn.Transpose(2, 3),
+    nn.LSTM(channels, hidden, {layers = layers_n, output = "last"}),
+    nn.Dropout(dropout),
+    nn.Linear(hidden, classes))
+  model.label = "nn.conv_lstm"
+  model.preset = preset_call("conv_lstm", {vocab = vocab, classes = classes, embed = embed, channels = channels,
+      hidden = hidden, kernel = kernel, dropout = opts.dropout, layers = opts.layers},
+    {"vocab", "classes", "embed", "channels", "hidden", "kernel", "dropout", "layers"})
+  return model
+end
+
+"""#
+}
