@@ -12,10 +12,12 @@ final class CLITests: XCTestCase {
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
-    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Result {
+    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:],
+             directory: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = args
+        if let directory { p.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment.merge(env) { $1 }
         p.environment = environment
@@ -110,8 +112,13 @@ final class CLITests: XCTestCase {
     func testFuzzedArgumentsNeverCrash() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("fuzz/tensor_fuzz.lua")
+        // Functions that write files (tensor.save, model:save, csv.write...) get relative
+        // paths such as "x" from the fuzz pool: run in a scratch directory.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lws-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
         for seed in ["1", "2"] {
-            let r = try run([script.path, seed])
+            let r = try run([script.path, seed], directory: scratch)
             XCTAssertEqual(r.status, 0, "seed \(seed): \(r.stderr.prefix(2000))")
             XCTAssertTrue(r.stdout.contains("no crash"), r.stdout)
         }

@@ -1,6 +1,8 @@
 -- Calls every tensor function and method with hostile argument combinations under pcall.
 -- Passing means the process is still alive at the end: errors are fine, crashes are not.
--- Run by CLITests in a subprocess, so a crash is reported as a signal, not lost.
+-- Run by CLITests in a subprocess, so a crash is reported as a signal, not lost, and in a
+-- scratch directory: functions that write files receive relative paths such as "x". Run it
+-- by hand from an empty directory too.
 local seed = tonumber(arg and arg[1]) or 1
 math.randomseed(seed)
 
