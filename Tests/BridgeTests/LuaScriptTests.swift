@@ -35,6 +35,8 @@ final class LuaScriptTests: XCTestCase {
     func testDataFilesHelper() { runScript("datafiles.lua") }
     func testLossesMatchReferences() { runScript("losses.lua") }
     func testWeightFunctions() { runScript("weights.lua") }
+    func testMetricsMatchScikitLearn() { runScript("metrics.lua") }
+    func testCSV() { runScript("csv.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {
