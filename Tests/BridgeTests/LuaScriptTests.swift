@@ -37,6 +37,7 @@ final class LuaScriptTests: XCTestCase {
     func testWeightFunctions() { runScript("weights.lua") }
     func testMetricsMatchScikitLearn() { runScript("metrics.lua") }
     func testCSV() { runScript("csv.lua") }
+    func testPlots() { runScript("plot.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {
