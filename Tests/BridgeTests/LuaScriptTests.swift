@@ -36,6 +36,10 @@ final class LuaScriptTests: XCTestCase {
     func testDataFilesHelper() { runScript("datafiles.lua") }
     func testLossesMatchReferences() { runScript("losses.lua") }
     func testWeightFunctions() { runScript("weights.lua") }
+    func testMetricsMatchScikitLearn() { runScript("metrics.lua") }
+    func testCSV() { runScript("csv.lua") }
+    func testPlots() { runScript("plot.lua") }
+    func testStatsMatchSciPy() { runScript("stats.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

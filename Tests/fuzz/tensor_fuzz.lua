@@ -37,11 +37,34 @@ for _, name in ipairs({"__add", "__sub", "__mul", "__div", "__pow", "__unm", "__
                        "__newindex", "__lt", "__le", "__tostring"}) do
   targets[#targets + 1] = {"Tensor " .. name, mt[name], false}
 end
-for name, fn in pairs(nn) do targets[#targets + 1] = {"nn." .. name, fn, false} end
+-- nn.save(m, path) and nn.write_state(path, ...) write files too: paths go to the scratch file.
+local function redirect(fn, position)
+  return function(...)
+    local args = table.pack(...)
+    if type(args[position]) == "string" then args[position] = scratch end
+    return fn(table.unpack(args, 1, args.n))
+  end
+end
+for name, fn in pairs(nn) do
+  local target = name == "save" and redirect(fn, 2) or name == "write_state" and redirect(fn, 1) or fn
+  targets[#targets + 1] = {"nn." .. name, target, false}
+end
 for name, fn in pairs(loss) do targets[#targets + 1] = {"loss." .. name, fn, false} end
 for name, fn in pairs(weights) do targets[#targets + 1] = {"weights." .. name, fn, false} end
+for name, fn in pairs(metrics) do targets[#targets + 1] = {"metrics." .. name, fn, false} end
+for name, fn in pairs(stats or {}) do targets[#targets + 1] = {"stats." .. name, fn, false} end
+-- csv.write and Plot:save write where they are told: every string path goes to the scratch file.
+targets[#targets + 1] = {"csv.write", function(path, ...) return csv.write(type(path) == "string" and scratch or path, ...) end, false}
+targets[#targets + 1] = {"csv.read", function(path) return csv.read(type(path) == "string" and scratch or path) end, false}
+for _, name in ipairs({"bars", "heatmap", "lines", "scatter"}) do targets[#targets + 1] = {"plot." .. name, plot[name], false} end
+local a_plot = plot.bars{labels = {"a", "b"}, series = {{name = "s", values = {0.5, 0 / 0}}}}
+targets[#targets + 1] = {"Plot:save", function(p, path) return a_plot.save(math.random(2) == 1 and a_plot or p, type(path) == "string" and scratch .. ".svg" or path) end, false}
+targets[#targets + 1] = {"Plot:svg", a_plot.svg, false}
 for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
-  targets[#targets + 1] = {"Module:" .. name, fn, true}
+  -- Module:save too writes where it is told (it left a file "x" in the working directory)
+  local target = fn
+  if name == "save" then target = redirect(fn, 2) end
+  targets[#targets + 1] = {"Module:" .. name, target, true}
 end
 for name, fn in pairs(sys) do
   if name ~= "threads" then targets[#targets + 1] = {"sys." .. name, fn, false} end
@@ -68,4 +91,6 @@ end
 -- the state still works
 assert((tensor.ones(2) + 1):sum():item() == 4)
 os.remove(scratch)
+os.remove(scratch .. ".svg")
+os.remove(scratch .. ".csv")
 print(string.format("fuzz: %d targets, %d calls, %d raised errors, no crash", #targets, calls, errors))

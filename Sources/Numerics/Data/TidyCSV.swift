@@ -1,0 +1,189 @@
+/// Tidy tables as CSV (RFC 4180): one observation per row, one variable per column.
+///
+/// Writing: fields that hold a comma, a double quote, CR or LF are quoted (quotes doubled);
+/// so are strings that would otherwise read back as something else (a number, a boolean,
+/// the empty string, or text with surrounding spaces). Integers are written as integers;
+/// other numbers with the shortest text that reads back to the same Float64 (full precision);
+/// NaN and infinities as `nan`, `inf`, `-inf`; missing values as an empty unquoted field.
+/// Records end in LF (readers, this one included, accept LF and CRLF).
+///
+/// Reading: unquoted fields that look like decimal numbers become numbers (integers when they
+/// have no fraction or exponent), `true`/`false` booleans, empty unquoted fields missing;
+/// quoted fields stay strings. So `write` then `read` gives back the same values.
+public enum TidyCSV {
+    public enum Value: Equatable {
+        case missing
+        case integer(Int64)
+        case number(Double)
+        case string(String)
+        case bool(Bool)
+    }
+
+    // MARK: writing
+
+    public static func field(_ v: Value) -> String {
+        switch v {
+        case .missing: return ""
+        case .integer(let i): return String(i)
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let d): return numberText(d)
+        case .string(let s): return needsQuotes(s) ? quoted(s) : s
+        }
+    }
+
+    /// Integral values below 2^53 as integers ("3"), others in shortest round-trip form.
+    public static func numberText(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d > 0 ? "inf" : "-inf" }
+        if d == d.rounded() && abs(d) < 9_007_199_254_740_992 {
+            return d == 0 ? "0" : String(Int64(d))
+        }
+        return "\(d)"
+    }
+
+    static func needsQuotes(_ s: String) -> Bool {
+        if s.isEmpty { return true }
+        if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) { return true }
+        if s.first == " " || s.last == " " { return true }
+        if case .string = interpret(s) { return false }
+        return true
+    }
+
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The whole file: the header (column names) and one line per row; `rows[r][c]` is the
+    /// value of column `c` in row `r`.
+    public static func encode(columns: [String], rows: [[Value]]) -> [UInt8] {
+        var out = columns.map { field(.string($0)) }.joined(separator: ",") + "\n"
+        for row in rows {
+            out += row.map(field).joined(separator: ",")
+            out += "\n"
+        }
+        return Array(out.utf8)
+    }
+
+    // MARK: reading
+
+    /// What an unquoted field means.
+    public static func interpret(_ s: String) -> Value {
+        if s.isEmpty { return .missing }
+        switch s {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "nan", "NaN", "NAN": return .number(.nan)
+        case "inf", "Inf", "+inf", "infinity", "Infinity": return .number(.infinity)
+        case "-inf", "-Inf", "-infinity", "-Infinity": return .number(-.infinity)
+        default: break
+        }
+        guard let kind = decimalKind(s) else { return .string(s) }
+        if kind == .integer, let i = Int64(s.hasPrefix("+") ? String(s.dropFirst()) : s) { return .integer(i) }
+        guard let d = Double(s) else { return .string(s) }
+        return .number(d)
+    }
+
+    enum NumberKind { case integer, decimal }
+
+    /// Plain decimal syntax only: [+-]digits[.digits][e[+-]digits] (no hex, no spaces).
+    static func decimalKind(_ s: String) -> NumberKind? {
+        let b = Array(s.utf8)
+        var i = 0
+        if i < b.count && (b[i] == 0x2B || b[i] == 0x2D) { i += 1 }
+        func digits() -> Int {
+            let start = i
+            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+            return i - start
+        }
+        var kind = NumberKind.integer
+        var n = digits()
+        if i < b.count && b[i] == 0x2E {
+            i += 1
+            kind = .decimal
+            n += digits()
+        }
+        guard n > 0 else { return nil }
+        if i < b.count && (b[i] == 0x65 || b[i] == 0x45) {
+            i += 1
+            kind = .decimal
+            if i < b.count && (b[i] == 0x2B || b[i] == 0x2D) { i += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        return i == b.count ? kind : nil
+    }
+
+    /// Parses a whole file: the header and the rows (each as long as the header).
+    public static func decode(_ bytes: [UInt8], path: String) throws -> (header: [String], rows: [[Value]]) {
+        var records: [(fields: [(String, Bool)], line: Int)] = []
+        var fields: [(String, Bool)] = []
+        var field: [UInt8] = []
+        var quotedField = false, inQuotes = false, afterQuote = false
+        var line = 1, recordLine = 1
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        func endField() {
+            fields.append((String(decoding: field, as: UTF8.self), quotedField))
+            field.removeAll(keepingCapacity: true)
+            quotedField = false
+            afterQuote = false
+        }
+        func endRecord() {
+            endField()
+            if !(fields.count == 1 && fields[0].0.isEmpty && !fields[0].1) {
+                records.append((fields, recordLine))
+            }
+            fields.removeAll(keepingCapacity: true)
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if inQuotes {
+                if c == 0x22 {
+                    if i + 1 < bytes.count && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                    inQuotes = false
+                    afterQuote = true
+                } else {
+                    if c == 0x0A { line += 1 }
+                    field.append(c)
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x2C:
+                endField()
+            case 0x0A, 0x0D:
+                if c == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
+                endRecord()
+                line += 1
+                recordLine = line
+            case 0x22 where field.isEmpty && !quotedField:
+                inQuotes = true
+                quotedField = true
+            default:
+                if afterQuote {
+                    throw DataError("\(path):\(line): text after a closing quote (a field is either quoted as a whole or not at all)")
+                }
+                if c == 0x22 { throw DataError("\(path):\(line): a double quote inside an unquoted field (quote the field and double the quote)") }
+                field.append(c)
+            }
+            i += 1
+        }
+        if inQuotes { throw DataError("\(path):\(recordLine): a quoted field is not closed before the end of the file") }
+        if !field.isEmpty || !fields.isEmpty || quotedField { endRecord() }
+        guard let head = records.first else { throw DataError("\(path): the file is empty (no header line)") }
+        let header = head.fields.map { $0.0 }
+        var seen = Set<String>()
+        for name in header {
+            guard !name.isEmpty else { throw DataError("\(path):\(head.line): a column name in the header is empty") }
+            guard seen.insert(name).inserted else { throw DataError("\(path):\(head.line): column '\(name)' appears twice in the header") }
+        }
+        var rows: [[Value]] = []
+        rows.reserveCapacity(records.count - 1)
+        for r in records.dropFirst() {
+            guard r.fields.count == header.count else {
+                throw DataError("\(path):\(r.line): \(r.fields.count) fields, but the header has \(header.count) columns")
+            }
+            rows.append(r.fields.map { $0.1 ? .string($0.0) : interpret($0.0) })
+        }
+        return (header, rows)
+    }
+}
