@@ -26,6 +26,7 @@ final class Repl {
             using_history()
             stifle_history(historyLimit)
             _ = read_history(historyPath)
+            Completion.install(lua)
         }
         while let first = readLine(prompt: "> ") {
             if first.trimmingCharacters(in: .whitespaces).isEmpty { continue }

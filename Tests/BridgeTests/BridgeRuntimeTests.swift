@@ -80,3 +80,19 @@ final class BridgeRuntimeTests: XCTestCase {
         try lua.runFile(script, args: ["x"])
     }
 }
+
+final class CompletionTests: XCTestCase {
+    func testCompletesGlobalsFieldsAndMethods() throws {
+        let lua = LuaState()
+        try lua.execute("x = tensor.ones(2); layer = nn.Linear(2, 2); cfg = {alpha = 1, beta = {gamma = 2}}")
+        XCTAssertEqual(lua.completions(for: "tensor.ze"), ["tensor.zeros"])
+        XCTAssertTrue(lua.completions(for: "tens").contains("tensor"))
+        XCTAssertEqual(lua.completions(for: "x:resh"), ["x:reshape"])
+        XCTAssertEqual(lua.completions(for: "layer:par"), ["layer:parameters"])
+        XCTAssertEqual(lua.completions(for: "cfg.beta.g"), ["cfg.beta.gamma"])
+        XCTAssertEqual(lua.completions(for: "cfg.a"), ["cfg.alpha"])
+        XCTAssertEqual(lua.completions(for: "nothing.here"), [])
+        XCTAssertEqual(lua.completions(for: "x.y.z:"), [])
+        XCTAssertEqual(lua_gettop(lua.L), 0, "the stack is left as it was")
+    }
+}
