@@ -259,6 +259,8 @@ local function run_training(model, train_set, opts, level)
       opts.name or "a model", n, train_set:size(), C, epochs, batch, describe_optimizer(opt), seed))
   elseif start_epoch <= epochs then
     progress.line(fmt("resuming at epoch %d%s from %s", start_epoch, skip > 0 and fmt(", batch %d", skip + 1) or "", resume))
+  else
+    progress.line(fmt("the checkpoint in %s is past epoch %d already (epochs = %d): nothing to train", resume, start_epoch - 1, epochs))
   end
 
   local started = sys.clock()
