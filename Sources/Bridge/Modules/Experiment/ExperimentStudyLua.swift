@@ -536,9 +536,12 @@ local function write_study(out, study)
     local front = {}
     local b = study.summary[1]
     if b.accuracy then front[1] = {x = b.var_after, y = b.accuracy, label = "gamma=0 (baseline)"} end
+    table.sort(study.sweep, function(a, b) return a.gamma < b.gamma end)
     for _, sw in ipairs(study.sweep) do
       for _, row in ipairs(study.summary) do
-        if row.method == sw.name and row.accuracy then front[#front + 1] = {x = row.var_after, y = row.accuracy, label = sw.name} end
+        if row.method == sw.name and row.accuracy then
+          front[#front + 1] = {x = row.var_after, y = row.accuracy, label = fmt("gamma=%g", sw.gamma)}
+        end
       end
     end
     save_plot(join(out, "tradeoff_gamma.svg"), function()
@@ -589,8 +592,10 @@ local function run_study(cfg)
   local C = #classes
   local W, W_text = cfg.W, nil
   if W == nil then W = 2 end
+  local W_gamma
   if type(W) == "number" then
     local gamma = W
+    W_gamma = gamma
     W_text = fmt("weights.tpr_power(s, %g, {floor = 0.01})", gamma)
     W = function(s) return weights.tpr_power(s, gamma, {floor = 0.01}) end
   elseif type(W) == "function" then
@@ -605,13 +610,20 @@ local function run_study(cfg)
     seen[method.name] = true
     methods[#methods + 1], names[#names + 1] = method, method.name
   end
+  -- the gamma sweep: tpr_weighted_ce with tpr_power(s, gamma) for each gamma (the run of
+  -- tpr_weighted_ce itself stands for gamma = W when W is a number)
   local sweep = {}
   for _, g in ipairs(cfg.gammas or {}) do
     if type(g) ~= "number" or g < 0 then error("experiment.learnability: gammas must be numbers >= 0", 0) end
-    local m = experiment.methods.tpr_weighted_ce{name = fmt("gamma=%g", g), gamma = g}
-    if not seen[m.name] then
-      seen[m.name] = true
-      methods[#methods + 1], names[#names + 1], sweep[#sweep + 1] = m, m.name, m
+    if g == W_gamma and seen.tpr_weighted_ce then
+      sweep[#sweep + 1] = {name = "tpr_weighted_ce", gamma = g}
+    else
+      local m = experiment.methods.tpr_weighted_ce{name = fmt("gamma=%g", g), gamma = g}
+      if not seen[m.name] then
+        seen[m.name] = true
+        methods[#methods + 1], names[#names + 1] = m, m.name
+      end
+      sweep[#sweep + 1] = {name = m.name, gamma = g}
     end
   end
   local out = cfg.out
@@ -623,7 +635,7 @@ local function run_study(cfg)
   for _, m in ipairs(methods) do method_list[#method_list + 1] = {name = m.name, description = m.description} end
   local study = {name = cfg.name, method_names = names, seeds = seeds, classes = classes, runs = {baseline = {}},
                  contexts = {}, sweep = sweep, has_val = d.val ~= nil, plots = cfg.plots ~= false,
-                 config = {name = cfg.name, seeds = seeds, W = W_text, gammas = cfg.gammas, methods = method_list,
+                 config = {name = cfg.name, seeds = seeds, W = W_text, gammas = cfg.gammas, gamma = W_gamma, methods = method_list,
                            epochs = common.epochs or 5, batch = common.batch or 64,
                            optimizer = cfg.optimizer and "a Lua function" or "optim.Adam(lr = 1e-3)",
                            train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
