@@ -38,6 +38,8 @@ final class LuaScriptTests: XCTestCase {
     func testExperimentWorkflow() { runScript("experiment.lua") }
     func testMetricsMatchScikitLearn() { runScript("metrics.lua") }
     func testCSV() { runScript("csv.lua") }
+    func testPlots() { runScript("plot.lua") }
+    func testStatsMatchSciPy() { runScript("stats.lua") }
 
     /// Every .lua file in Tests/lua (but the helper) has a test method above.
     func testEveryScriptIsRun() throws {

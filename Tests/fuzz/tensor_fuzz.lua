@@ -38,6 +38,15 @@ end
 for name, fn in pairs(nn) do targets[#targets + 1] = {"nn." .. name, fn, false} end
 for name, fn in pairs(loss) do targets[#targets + 1] = {"loss." .. name, fn, false} end
 for name, fn in pairs(weights) do targets[#targets + 1] = {"weights." .. name, fn, false} end
+for name, fn in pairs(metrics) do targets[#targets + 1] = {"metrics." .. name, fn, false} end
+for name, fn in pairs(stats or {}) do targets[#targets + 1] = {"stats." .. name, fn, false} end
+-- csv.write and Plot:save write where they are told: every string path goes to the scratch file.
+targets[#targets + 1] = {"csv.write", function(path, ...) return csv.write(type(path) == "string" and scratch or path, ...) end, false}
+targets[#targets + 1] = {"csv.read", function(path) return csv.read(type(path) == "string" and scratch or path) end, false}
+for _, name in ipairs({"bars", "heatmap", "lines", "scatter"}) do targets[#targets + 1] = {"plot." .. name, plot[name], false} end
+local a_plot = plot.bars{labels = {"a", "b"}, series = {{name = "s", values = {0.5, 0 / 0}}}}
+targets[#targets + 1] = {"Plot:save", function(p, path) return a_plot.save(math.random(2) == 1 and a_plot or p, type(path) == "string" and scratch .. ".svg" or path) end, false}
+targets[#targets + 1] = {"Plot:svg", a_plot.svg, false}
 for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
   targets[#targets + 1] = {"Module:" .. name, fn, true}
 end
@@ -66,4 +75,6 @@ end
 -- the state still works
 assert((tensor.ones(2) + 1):sum():item() == 4)
 os.remove(scratch)
+os.remove(scratch .. ".svg")
+os.remove(scratch .. ".csv")
 print(string.format("fuzz: %d targets, %d calls, %d raised errors, no crash", #targets, calls, errors))

@@ -16,28 +16,27 @@ public enum Confusion {
         return out
     }
 
-    /// Adds the pairs (targets[i], predictions[i]) to the row-major C x C `counts`.
-    public static func accumulate(predictions: [Double], targets: [Double], classes: Int,
-                                  into counts: inout [Double]) throws {
-        guard classes >= 1 else { throw TensorError("the number of classes must be >= 1, got \(classes)") }
+    /// The largest number of classes a confusion matrix may have (10^8 cells).
+    public static let maxClasses = 10_000
+
+    /// The checked pairs (true class, predicted class), both 0-based.
+    public static func pairs(predictions: [Double], targets: [Double], classes: Int) throws -> [(t: Int, p: Int)] {
+        guard classes >= 1, classes <= maxClasses else {
+            throw TensorError("the number of classes must be between 1 and \(maxClasses), got \(classes)")
+        }
         guard predictions.count == targets.count else {
             throw TensorError("predictions and targets differ in length (\(predictions.count) and \(targets.count))")
         }
-        guard counts.count == classes * classes else {
-            throw TensorError("expected \(classes * classes) counts, got \(counts.count)")
-        }
         let p = try classIndices(predictions, classes: classes, what: "predictions")
         let t = try classIndices(targets, classes: classes, what: "targets")
-        for i in 0..<p.count { counts[t[i] * classes + p[i]] += 1 }
+        return (0..<p.count).map { (t[$0], p[$0]) }
     }
 
     /// A new row-major C x C matrix of counts.
-    public static func matrix(predictions: [Double], targets: [Double], classes: Int) throws -> [Double] {
-        guard classes >= 1, classes <= 100_000 else {
-            throw TensorError("the number of classes must be between 1 and 100000, got \(classes)")
-        }
-        var counts = [Double](repeating: 0, count: classes * classes)
-        try accumulate(predictions: predictions, targets: targets, classes: classes, into: &counts)
+    public static func matrix(predictions: [Double], targets: [Double], classes: Int) throws -> [Float] {
+        let pairs = try pairs(predictions: predictions, targets: targets, classes: classes)
+        var counts = [Float](repeating: 0, count: classes * classes)
+        for (t, p) in pairs { counts[t * classes + p] += 1 }
         return counts
     }
 

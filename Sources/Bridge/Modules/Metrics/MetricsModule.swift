@@ -20,9 +20,10 @@ enum MetricsModule {
         let p = try a.labels(1, "predictions")
         let t = try a.labels(2, "targets")
         let c = try a.int(3, "the number of classes C")
-        guard c >= 1 && c <= 100_000 else { throw a.error(3, "the number of classes must be between 1 and 100000, got \(c)") }
-        let counts = try Confusion.matrix(predictions: p, targets: t, classes: c)
-        a.push(try Tensor(shape: [c, c], values: counts.map(Float.init)))
+        guard c >= 1 && c <= Confusion.maxClasses else {
+            throw a.error(3, "the number of classes must be between 1 and \(Confusion.maxClasses), got \(c)")
+        }
+        a.push(try Tensor(shape: [c, c], values: try Confusion.matrix(predictions: p, targets: t, classes: c)))
         return 1
     }
 
@@ -35,14 +36,11 @@ enum MetricsModule {
         let c = cm.shape[0]
         let p = try a.labels(2, "predictions")
         let t = try a.labels(3, "targets")
-        var add = [Double](repeating: 0, count: c * c)
-        try Confusion.accumulate(predictions: p, targets: t, classes: c, into: &add)
+        guard c <= Confusion.maxClasses else { throw a.error(1, "at most \(Confusion.maxClasses) classes, got \(c)") }
+        let pairs = try Confusion.pairs(predictions: p, targets: t, classes: c)
         try a.prepareInPlace(cm)
-        for r in 0..<c {
-            for k in 0..<c where add[r * c + k] != 0 {
-                let v = try cm.element(at: [r, k])
-                try cm.setElement(v + Float(add[r * c + k]), at: [r, k])
-            }
+        for (r, k) in pairs {
+            try cm.setElement(try cm.element(at: [r, k]) + 1, at: [r, k])
         }
         lua_settop(a.L, 1)
         return 1
