@@ -15,7 +15,7 @@
 --   --models mlp,cnn     which models (default both)
 --   --seeds N            number of seeds (default 2; --full 3)
 --   --epochs N           epochs per run (default: MLP 6, CNN 3)
---   --per-class N        training images per class (default 400)
+--   --per-class N        training images per class (default: MLP 400, CNN 300)
 --   --out DIR            results directory (default runs/learnability)
 --
 -- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
@@ -59,17 +59,20 @@ end
 
 local started = sys.clock()
 -- Splits: validation images come from the training set (s is measured there, never on test).
-local train, val = train_all:split(0.9, {seed = 1})
+local train_pool, val = train_all:split(0.9, {seed = 1})
 local test = test_all
 if not full then
-  train = train:subset(options.per_class or 400, {seed = 1})
   val = val:subset(100, {seed = 1})
   test = test_all:subset(300, {seed = 1})
-elseif options.per_class then
-  train = train:subset(options.per_class, {seed = 1})
 end
 local norm = {mean = 0.2860, std = 0.3530}   -- Fashion-MNIST pixel statistics
-train, val, test = train:normalize(norm), val:normalize(norm), test:normalize(norm)
+val, test = val:normalize(norm), test:normalize(norm)
+-- the training images of a model: per_class of each class (all of them with --full)
+local function training_set(per_class)
+  local n = options.per_class or (not full and per_class) or nil
+  local t = n and train_pool:subset(n, {seed = 1}) or train_pool
+  return t:normalize(norm)
+end
 
 local seeds = {}
 for s = 1, options.seeds or (full and 3 or 2) do seeds[s] = s end
@@ -79,6 +82,7 @@ local models = {
     title = "MLP 784-256-128-10",
     build = function() return nn.Sequential(nn.Flatten(), nn.mlp{inputs = 784, hidden = {256, 128}, classes = 10}) end,
     epochs = full and 15 or 6,
+    per_class = 400,
     batch = 64,
     gammas = {0.5, 1, 2, 4},
   },
@@ -89,19 +93,21 @@ local models = {
       return nn.resnet_cnn{channels = 1, classes = 10, size = 28, widths = {16, 32, 64}, dense = 128}
     end,
     epochs = full and 10 or 3,
+    per_class = 300,
     batch = 64,
   },
 }
 
-print(string.format("Fashion-MNIST: %d training, %d validation, %d test images; seeds %s%s",
-  train:size(), val:size(), test:size(), table.concat(seeds, ", "), full and " (full size)" or ""))
+print(string.format("Fashion-MNIST: %d validation and %d test images; seeds %s%s",
+  val:size(), test:size(), table.concat(seeds, ", "), full and " (full size)" or ""))
 
 local summaries = {}
 for name in options.models:gmatch("[^,]+") do
   local m = models[name]
   if not m then error("learnability.lua: unknown model '" .. name .. "' (mlp, cnn)", 0) end
+  local train = training_set(m.per_class)
   print("")
-  print("== " .. m.title)
+  print(string.format("== %s, %d training images", m.title, train:size()))
   local study = experiment.learnability{
     name = "Fashion-MNIST, " .. m.title,
     data = {train = train, val = val, test = test},

@@ -725,7 +725,7 @@ function experiment.learnability(cfg)
   local previous = sys.on_interrupt("flag")
   local ok, result = pcall(run_study, cfg)
   sys.on_interrupt(previous)
-  if not ok then error(strip_position(result), 2) end
+  if not ok then rethrow(result) end
   return result
 end
 

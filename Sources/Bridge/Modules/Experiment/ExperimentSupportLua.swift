@@ -13,6 +13,14 @@ local function strip_position(err)
   return (err:gsub("^%[lwscript experiment%]:%d+: ", ""))
 end
 
+-- Re-raises an error caught by a public function: the caller's position is added unless the
+-- message already carries one (an error raised in the user's own callback).
+local function rethrow(err)
+  local message = strip_position(err)
+  if message:match("^[^%s:]+:%d+: ") then error(message, 0) end
+  error(message, 3)
+end
+
 local function set_of(list)
   local s = {}
   for _, k in ipairs(list) do s[k] = true end

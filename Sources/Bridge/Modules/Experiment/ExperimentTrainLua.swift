@@ -98,7 +98,7 @@ local function new_progress(quiet, name)
   function p.line(text)
     if p.quiet then return end
     if p.tty then io.stdout:write("\r\27[K") end
-    io.stdout:write(text, "\n")
+    print(text)
     io.stdout:flush()
   end
   return p
@@ -387,7 +387,7 @@ function experiment.train(model, train_set, opts)
   sys.on_interrupt(previous)
   if not ok then
     if rawget(_G, "notebook") == nil and is_terminal() and not opts.quiet then io.stdout:write("\n") end
-    error(strip_position(result), 2)
+    rethrow(result)
   end
   return result
 end
