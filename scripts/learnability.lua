@@ -109,7 +109,7 @@ for name in options.models:gmatch("[^,]+") do
   print("")
   print(string.format("== %s, %d training images", m.title, train:size()))
   local study = experiment.learnability{
-    name = "Fashion-MNIST, " .. m.title,
+    name = "Fashion-MNIST " .. name:upper(),
     data = {train = train, val = val, test = test},
     model = function(seed) tensor.seed(seed); return m.build() end,
     seeds = seeds,

@@ -219,7 +219,9 @@ T.eq(same.by_method.plain.D, 0, "an identical retraining gives D = 0 (seeds pair
 T.eq(same.out, nil, "no output directory unless asked")
 for _, f in ipairs({"config.json", "summary.json", "summary.csv", "summary.txt", "results.json", "runs.csv", "tpr.csv",
                     "history.csv", "tpr_epochs.csv", "weights.csv", "runs/seed1-baseline/history.csv",
-                    "runs/seed2-mine/metrics.json", "runs/seed2-gamma=2/confusion.csv"}) do
+                    "runs/seed2-mine/metrics.json", "runs/seed2-gamma=2/confusion.csv", "tpr_before_after.svg",
+                    "tpr_before_after.csv", "confusion_baseline.svg", "curves_loss.svg", "tradeoff_gamma.svg",
+                    "accuracy_vs_var.svg", "runs/seed1-baseline/tpr.svg"}) do
   T.eq(exists(out .. "/" .. f), true, f .. " written")
 end
 local rows = csv.read(out .. "/summary.csv")

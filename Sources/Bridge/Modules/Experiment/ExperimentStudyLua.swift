@@ -392,7 +392,7 @@ local function mean_vectors(list)
   return out
 end
 
-local function write_study(out, study)
+local function write_study(out, study, with_plots)
   sys.mkdir(out)
   local names, seeds, classes = study.method_names, study.seeds, study.classes
   experiment.write_json(join(out, "config.json"), study.config)
@@ -437,23 +437,29 @@ local function write_study(out, study)
       w = study.contexts[row.seed] and study.contexts[row.seed].w}
   end
   experiment.write_json(join(out, "results.json"), results)
-  if not study.plots then return end
+  if not (study.plots and with_plots) then return end
 
   -- per-class TPR before (baseline) and after (each method), mean over seeds
+  local in_sweep = {}
+  for _, sw in ipairs(study.sweep) do if sw.name ~= "tpr_weighted_ce" then in_sweep[sw.name] = true end end
   local series = {}
   for _, name in ipairs(all) do
     local list = {}
+    if in_sweep[name] then goto continue end
     for _, seed in ipairs(seeds) do
       local r = (study.runs[name] or {})[seed]
       if r then list[#list + 1] = r.tpr end
     end
-    local m = mean_vectors(list)
-    if m then series[#series + 1] = {name = name, values = m} end
+    do
+      local m = mean_vectors(list)
+      if m then series[#series + 1] = {name = name, values = m} end
+    end
+    ::continue::
   end
   local label = study.name and (study.name .. ": ") or ""
   save_plot(join(out, "tpr_before_after.svg"), function()
     return plot.bars{labels = classes, series = series, ylim = {0, 1}, ylabel = "TPR (recall)",
-                     title = label .. "per-class TPR before and after re-weighting (test, mean over seeds)"}
+                     title = label .. "per-class TPR, before and after (test)"}
   end)
   -- confusion matrices summed over seeds: baseline, and the method with the largest mean D
   local best, bestD = nil, -math.huge
@@ -469,7 +475,7 @@ local function write_study(out, study)
     if sum then
       save_plot(join(out, "confusion_" .. name .. ".svg"), function()
         return plot.heatmap{matrix = sum, labels = classes, normalize = "row",
-                            title = label .. "confusion matrix, " .. name .. " (rows = true class, summed over seeds)"}
+                            title = label .. "confusion matrix, " .. name .. " (rows = true class)"}
       end)
     end
   end
@@ -501,7 +507,7 @@ local function write_study(out, study)
     end
     if xs and #xs > 0 then
       save_plot(join(out, "curves_" .. spec[2] .. ".svg"), function()
-        return plot.lines{x = xs, series = lines, title = label .. spec[3] .. " per epoch (mean over seeds)",
+        return plot.lines{x = xs, series = lines, title = label .. spec[3] .. " per epoch",
                           xlabel = "epoch", ylabel = spec[2]}
       end)
     end
@@ -519,7 +525,7 @@ local function write_study(out, study)
     if #h.epoch > 0 then
       save_plot(join(out, "tpr_epochs_baseline.svg"), function()
         return plot.lines{x = h.epoch, series = tpr_series, xlabel = "epoch", ylabel = "TPR",
-                          title = label .. "per-class TPR over epochs, baseline, seed " .. seeds[1] .. (has_val and " (validation)" or " (training)")}
+                          title = label .. "per-class TPR over epochs, baseline" .. (has_val and " (validation)" or " (training)")}
       end)
     end
   end
@@ -529,7 +535,7 @@ local function write_study(out, study)
     if row.accuracy and row.var_after then points[#points + 1] = {x = row.var_after, y = row.accuracy, label = row.method} end
   end
   save_plot(join(out, "accuracy_vs_var.svg"), function()
-    return plot.scatter{points = points, title = label .. "accuracy vs Var(s') (test, mean over seeds)",
+    return plot.scatter{points = points, title = label .. "accuracy vs Var(s') (test)",
                         xlabel = "Var(s') (variance of per-class TPRs)", ylabel = "accuracy"}
   end)
   if study.sweep and #study.sweep > 0 then
@@ -545,7 +551,7 @@ local function write_study(out, study)
       end
     end
     save_plot(join(out, "tradeoff_gamma.svg"), function()
-      return plot.scatter{points = front, connect = true, title = label .. "accuracy vs Var(s') across gamma (tpr_power weights)",
+      return plot.scatter{points = front, connect = true, title = label .. "accuracy vs Var(s') across gamma",
                           xlabel = "Var(s')", ylabel = "accuracy"}
     end)
   end
@@ -665,10 +671,10 @@ local function run_study(cfg)
     return r
   end
 
-  local function summarize_and_write()
+  local function summarize_and_write(with_plots)
     study.summary = summarize(names, study.runs, seeds)
     study.text = experiment.summary_table(study.summary)
-    if out then write_study(out, study) end
+    if out then write_study(out, study, with_plots) end
   end
 
   for _, seed in ipairs(seeds) do
@@ -705,9 +711,9 @@ local function run_study(cfg)
       local r = finish_run(m.name, seed, model2, h2, t1, base.tpr, topts2)
       r.weights = mctx.w
     end
-    summarize_and_write()
+    summarize_and_write(false)
   end
-  summarize_and_write()
+  summarize_and_write(true)
   if study.interrupted then say("interrupted: results hold the runs that finished") end
   say("")
   say(study.text)
