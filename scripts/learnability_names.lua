@@ -42,10 +42,12 @@ probe:close()
 local all = data.names(options.csv, {length = 24})
 local train, rest = all:split(0.6, {seed = 1})
 local val, test = rest:split(0.5, {seed = 1})
+-- n per class, or as many as the smallest class has
+local function cap(ds, n) return ds:subset(math.min(n, math.min(table.unpack(ds:counts()))), {seed = 1}) end
 if not options.full then
-  train = train:subset(options.per_class or 300, {seed = 1})
-  val = val:subset(100, {seed = 1})
-  test = test:subset(150, {seed = 1})
+  train = cap(train, options.per_class or 300)
+  val = cap(val, 100)
+  test = cap(test, 150)
 end
 print(string.format("names: %d training, %d validation, %d test names of %d countries; %d characters",
   train:size(), val:size(), test:size(), #train.classes, #all.vocab))
