@@ -107,10 +107,34 @@ static inline int lws_tostring_cf(lua_State *L) {
 /* Interrupts (Ctrl-C), as lua.c does: the signal handler installs a count hook (lua_sethook
  * is async-signal-safe) and the hook raises inside Lua, at the next instruction. The state is
  * kept in a function-local static: call lws_catch_sigint and lws_release_sigint from one Swift
- * file, since each object file gets its own copy of a static inline function. */
+ * file, since each object file gets its own copy of a static inline function.
+ *
+ * Cooperative mode (sys.on_interrupt("flag"), used by long training loops): the hook runs in
+ * Lua's context, so it may read the registry; when registry[LWS_INTERRUPT_MODE] is "flag" and
+ * no Ctrl-C came yet, it only sets registry[LWS_INTERRUPTED] = true (sys.interrupted() reads
+ * it at a batch boundary) and re-arms the handler. A second Ctrl-C raises "interrupted!" as
+ * usual; a third, before the hook has run, kills the process (SIG_DFL), as in lua.c. All the
+ * mode state lives in the Lua registry, so Swift reads and writes it with raw access. */
+#define LWS_INTERRUPT_MODE "lwscript.interrupt_mode"
+#define LWS_INTERRUPTED "lwscript.interrupted"
+static inline void lws_sigint_handler(int sig);
+static inline int lws_registry_flag(lua_State *L, const char *key, const char *value) {
+    lua_pushstring(L, key);
+    int t = lua_rawget(L, LUA_REGISTRYINDEX);
+    int yes = value ? (t == LUA_TSTRING && strcmp(lua_tostring(L, -1), value) == 0) : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return yes;
+}
 static inline void lws_stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    if (lws_registry_flag(L, LWS_INTERRUPT_MODE, "flag") && !lws_registry_flag(L, LWS_INTERRUPTED, NULL)) {
+        lua_pushstring(L, LWS_INTERRUPTED);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+        signal(SIGINT, lws_sigint_handler); /* the next Ctrl-C stops hard */
+        return;
+    }
     luaL_error(L, "interrupted!");
 }
 static inline lua_State **lws_sigint_slot(void) {
@@ -119,7 +143,7 @@ static inline lua_State **lws_sigint_slot(void) {
 }
 static inline void lws_sigint_handler(int sig) {
     lua_State *L = *lws_sigint_slot();
-    signal(sig, SIG_DFL); /* a second Ctrl-C kills the process, as in lua.c */
+    signal(sig, SIG_DFL); /* a second Ctrl-C before the hook ran kills the process, as in lua.c */
     if (L) lua_sethook(L, lws_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 static inline void lws_catch_sigint(lua_State *L) {

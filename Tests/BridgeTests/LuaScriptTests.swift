@@ -36,6 +36,7 @@ final class LuaScriptTests: XCTestCase {
     func testDataFilesHelper() { runScript("datafiles.lua") }
     func testLossesMatchReferences() { runScript("losses.lua") }
     func testWeightFunctions() { runScript("weights.lua") }
+    func testExperimentWorkflow() { runScript("experiment.lua") }
     func testMetricsMatchScikitLearn() { runScript("metrics.lua") }
     func testCSV() { runScript("csv.lua") }
     func testPlots() { runScript("plot.lua") }

@@ -67,8 +67,18 @@ for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
   targets[#targets + 1] = {"Module:" .. name, target, true}
 end
 for name, fn in pairs(sys) do
-  if name ~= "threads" then targets[#targets + 1] = {"sys." .. name, fn, false} end
+  if name ~= "threads" and name ~= "mkdir" then targets[#targets + 1] = {"sys." .. name, fn, false} end
 end
+-- functions that write files write where they are told: every string path goes to scratch
+local scratch_dir = scratch .. ".d"
+local function redirect(fn) return function(path, ...) return fn(type(path) == "string" and scratch_dir or path, ...) end end
+targets[#targets + 1] = {"sys.mkdir", redirect(sys.mkdir), false}
+for _, name in ipairs({"json", "summary_table", "evaluate", "train", "learnability"}) do
+  targets[#targets + 1] = {"experiment." .. name, experiment[name], false}
+end
+targets[#targets + 1] = {"experiment.save_run", redirect(experiment.save_run), false}
+targets[#targets + 1] = {"experiment.write_json", redirect(experiment.write_json), false}
+for name, fn in pairs(experiment.methods) do targets[#targets + 1] = {"experiment.methods." .. name, fn, false} end
 table.sort(targets, function(a, b) return a[1] < b[1] end)
 
 local calls, errors = 0, 0
@@ -93,4 +103,5 @@ assert((tensor.ones(2) + 1):sum():item() == 4)
 os.remove(scratch)
 os.remove(scratch .. ".svg")
 os.remove(scratch .. ".csv")
+os.execute("rm -rf '" .. scratch_dir .. "'")
 print(string.format("fuzz: %d targets, %d calls, %d raised errors, no crash", #targets, calls, errors))

@@ -27,5 +27,6 @@ public struct LuaModule {
 enum BuiltinModules {
     static let all: [LuaModule] = [TensorModule.module, SysModule.module, NNModule.module, LossModule.module,
                                    OptimModule.module, DataModule.module, SampleModule.module, AugmentModule.module,
-                                   WeightsModule.module, MetricsModule.module, CSVModule.module, PlotModule.module, StatsModule.module]
+                                   WeightsModule.module, MetricsModule.module, CSVModule.module, PlotModule.module, StatsModule.module,
+                                   ExperimentModule.module]
 }

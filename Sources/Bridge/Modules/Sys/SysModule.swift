@@ -1,7 +1,9 @@
+import CLua
 import Foundation
 import Numerics
 
-/// The Lua module `sys`: wall-clock time and machine settings that scripts and benchmarks need.
+/// The Lua module `sys`: wall-clock time and machine settings that scripts and benchmarks need,
+/// and cooperative Ctrl-C for long loops (the signal side is in CLua/shim.h).
 enum SysModule {
     static let module = LuaModule(name: "sys", functions: [
         // Monotonic wall-clock seconds (os.clock is CPU time, summed over threads).
@@ -21,5 +23,73 @@ enum SysModule {
             if let v = ProcessInfo.processInfo.environment[try a.string(1, "a variable name")] { a.push(v) } else { a.pushNil() }
             return 1
         }),
+        // sys.isatty([fd = 1]): whether a file descriptor (1 stdout, 2 stderr) is a terminal.
+        ("isatty", { a in
+            let fd = try a.optInt(1, 1)
+            guard fd >= 0 && fd <= 1024 else { throw a.error(1, "expected a file descriptor (0, 1 or 2), got \(fd)") }
+            a.push(isatty(Int32(fd)) == 1)
+            return 1
+        }),
+        // sys.mkdir(path): creates a directory and its missing parents (an existing one is fine).
+        ("mkdir", { a in
+            let path = try a.string(1, "a directory path")
+            guard !path.isEmpty else { throw a.error(1, "expected a directory path, got an empty string") }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw LuaError.message("\(path) exists and is not a directory") }
+                return 0
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw LuaError.message("cannot create \(path) (\(error.localizedDescription))")
+            }
+            return 0
+        }),
+        ("on_interrupt", onInterrupt),
+        ("interrupted", interrupted),
     ])
+
+    static let modeKey = "lwscript.interrupt_mode", flagKey = "lwscript.interrupted"
+
+    /// sys.on_interrupt([mode]): "flag" makes the first Ctrl-C only set a flag that
+    /// sys.interrupted() reads (a second Ctrl-C raises "interrupted!"); "raise" (the default)
+    /// raises at the first. Switching into "flag" clears the flag. Returns the previous mode.
+    static func onInterrupt(_ a: LuaArgs) throws -> Int32 {
+        let L = a.L
+        let previous = lws_rawgetfield(L, lws_registryindex(), modeKey) == LUA_TSTRING ? (stringAt(L, -1) ?? "raise") : "raise"
+        lws_pop(L, 1)
+        if a.isNoneOrNil(1) { a.push(previous); return 1 }
+        let mode = try a.string(1, "a mode (\"flag\" or \"raise\")")
+        guard mode == "flag" || mode == "raise" else {
+            throw a.error(1, "expected \"flag\" or \"raise\", got \"\(mode)\"")
+        }
+        if mode == "flag" && previous != "flag" { setFlag(L, false) }
+        pushString(L, mode)
+        lws_rawsetfield(L, lws_registryindex(), modeKey)
+        a.push(previous)
+        return 1
+    }
+
+    /// sys.interrupted([clear]): true once a Ctrl-C came in "flag" mode; sys.interrupted(false)
+    /// clears the flag (and returns its old value).
+    static func interrupted(_ a: LuaArgs) throws -> Int32 {
+        let L = a.L
+        lws_rawgetfield(L, lws_registryindex(), flagKey)
+        let value = lua_toboolean(L, -1) != 0
+        lws_pop(L, 1)
+        if !a.isNoneOrNil(1) {
+            guard a.type(1) == LUA_TBOOLEAN, lua_toboolean(L, 1) == 0 else {
+                throw a.error(1, "expected false (to clear the flag) or nothing, got \(a.typeName(1))")
+            }
+            setFlag(L, false)
+        }
+        a.push(value)
+        return 1
+    }
+
+    static func setFlag(_ L: OpaquePointer, _ on: Bool) {
+        lua_pushboolean(L, on ? 1 : 0)
+        lws_rawsetfield(L, lws_registryindex(), flagKey)
+    }
 }

@@ -1,0 +1,144 @@
+-- The main job: Algorithm 1 of the learnability-imbalance study on Fashion-MNIST, with the
+-- MLP and the residual CNN of the research. For each model and seed: train with plain
+-- cross-entropy, measure the per-class TPRs s on a validation split, compute w = W(s)
+-- (tpr_power, gamma 2), retrain with each method (TPR-weighted CE, focal loss, class-balanced
+-- weights from TPR pseudo-counts, TPR-driven oversampling, TPR-driven augmentation), and
+-- compare Var(s) and Var(s') on the test set, paired by seed. The MLP also sweeps gamma
+-- (the accuracy vs Var(s) trade-off).
+--
+--   scripts/run                                   # set up, build (release), run this
+--   .build/release/lwscript scripts/learnability.lua [options]
+--
+-- options:
+--   --full               the full size: 54,000 training images (6,000 for validation), the
+--                        whole test set, paper-size CNN, more epochs and 3 seeds (hours)
+--   --models mlp,cnn     which models (default both)
+--   --seeds N            number of seeds (default 2; --full 3)
+--   --epochs N           epochs per run (default: MLP 6, CNN 3)
+--   --per-class N        training images per class (default: MLP 400, CNN 300)
+--   --out DIR            results directory (default runs/learnability)
+--
+-- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
+-- batch and keeps the results of the runs that finished (a second Ctrl-C stops at once).
+-- Results: DIR/summary.txt and, per model, DIR/<model>/ (summary.csv, results.json,
+-- runs.csv, tpr.csv, history.csv, plots: tpr_before_after.svg, confusion_*.svg,
+-- curves_*.svg, tpr_epochs_baseline.svg, accuracy_vs_var.svg, tradeoff_gamma.svg, and
+-- runs/seed<k>-<method>/ for each run).
+
+local options = {full = false, models = "mlp,cnn", out = "runs/learnability"}
+local i = 1
+while i <= #arg do
+  local a = arg[i]
+  local function value()
+    i = i + 1
+    if arg[i] == nil then error("learnability.lua: " .. a .. " needs a value", 0) end
+    return arg[i]
+  end
+  if a == "--full" then options.full = true
+  elseif a == "--models" then options.models = value()
+  elseif a == "--seeds" then options.seeds = tonumber(value())
+  elseif a == "--epochs" then options.epochs = tonumber(value())
+  elseif a == "--per-class" then options.per_class = tonumber(value())
+  elseif a == "--out" then options.out = value()
+  elseif a == "--help" or a == "-h" then
+    print("usage: lwscript scripts/learnability.lua [--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR]")
+    os.exit(0)
+  else
+    error("learnability.lua: unknown option " .. a .. " (try --help)", 0)
+  end
+  i = i + 1
+end
+local full = options.full
+
+local ok, train_all, test_all = pcall(data.fashion_mnist)
+if not ok then
+  io.stderr:write("learnability.lua: Fashion-MNIST is missing (", tostring(train_all), ")\n",
+                  "  install it with scripts/get-data (Debian package dataset-fashion-mnist)\n")
+  os.exit(1)
+end
+
+local started = sys.clock()
+-- Splits: validation images come from the training set (s is measured there, never on test).
+local train_pool, val = train_all:split(0.9, {seed = 1})
+local test = test_all
+if not full then
+  val = val:subset(100, {seed = 1})
+  test = test_all:subset(300, {seed = 1})
+end
+local norm = {mean = 0.2860, std = 0.3530}   -- Fashion-MNIST pixel statistics
+val, test = val:normalize(norm), test:normalize(norm)
+-- the training images of a model: per_class of each class (all of them with --full)
+local function training_set(per_class)
+  local n = options.per_class or (not full and per_class) or nil
+  local t = n and train_pool:subset(n, {seed = 1}) or train_pool
+  return t:normalize(norm)
+end
+
+local seeds = {}
+for s = 1, options.seeds or (full and 3 or 2) do seeds[s] = s end
+
+local models = {
+  mlp = {
+    title = "MLP 784-256-128-10",
+    build = function() return nn.Sequential(nn.Flatten(), nn.mlp{inputs = 784, hidden = {256, 128}, classes = 10}) end,
+    epochs = full and 15 or 6,
+    per_class = 400,
+    batch = 64,
+    gammas = {0.5, 1, 2, 4},
+  },
+  cnn = {
+    title = full and "residual CNN" or "residual CNN (widths 16-32-64)",
+    build = function()
+      if full then return nn.resnet_cnn{channels = 1, classes = 10, size = 28} end
+      return nn.resnet_cnn{channels = 1, classes = 10, size = 28, widths = {16, 32, 64}, dense = 128}
+    end,
+    epochs = full and 10 or 3,
+    per_class = 300,
+    batch = 64,
+  },
+}
+
+print(string.format("Fashion-MNIST: %d validation and %d test images; seeds %s%s",
+  val:size(), test:size(), table.concat(seeds, ", "), full and " (full size)" or ""))
+
+local summaries = {}
+for name in options.models:gmatch("[^,]+") do
+  local m = models[name]
+  if not m then error("learnability.lua: unknown model '" .. name .. "' (mlp, cnn)", 0) end
+  local train = training_set(m.per_class)
+  print("")
+  print(string.format("== %s, %d training images", m.title, train:size()))
+  local study = experiment.learnability{
+    name = "Fashion-MNIST " .. name:upper(),
+    data = {train = train, val = val, test = test},
+    model = function(seed) tensor.seed(seed); return m.build() end,
+    seeds = seeds,
+    W = 2,                                   -- w_c = (1 - (s_c - mean s) / s_c)^2
+    gammas = m.gammas,
+    epochs = options.epochs or m.epochs,
+    batch = m.batch,
+    out = options.out .. "/" .. name,
+  }
+  -- the classes the baseline learns worst, and what they are taken for
+  local confused = {}
+  for _, seed in ipairs(seeds) do
+    local run = study.runs.baseline[seed]
+    if run then
+      for k = 1, math.min(3, #run.report.confused) do confused[#confused + 1] = run.report.confused[k].text end
+      break
+    end
+  end
+  print("most confused (baseline, seed " .. seeds[1] .. "): " .. table.concat(confused, ", "))
+  summaries[#summaries + 1] = "== " .. m.title .. "\n" .. study.text .. "\nmost confused (baseline, seed " .. seeds[1]
+    .. "): " .. table.concat(confused, ", ")
+  if study.interrupted then break end
+end
+
+local minutes = (sys.clock() - started) / 60
+local text = table.concat(summaries, "\n\n") .. string.format("\n\nwall time %.1f minutes\n", minutes)
+sys.mkdir(options.out)
+local f = assert(io.open(options.out .. "/summary.txt", "w"))
+f:write(text)
+f:close()
+print("")
+print(string.format("done in %.1f minutes; results in %s (summary.txt, one directory per model)", minutes, options.out))

@@ -1,0 +1,76 @@
+-- Algorithm 1 of the learnability-imbalance study on names -> country (10 countries, the
+-- names CSV that scripts/get-data builds from the PyPI package names-dataset 3.3.1), with the
+-- ConvLSTM of the research (character embedding, 1-D convolution, LSTM). British and
+-- American names are the classic confusion.
+--
+--   scripts/get-data                              # writes data/names/names.csv
+--   .build/release/lwscript scripts/learnability_names.lua [options]
+--
+-- options:
+--   --full               all 20,000 names (60/20/20 split), 8 epochs, 3 seeds
+--   --per-class N        training names per country (default 300)
+--   --seeds N            number of seeds (default 2)
+--   --epochs N           epochs per run (default 4)
+--   --csv FILE           the names CSV (default data/names/names.csv)
+--   --out DIR            results directory (default runs/learnability_names)
+
+local options = {csv = "data/names/names.csv", out = "runs/learnability_names"}
+local i = 1
+while i <= #arg do
+  local a = arg[i]
+  local function value() i = i + 1; return arg[i] or error("learnability_names.lua: " .. a .. " needs a value", 0) end
+  if a == "--full" then options.full = true
+  elseif a == "--per-class" then options.per_class = tonumber(value())
+  elseif a == "--seeds" then options.seeds = tonumber(value())
+  elseif a == "--epochs" then options.epochs = tonumber(value())
+  elseif a == "--csv" then options.csv = value()
+  elseif a == "--out" then options.out = value()
+  elseif a == "--help" or a == "-h" then
+    print("usage: lwscript scripts/learnability_names.lua [--full] [--per-class N] [--seeds N] [--epochs N] [--csv FILE] [--out DIR]")
+    os.exit(0)
+  else error("learnability_names.lua: unknown option " .. a .. " (try --help)", 0) end
+  i = i + 1
+end
+
+local probe = io.open(options.csv)
+if not probe then
+  io.stderr:write("learnability_names.lua: ", options.csv, " is missing; scripts/get-data writes it\n")
+  os.exit(1)
+end
+probe:close()
+
+local all = data.names(options.csv, {length = 24})
+local train, rest = all:split(0.6, {seed = 1})
+local val, test = rest:split(0.5, {seed = 1})
+-- n per class, or as many as the smallest class has
+local function cap(ds, n) return ds:subset(math.min(n, math.min(table.unpack(ds:counts()))), {seed = 1}) end
+if not options.full then
+  train = cap(train, options.per_class or 300)
+  val = cap(val, 100)
+  test = cap(test, 150)
+end
+print(string.format("names: %d training, %d validation, %d test names of %d countries; %d characters",
+  train:size(), val:size(), test:size(), #train.classes, #all.vocab))
+
+local seeds = {}
+for s = 1, options.seeds or (options.full and 3 or 2) do seeds[s] = s end
+local study = experiment.learnability{
+  name = "names -> country, ConvLSTM",
+  data = {train = train, val = val, test = test},
+  model = function(seed)
+    tensor.seed(seed)
+    return nn.conv_lstm{vocab = #all.vocab, classes = #all.classes, embed = 32, channels = 64, hidden = 96, dropout = 0.3}
+  end,
+  seeds = seeds,
+  W = 2,
+  epochs = options.epochs or (options.full and 8 or 4),
+  batch = 64,
+  optimizer = function(params) return optim.Adam(params, {lr = 3e-3}) end,
+  out = options.out,
+}
+local run = study.runs.baseline[seeds[1]]
+if run then
+  local texts = {}
+  for k = 1, math.min(3, #run.report.confused) do texts[k] = run.report.confused[k].text end
+  print("most confused (baseline, seed 1): " .. table.concat(texts, ", "))
+end
