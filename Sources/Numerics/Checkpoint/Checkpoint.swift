@@ -302,33 +302,12 @@ public struct Checkpoint {
         return bytes
     }
 
-    /// Writes `bytes` to a new temporary file next to `path`, flushes it to disk, renames it
-    /// over `path` and flushes the directory; on failure the temporary file is removed and
-    /// `path` is untouched.
+    /// Writes `bytes` atomically (temporary file, fsync, rename; see AtomicFile).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
         do {
-            defer { close(fd) }
-            var done = 0
-            try bytes.withUnsafeBytes { raw in
-                while done < raw.count {
-                    let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw CheckpointError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                    done += n
-                }
-            }
-            guard fsync(fd) == 0 else { throw CheckpointError("cannot write \(path): fsync failed: \(String(cString: strerror(errno)))") }
+            try AtomicFile.write(bytes, to: path)
+        } catch let e as DataError {
+            throw CheckpointError(e.message)
         }
-        guard rename(tmp, path) == 0 else { throw CheckpointError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        ok = true
-        let dfd = open(dir, O_RDONLY | O_CLOEXEC)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 }

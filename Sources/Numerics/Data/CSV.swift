@@ -4,6 +4,9 @@
 public struct CSVTable {
     public struct Record {
         public let fields: [String]
+        /// Whether each field was written in quotes ("" is a value; an empty unquoted field is
+        /// a missing one for readers that care).
+        public let quoted: [Bool]
         /// 1-based line of the file where the record starts.
         public let line: Int
     }
@@ -12,6 +15,7 @@ public struct CSVTable {
     public static func parse(_ bytes: [UInt8], path: String) throws -> CSVTable {
         var records: [Record] = []
         var fields: [String] = []
+        var quoted: [Bool] = []
         var field: [UInt8] = []
         var line = 1, recordLine = 1
         var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
@@ -19,14 +23,16 @@ public struct CSVTable {
         var inQuotes = false, wasQuoted = false
         func endField() {
             fields.append(String(decoding: field, as: UTF8.self))
+            quoted.append(wasQuoted)
             field.removeAll(keepingCapacity: true)
             wasQuoted = false
         }
         func endRecord() {
             endField()
-            if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(Record(fields: fields, line: recordLine))
+            if !(fields.count == 1 && fields[0].isEmpty && !quoted[0]) {
+                records.append(Record(fields: fields, quoted: quoted, line: recordLine))
             }
+            quoted.removeAll(keepingCapacity: true)
             fields.removeAll(keepingCapacity: true)
         }
         while i < n {

@@ -112,63 +112,12 @@ public enum TidyCSV {
         return i == b.count ? kind : nil
     }
 
-    /// Parses a whole file: the header and the rows (each as long as the header).
+    /// Parses a whole file: the header and the rows (each as long as the header). Quoted
+    /// fields stay strings; unquoted ones are read as numbers, booleans or missing values.
     public static func decode(_ bytes: [UInt8], path: String) throws -> (header: [String], rows: [[Value]]) {
-        var records: [(fields: [(String, Bool)], line: Int)] = []
-        var fields: [(String, Bool)] = []
-        var field: [UInt8] = []
-        var quotedField = false, inQuotes = false, afterQuote = false
-        var line = 1, recordLine = 1
-        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        func endField() {
-            fields.append((String(decoding: field, as: UTF8.self), quotedField))
-            field.removeAll(keepingCapacity: true)
-            quotedField = false
-            afterQuote = false
+        let records = try CSVTable.parse(bytes, path: path).records.map { r in
+            (fields: Array(zip(r.fields, r.quoted)), line: r.line)
         }
-        func endRecord() {
-            endField()
-            if !(fields.count == 1 && fields[0].0.isEmpty && !fields[0].1) {
-                records.append((fields, recordLine))
-            }
-            fields.removeAll(keepingCapacity: true)
-        }
-        while i < bytes.count {
-            let c = bytes[i]
-            if inQuotes {
-                if c == 0x22 {
-                    if i + 1 < bytes.count && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                    inQuotes = false
-                    afterQuote = true
-                } else {
-                    if c == 0x0A { line += 1 }
-                    field.append(c)
-                }
-                i += 1
-                continue
-            }
-            switch c {
-            case 0x2C:
-                endField()
-            case 0x0A, 0x0D:
-                if c == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
-                endRecord()
-                line += 1
-                recordLine = line
-            case 0x22 where field.isEmpty && !quotedField:
-                inQuotes = true
-                quotedField = true
-            default:
-                if afterQuote {
-                    throw DataError("\(path):\(line): text after a closing quote (a field is either quoted as a whole or not at all)")
-                }
-                if c == 0x22 { throw DataError("\(path):\(line): a double quote inside an unquoted field (quote the field and double the quote)") }
-                field.append(c)
-            }
-            i += 1
-        }
-        if inQuotes { throw DataError("\(path):\(recordLine): a quoted field is not closed before the end of the file") }
-        if !field.isEmpty || !fields.isEmpty || quotedField { endRecord() }
         guard let head = records.first else { throw DataError("\(path): the file is empty (no header line)") }
         let header = head.fields.map { $0.0 }
         var seen = Set<String>()
