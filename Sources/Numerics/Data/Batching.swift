@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Turning samples into Float32 batches: images scaled to [0, 1] (then normalised per
 /// channel if asked), features normalised per feature, labels as 1-based class indices.
 extension Dataset {
@@ -20,7 +22,14 @@ extension Dataset {
             }
             store.bytes.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress else { return }
+                // Samples are gathered in shuffled order from a large array: each is a cache
+                // miss the hardware cannot predict, so ask for a few samples ahead.
+                let ahead = 8
+                for k in positions.prefix(ahead) { lws_prefetch_range(base + Int(rows[k]) * size, size) }
                 for (b, p) in positions.enumerated() {
+                    if b + ahead < n {
+                        lws_prefetch_range(base + Int(rows[positions[positions.startIndex + b + ahead]]) * size, size)
+                    }
                     let s = base + Int(rows[p]) * size
                     let o = dst + b * size
                     for c in 0..<channels {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A flat, owned buffer of Float32 values. Tensors are views (shape, strides, offset) into
 /// one storage; several tensors may share it, as in Torch (`narrow`, `select`, `t()`).
@@ -10,15 +11,17 @@ public final class TensorStorage {
     public var version = 0
 
     /// Bytes held by all live storages; the Lua bridge uses it to run the collector, which
-    /// only sees the small userdata and not the buffers behind them.
-    nonisolated(unsafe) public static var liveBytes = 0
+    /// only sees the small userdata and not the buffers behind them. Atomic: batches are
+    /// prepared on a background thread while Lua runs.
+    public static var liveBytes: Int { liveBytesCounter.load(ordering: .relaxed) }
+    private static let liveBytesCounter = Atomic<Int>(0)
 
     /// Uninitialised storage: callers fill every element before reading.
     public init(uninitializedCount count: Int) {
         self.count = count
         let raw = BufferCache.allocate(byteCount: max(count, 1) * 4)
         self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        TensorStorage.liveBytes += count * 4
+        TensorStorage.liveBytesCounter.add(count * 4, ordering: .relaxed)
     }
 
     public convenience init(repeating value: Float, count: Int) {
@@ -27,7 +30,7 @@ public final class TensorStorage {
     }
 
     deinit {
-        TensorStorage.liveBytes -= count * 4
+        TensorStorage.liveBytesCounter.subtract(count * 4, ordering: .relaxed)
         BufferCache.release(UnsafeMutableRawPointer(base), byteCount: max(count, 1) * 4)
     }
 }

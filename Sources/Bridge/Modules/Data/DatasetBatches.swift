@@ -1,4 +1,5 @@
 import CLua
+import Dispatch
 import Numerics
 
 /// ds:batches(size, {shuffle =, seed =, sampler =, augment =, drop_last =}): an iterator for
@@ -41,23 +42,56 @@ enum DatasetBatches {
         let augmentGenerator = Generator(seed: generator.next())
         let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
         let raw = augs.isEmpty ? d : d.withNormalization(nil)
-        var k = 0
-        pushFunction(a.L, name: "Dataset:batches") { b in
-            guard k < plan.batchCount else { b.pushNil(); return 1 }
+        // Batch k+1 is prepared on a serial background queue while Lua trains on batch k
+        // (measured: gathering shuffled images cost 5-7% of an MLP epoch when done in line).
+        // Every batch is made on that one queue, in order, so augmentation's random stream
+        // gives the same batches as before.
+        let prefetch = BatchPrefetch { k in
             let batch = plan.batch(k)
-            k += 1
             let x = raw.inputs(batch)
             if !augs.isEmpty {
                 try Augmentation.apply(augs, to: x, labels: batch.map { d.label($0) },
                                        classes: d.classes.count, generator: augmentGenerator)
                 d.normalizeInPlace(x)
             }
-            let y = d.targets(batch)
+            return (x, d.targets(batch))
+        }
+        prefetch.start(0, count: plan.batchCount)
+        var k = 0
+        pushFunction(a.L, name: "Dataset:batches") { b in
+            guard k < plan.batchCount else { b.pushNil(); return 1 }
+            let (x, y) = try prefetch.take(k)
+            k += 1
+            prefetch.start(k, count: plan.batchCount)
             b.push(x)
             b.push(y)
             b.push(k)
             return 3
         }
         return 1
+    }
+}
+
+/// Makes batch k on a background queue ahead of its use; `take(k)` waits for it.
+final class BatchPrefetch {
+    private let queue = DispatchQueue(label: "lwscript.batches")
+    private let make: (Int) throws -> (Tensor, Tensor)
+    // Written on the queue, read after queue.sync: the sync orders the two.
+    private var ready: (index: Int, result: Result<(Tensor, Tensor), Error>)?
+
+    init(make: @escaping (Int) throws -> (Tensor, Tensor)) { self.make = make }
+
+    func start(_ k: Int, count: Int) {
+        guard k < count else { return }
+        queue.async { [self] in ready = (k, Result { try make(k) }) }
+    }
+
+    func take(_ k: Int) throws -> (Tensor, Tensor) {
+        let done = queue.sync { () -> (index: Int, result: Result<(Tensor, Tensor), Error>)? in
+            defer { ready = nil }
+            return ready
+        }
+        if let done, done.index == k { return try done.result.get() }
+        return try queue.sync { try make(k) }
     }
 }
