@@ -27,7 +27,7 @@ extension Ops {
                 let mean = try dim.map { try x.reduce(.mean, dim: $0, keepDim: true) } ?? x.reduceAll(.mean).reshape([Int](repeating: 1, count: x.rank))
                 let centred = try x.binary(.sub, mean)
                 let denom = unbiased ? n - 1 : n
-                var scale = try gs.binary(.mul, scalar: 2 / denom)      // d var = 2 (x - mean) / denom
+                var scale = gs.binary(.mul, scalar: 2 / denom)      // d var = 2 (x - mean) / denom
                 if r == .std { scale = try mapBinary(scale, try spread(out)) { $0 / (2 * $1) } }
                 return [try centred.binary(.mul, scale)]
             case .prod:
