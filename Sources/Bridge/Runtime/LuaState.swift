@@ -26,7 +26,9 @@ public final class LuaState {
             for module in BuiltinModules.all {
                 guard let source = module.luaSource else { continue }
                 try load(source, chunkname: "=[lwscript \(module.name)]")
-                lua_getglobal(L, module.name)
+                lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+                lws_rawgetfield(L, -1, module.name)
+                lws_remove(L, -2)
                 try protectedCall(nargs: 1, nresults: 0)
             }
         } catch {
