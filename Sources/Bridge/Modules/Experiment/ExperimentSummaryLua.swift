@@ -1,0 +1,108 @@
+/// Statistics across seeds (paired by seed) and the summary table of the Lua `experiment`
+/// module.
+/// Part of the experiment chunk (see ExperimentModule.swift): it uses the chunk's locals.
+enum ExperimentSummaryLua {
+    static let source = #"""
+---------------------------------------------------------------------------------------
+-- Statistics across seeds (paired by seed). Uses the stats module when it is there.
+---------------------------------------------------------------------------------------
+local function try_stat(name, ...)
+  local st = rawget(_G, "stats")
+  if not st or type(st[name]) ~= "function" then return nil end
+  local ok, a, b = pcall(st[name], ...)
+  if not ok then return nil end
+  return a, b
+end
+
+local function holm(pvalues)
+  local adjusted = try_stat("holm", pvalues)
+  if type(adjusted) == "table" and #adjusted == #pvalues then return adjusted end
+  -- Holm's step-down adjustment (fallback)
+  local order = {}
+  for i = 1, #pvalues do order[i] = i end
+  table.sort(order, function(a, b) return pvalues[a] < pvalues[b] end)
+  local out, running = {}, 0
+  for rank, i in ipairs(order) do
+    running = math.max(running, math.min(1, (#pvalues - rank + 1) * pvalues[i]))
+    out[i] = running
+  end
+  return out
+end
+
+local function bootstrap_interval(values, seed)
+  local a, b = try_stat("bootstrap_ci", values, {level = 0.95, n = 2000, seed = seed})
+  if type(a) == "table" then return a.lo or a[1], a.hi or a[2] end
+  return a, b
+end
+
+local function summarize(method_names, runs, seeds)
+  local rows = {}
+  local base = runs.baseline or {}
+  local acc0, var0, bal0, min0 = {}, {}, {}, {}
+  for _, seed in ipairs(seeds) do
+    local b = base[seed]
+    if b then acc0[#acc0 + 1], var0[#var0 + 1], bal0[#bal0 + 1], min0[#min0 + 1] = b.accuracy, b.var_tpr, b.balanced_accuracy, b.min_tpr end
+  end
+  rows[1] = {method = "baseline", seeds = #acc0, accuracy = mean_of(acc0), accuracy_sd = sd_of(acc0),
+             balanced_accuracy = mean_of(bal0), min_tpr = mean_of(min0), var_before = mean_of(var0), var_after = mean_of(var0)}
+  local tested = {}
+  for _, name in ipairs(method_names) do
+    local a, b, D, acc, dacc, bal, mins = {}, {}, {}, {}, {}, {}, {}
+    local acc_base = {}
+    for _, seed in ipairs(seeds) do
+      local r, r0 = (runs[name] or {})[seed], base[seed]
+      if r and r0 then
+        a[#a + 1], b[#b + 1], D[#D + 1] = r0.var_tpr, r.var_tpr, r0.var_tpr - r.var_tpr
+        acc[#acc + 1], acc_base[#acc_base + 1], dacc[#dacc + 1] = r.accuracy, r0.accuracy, r.accuracy - r0.accuracy
+        bal[#bal + 1], mins[#mins + 1] = r.balanced_accuracy, r.min_tpr
+      end
+    end
+    local row = {method = name, seeds = #D, accuracy = mean_of(acc), accuracy_sd = sd_of(acc), balanced_accuracy = mean_of(bal),
+                 min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
+                 accuracy_change = mean_of(dacc)}
+    if #D >= 2 then
+      local t = try_stat("paired_t", a, b)
+      if type(t) == "table" then row.t, row.p_value = t.statistic, t.pvalue end
+      local w = try_stat("wilcoxon", a, b)
+      if type(w) == "table" then row.p_wilcoxon = w.pvalue end
+      local d = try_stat("cohens_d", a, b, {paired = true})
+      if type(d) == "table" then d = d.value or d.d or d.statistic end
+      if type(d) == "number" then row.effect_size = d end
+      row.D_lo, row.D_hi = bootstrap_interval(D, 1)
+      local ta = try_stat("paired_t", acc, acc_base)
+      if type(ta) == "table" then row.accuracy_p = ta.pvalue end
+    end
+    rows[#rows + 1] = row
+    if row.p_value and row.p_value == row.p_value then tested[#tested + 1] = row end
+  end
+  if #tested > 0 then
+    local ps = {}
+    for i, r in ipairs(tested) do ps[i] = r.p_value end
+    local adj = holm(ps)
+    for i, r in ipairs(tested) do r.p_holm = adj[i] end
+  end
+  return rows
+end
+
+local SUMMARY_COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_p", "balanced_accuracy",
+  "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "t", "p_value", "p_holm", "p_wilcoxon", "effect_size"}
+
+local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
+
+-- The summary as a text table (printed, and saved as summary.txt).
+function experiment.summary_table(rows)
+  if type(rows) == "table" and rows.summary then rows = rows.summary end
+  local lines = {fmt("%-22s %5s %9s %8s %8s %9s %9s %11s %24s %8s %8s", "method", "seeds", "accuracy", "bal.acc",
+                     "min TPR", "Var(s)", "Var(s')", "D", "95% CI of D", "p", "p Holm")}
+  for _, r in ipairs(rows) do
+    local ci = (r.D_lo and r.D_hi) and fmt("[%+.5f, %+.5f]", r.D_lo, r.D_hi) or "-"
+    lines[#lines + 1] = fmt("%-22s %5d %9s %8s %8s %9s %9s %11s %24s %8s %8s", r.method, r.seeds or 0,
+      num(r.accuracy, "%.4f"), num(r.balanced_accuracy, "%.4f"), num(r.min_tpr, "%.4f"), num(r.var_before, "%.5f"),
+      r.method == "baseline" and "-" or num(r.var_after, "%.5f"), r.method == "baseline" and "-" or num(r.D, "%+.5f"),
+      ci, num(r.p_value, "%.4f"), num(r.p_holm, "%.4f"))
+  end
+  return table.concat(lines, "\n")
+end
+
+"""#
+}
