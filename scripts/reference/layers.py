@@ -11,6 +11,7 @@ too, so only the results need to be stored:
 import math
 import torch
 import torch.nn as nn
+from torch_models import resnet_cnn, conv_lstm
 
 torch.set_grad_enabled(True)
 
@@ -84,36 +85,8 @@ logits2 = torch.tensor([[100.0, -100.0, 0.0], [-100.0, 100.0, 50.0]], requires_g
 l2 = nn.CrossEntropyLoss()(logits2, torch.tensor([1, 0])); l2.backward()
 cases.append(("cross_entropy_extreme", l2.reshape(1), logits2.grad, [], l2.item()))
 
-# The presets, built layer for layer as nn.resnet_cnn and nn.conv_lstm build them.
-class Residual(nn.Module):
-    def __init__(self, body): super().__init__(); self.body = body
-    def forward(self, x): return x + self.body(x)
-
-def resnet_cnn(channels, classes, size):
-    layers, c, s = [], channels, size
-    for w in (32, 64):
-        layers += [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(),
-                   Residual(nn.Sequential(nn.Conv2d(w, w, 3, padding=1), nn.BatchNorm2d(w))),
-                   nn.ReLU(), nn.MaxPool2d(2)]
-        c, s = w, s // 2
-    layers += [nn.Conv2d(c, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(), nn.MaxPool2d(2)]
-    s //= 2
-    layers += [nn.Flatten(), nn.Linear(128 * s * s, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, classes)]
-    return nn.Sequential(*layers)
-
-class LastStep(nn.Module):
-    def __init__(self, lstm): super().__init__(); self.lstm = lstm
-    def forward(self, x): return self.lstm(x)[0][:, -1, :]
-
-class Transpose(nn.Module):
-    def forward(self, x): return x.transpose(1, 2)
-
-def conv_lstm(vocab, classes, embed=32, channels=64, hidden=128, kernel=3):
-    return nn.Sequential(nn.Embedding(vocab, embed), Transpose(), nn.Conv1d(embed, channels, kernel, padding=kernel // 2),
-                         nn.ReLU(), Transpose(), LastStep(nn.LSTM(channels, hidden, batch_first=True)),
-                         nn.Dropout(0.5), nn.Linear(hidden, classes))
-
-# Dropout is disabled by evaluating... but BatchNorm must train: set dropout p to 0 by eval on dropout only.
+# The presets (scripts/reference/torch_models.py).
+# Dropout layers go to evaluation mode (the identity); BatchNorm stays in training mode.
 cnn = resnet_cnn(1, 10, 28)
 fill_params(cnn); cnn.train(True)
 for m in cnn.modules():

@@ -17,8 +17,6 @@ public struct LuaArgs {
         self.count = lua_gettop(L)
     }
 
-    public var functionName: String { box.name }
-
     // MARK: errors
 
     /// An argument error for stack position `i`.

@@ -3,13 +3,6 @@ import Dispatch
 /// Whether operations record the graph for backward (`tensor.no_grad` turns it off).
 public enum GradMode {
     nonisolated(unsafe) public static var isEnabled = true
-
-    public static func withDisabled<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = isEnabled
-        isEnabled = false
-        defer { isEnabled = previous }
-        return try body()
-    }
 }
 
 /// One recorded operation: its inputs and how to turn the gradient of its output into

@@ -79,6 +79,8 @@ extension Ops {
         }
     }
 
+    /// Stacks same-shaped tensors along a new dimension `dim` (0...rank; negative counts from
+    /// the end); records a gradient only when an input needs one.
     public static func stack(_ xs: [Tensor], dim: Int) throws -> Tensor {
         guard let first = xs.first else { throw TensorError("expected at least one tensor") }
         for (i, t) in xs.enumerated() where t.shape != first.shape {

@@ -98,28 +98,14 @@ func col2imAdd(_ cols: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, into im
     }
 }
 
-/// Runs `body(i)` for i in 0..<n on the available cores when the work is large enough.
-/// Never call multithreaded BLAS from inside `body`.
+/// Splits 0..<n into one contiguous range per worker (at most the core count, and fewer
+/// when a worker would get under `minimumPerWorker` items) and runs `body(worker, range)`
+/// for each on its own thread; `worker` indexes per-thread scratch. Never call
+/// multithreaded BLAS from inside `body`.
 @inline(__always)
-func parallelFor(_ n: Int, minimumPerThread: Int = 1, _ body: (Int) -> Void) {
-    let threads = min(ProcessInfo_activeCores, n / max(minimumPerThread, 1))
-    if threads <= 1 {
-        for i in 0..<n { body(i) }
-        return
-    }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let lo = n * t / threads, hi = n * (t + 1) / threads
-            for i in lo..<hi { body(i) }
-        }
-    }
-}
-
-/// Splits 0..<n into one contiguous range per worker (at most the core count) and runs
-/// `body(worker, range)` for each on its own thread; `worker` indexes per-thread scratch.
-@inline(__always)
-func parallelRanges(_ n: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
-    let workers = min(ProcessInfo_activeCores, n)
+func parallelRanges(_ n: Int, minimumPerWorker: Int = 1,
+                    _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+    let workers = min(ProcessInfo_activeCores, n / max(minimumPerWorker, 1))
     if workers <= 1 {
         if n > 0 { body(0, 0..<n) }
         return
@@ -128,6 +114,14 @@ func parallelRanges(_ n: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Vo
         DispatchQueue.concurrentPerform(iterations: workers) { t in
             body(t, (n * t / workers)..<(n * (t + 1) / workers))
         }
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n, split across the cores as `parallelRanges` does.
+@inline(__always)
+func parallelFor(_ n: Int, minimumPerThread: Int = 1, _ body: (Int) -> Void) {
+    parallelRanges(n, minimumPerWorker: minimumPerThread) { _, range in
+        for i in range { body(i) }
     }
 }
 

@@ -76,5 +76,3 @@ public final class Dropout: Module {
         return y.recordingGradient("Dropout", inputs: [x]) { g in [try g.binary(.mul, mask)] }
     }
 }
-
-@inline(__always) func Foundation_tanh(_ x: Float) -> Float { Foundation.tanh(x) }

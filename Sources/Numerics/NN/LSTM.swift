@@ -1,3 +1,5 @@
+import Foundation
+
 /// Long short-term memory, batch first, PyTorch's gate order (input, forget, cell, output)
 /// and initialisation U(-1/sqrt(H), 1/sqrt(H)). Each layer is one fused operation: a single
 /// GEMM projects every time step's input, a GEMM per step adds the recurrent part, and the
@@ -55,7 +57,7 @@ public final class LSTM: Module {
             lastC.append(cLast)
             input = out
         }
-        return (input, try Ops.stack(lastH, dim: 0), try Tensor.stack(lastC, dim: 0))
+        return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0))
     }
 
     /// One layer over the whole sequence; returns all hidden states and the last cell state.
@@ -75,25 +77,24 @@ public final class LSTM: Module {
         let cells = Tensor(uninitializedShape: [b, t, h])      // c_t
         let tanhC = Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
         let hPrev = Tensor(shape: [b, t, h], repeating: 0)     // h_{t-1} (zeros at t = 0)
-        let step = Tensor(uninitializedShape: [b, g4])
         for s in 0..<t {
-            // step[B, 4H] = gates[:, s, :] + h_{s-1} W_hh^T
-            for i in 0..<b { (step.pointer + i * g4).update(from: gates.pointer + (i * t + s) * g4, count: g4) }
+            // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
             if s > 0 {
                 sgemm(transA: false, transB: true, m: b, n: g4, k: h, a: out.pointer + (s - 1) * h, lda: t * h,
-                      b: wh.pointer, ldb: h, beta: 1, c: step.pointer, ldc: g4)
+                      b: wh.pointer, ldb: h, beta: 1, c: gates.pointer + s * g4, ldc: t * g4)
             }
             parallelFor(b, minimumPerThread: 16) { i in
-                let pre = step.pointer + i * g4
-                let act = gates.pointer + (i * t + s) * g4
+                // pre-activations are replaced by activations in place (each j reads its four
+                // gates before writing them)
+                let act = gates.pointer + (i * t + s) * g4, pre = act
                 let base = (i * t + s) * h
                 for j in 0..<h {
                     let ig = stableSigmoid(pre[j]), fg = stableSigmoid(pre[h + j])
-                    let gg = Foundation_tanh(pre[2 * h + j]), og = stableSigmoid(pre[3 * h + j])
+                    let gg = Foundation.tanh(pre[2 * h + j]), og = stableSigmoid(pre[3 * h + j])
                     act[j] = ig; act[h + j] = fg; act[2 * h + j] = gg; act[3 * h + j] = og
                     let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
                     let c = fg * cPrev + ig * gg
-                    let tc = Foundation_tanh(c)
+                    let tc = Foundation.tanh(c)
                     cells.pointer[base + j] = c
                     tanhC.pointer[base + j] = tc
                     out.pointer[base + j] = og * tc
@@ -109,7 +110,6 @@ public final class LSTM: Module {
             let dGates = Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
             let dh = Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = Tensor(shape: [b, h], repeating: 0)
-            let dStep = Tensor(uninitializedShape: [b, g4])
             for s in stride(from: t - 1, through: 0, by: -1) {
                 parallelFor(b, minimumPerThread: 16) { i in
                     let act = gates.pointer + (i * t + s) * g4
@@ -126,13 +126,11 @@ public final class LSTM: Module {
                         d[2 * h + j] = dcv * ig * (1 - gg * gg)
                         d[3 * h + j] = dhv * tc * og * (1 - og)
                         dc.pointer[i * h + j] = dcv * fg
-                        dStep.pointer[i * g4 + j] = d[j]; dStep.pointer[i * g4 + h + j] = d[h + j]
-                        dStep.pointer[i * g4 + 2 * h + j] = d[2 * h + j]; dStep.pointer[i * g4 + 3 * h + j] = d[3 * h + j]
                     }
                 }
-                // dh_{s-1}[B, H] = dG_s[B, 4H] W_hh[4H, H]
+                // dh_{s-1}[B, H] = dG_s[B, 4H] W_hh[4H, H], reading step s's rows in place
                 if s > 0 {
-                    sgemm(transA: false, transB: false, m: b, n: h, k: g4, a: dStep.pointer, lda: g4,
+                    sgemm(transA: false, transB: false, m: b, n: h, k: g4, a: dGates.pointer + s * g4, lda: t * g4,
                           b: wh.pointer, ldb: h, c: dh.pointer, ldc: h)
                 }
             }

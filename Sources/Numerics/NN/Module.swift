@@ -29,15 +29,6 @@ open class Module {
     }
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.count } }
-
-    /// Checks the number of dimensions and, where given, sizes of an input (nil = any).
-    public func expectInput(_ x: Tensor, _ pattern: [Int?], _ letters: String) throws {
-        guard x.rank == pattern.count,
-              zip(x.shape, pattern).allSatisfy({ $1 == nil || $0 == $1! }) else {
-            let expected = zip(pattern, letters).map { $0.map(String.init) ?? String($1) }.joined(separator: "x")
-            throw TensorError("\(summary) expected input of size \(expected) (\(letters.map(String.init).joined(separator: ","))), got \(describeShape(x.shape))")
-        }
-    }
 }
 
 /// Weight initialisation as PyTorch's defaults do it, drawn from a seeded generator.

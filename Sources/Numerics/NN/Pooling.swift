@@ -43,10 +43,12 @@ public final class Pool2d: Module {
         let xp = xc.pointer, yp = y.pointer
         switch mode {
         case .max:
-            // argmax[k] = flat index within the input plane of the winner of output k
-            var argmax = [Int32](repeating: 0, count: planes * ho * wo)
+            // argmax[k] = flat index within the input plane of the winner of output k, kept in
+            // a tensor buffer (reused across steps by the buffer cache) viewed as Int32
+            let count = planes * ho * wo
+            let argmax = TensorStorage(uninitializedCount: count)
             let fast2x2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0
-            argmax.withUnsafeMutableBufferPointer { am in
+            argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
                 if fast2x2 {
                     // The common case (2x2 windows, stride 2, no padding): four loads per
                     // output and no bounds checks. A NaN wins, as in the general path.
@@ -56,7 +58,7 @@ public final class Pool2d: Module {
                             for oi in 0..<ho {
                                 let r0 = src + 2 * oi * w, r1 = r0 + w
                                 let out = yp + (pl * ho + oi) * wo
-                                let idx = am.baseAddress! + (pl * ho + oi) * wo
+                                let idx = am + (pl * ho + oi) * wo
                                 for oj in 0..<wo {
                                     let j = 2 * oj, i0 = 2 * oi * w + j, i1 = i0 + w
                                     let v0 = r0[j], v1 = r0[j + 1], v2 = r1[j], v3 = r1[j + 1]
@@ -105,11 +107,13 @@ public final class Pool2d: Module {
             return y.recordingGradient(kind, inputs: [x]) { gy in
                 let g = gy.contiguous()
                 let gx = Tensor(shape: x.shape, repeating: 0)
-                parallelFor(planes, minimumPerThread: 4) { pl in
-                    let dst = gx.pointer + pl * h * w
-                    for k in 0..<(ho * wo) {
-                        let idx = pl * ho * wo + k
-                        dst[Int(argmax[idx])] += g.pointer[idx]
+                argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
+                    parallelFor(planes, minimumPerThread: 4) { pl in
+                        let dst = gx.pointer + pl * h * w
+                        for k in 0..<(ho * wo) {
+                            let idx = pl * ho * wo + k
+                            dst[Int(am[idx])] += g.pointer[idx]
+                        }
                     }
                 }
                 return [gx]

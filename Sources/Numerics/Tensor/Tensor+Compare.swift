@@ -12,9 +12,4 @@ extension Tensor {
         return true
     }
 
-    /// Largest absolute element-wise difference (for test messages).
-    public func maxAbsDifference(_ other: Tensor) throws -> Float {
-        let d = try mapBinary(self, other) { Swift.abs($0 - $1) }
-        return (0..<d.count).reduce(Float(0)) { Swift.max($0, d.pointer[$1]) }
-    }
 }

@@ -138,15 +138,6 @@ extension Tensor {
         return out
     }
 
-    /// Stacks same-shaped tensors along a new dimension `dim`.
-    public static func stack(_ tensors: [Tensor], dim: Int) throws -> Tensor {
-        guard let first = tensors.first else { throw TensorError("expected at least one tensor") }
-        for (i, t) in tensors.enumerated() where t.shape != first.shape {
-            throw TensorError("tensor \(i + 1) has size \(describeShape(t.shape)), expected \(describeShape(first.shape))")
-        }
-        return try cat(tensors.map { try $0.unsqueeze(dim) }, dim: dim)
-    }
-
     /// Copies values from a tensor of the same number of elements into this view, in row-major
     /// order. Callers check sizes.
     public func copy(from src: Tensor) {
