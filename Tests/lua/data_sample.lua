@@ -71,3 +71,7 @@ T.raises("statistic 0 cannot be raised to a negative power", sample.probabilitie
 T.raises("every weight is zero", sample.WeightedRandom, imb, {0, 0})
 T.raises("unknown option 'replace'", sample.WeightedRandom, imb, {1, 1}, {replace = false})
 T.eq(tostring(bal), "Sampler(10 draws from 10 samples, with replacement)")
+
+-- Regression: sample.balanced always means equal classes; it used to accept per = "class",
+-- which divided its 1/n_c weights by n_c a second time.
+T.raises("unknown option 'per'", sample.balanced, imb, {per = "class"})

@@ -88,6 +88,14 @@ testing.raises("unknown option 'alt'", stats.paired_t, {1, 2}, {1, 3}, {alt = "l
 testing.raises("stats.paired_t: paired samples differ in length (2 and 3)", stats.paired_t, {1, 2}, {1, 2, 3})
 testing.raises("stats.mann_whitney: a needs at least 1 value, got 0", stats.mann_whitney, {}, {1})
 testing.raises("method must be \"auto\", \"exact\" or \"asymptotic\"", stats.mann_whitney, {1}, {2}, {method = "fast"})
+-- Regression: a forced exact method used to truncate half-integer U under ties (a wrong
+-- p-value) and to build an unbounded table for large samples.
+testing.raises("needs samples without ties", stats.mann_whitney, {1, 2, 2}, {2, 3}, {method = "exact"})
+local big = {}
+for i = 1, 600 do big[i] = i end
+local big2 = {}
+for i = 1, 600 do big2[i] = i + 0.5 end
+testing.raises("limited to samples", stats.mann_whitney, big, big2, {method = "exact"})
 testing.raises("stats.wilcoxon: every difference is zero", stats.wilcoxon, {1, 2}, {1, 2})
 testing.raises("stats.levene: needs at least 2 groups, got 1", stats.levene, {1, 2, 3})
 testing.raises("stats.brown_forsythe: group 2 needs at least 2 values", stats.brown_forsythe, {1, 2}, {3})

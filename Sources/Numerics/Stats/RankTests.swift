@@ -20,7 +20,17 @@ public enum RankTests {
         var chosen: String
         switch method {
         case nil, "auto"?: chosen = (n1 > 8 && n2 > 8) || hasTies ? "asymptotic" : "exact"
-        case "exact"?, "asymptotic"?: chosen = method!
+        case "exact"?:
+            // The exact distribution counts arrangements without ties; its table has m*n+1
+            // entries and the counts (binomial coefficients) overflow Float64 past m+n ~ 1000.
+            guard !hasTies else {
+                throw TensorError("method \"exact\" needs samples without ties; use \"asymptotic\" (the default for tied data)")
+            }
+            guard n1 * n2 <= 200_000, n1 + n2 <= 1000 else {
+                throw TensorError("method \"exact\" is limited to samples with n1*n2 <= 200000 and n1+n2 <= 1000 (got \(n1) and \(n2)); use \"asymptotic\"")
+            }
+            chosen = "exact"
+        case "asymptotic"?: chosen = "asymptotic"
         default: throw TensorError("method must be \"auto\", \"exact\" or \"asymptotic\", got \"\(method!)\"")
         }
         let r1 = ranks[0..<n1].reduce(0, +)

@@ -71,22 +71,25 @@ enum SampleModule {
         return 1
     }
 
-    /// sample.balanced(ds[, options]): every class equally likely (weights 1 / n_c per sample).
+    /// sample.balanced(ds[, {num_samples =, replacement =, seed =}]): every class equally
+    /// likely (equal per-class probabilities, spread over each class's samples).
     static func balanced(_ a: LuaArgs) throws -> Int32 {
         let d = try a.dataset(1)
-        let w = d.counts().map { $0 > 0 ? 1 / Double($0) : 0 }
-        try push(a, d, weights: w, optionsAt: 2)
+        let classes = d.counts().map { $0 > 0 ? 1.0 : 0 }
+        try push(a, d, weights: classes, optionsAt: 2, fixedPer: "class")
         return 1
     }
 
-    private static func push(_ a: LuaArgs, _ d: Dataset, weights w: [Double], optionsAt i: Int32) throws {
-        try a.options(i, allowed: ["num_samples", "replacement", "per", "seed"])
+    /// `fixedPer`: the meaning of the weights when the caller decides it (no 'per' option).
+    private static func push(_ a: LuaArgs, _ d: Dataset, weights w: [Double], optionsAt i: Int32,
+                             fixedPer: String? = nil) throws {
+        try a.options(i, allowed: ["num_samples", "replacement", "seed"] + (fixedPer == nil ? ["per"] : []))
         let n = try a.optionInt(i, "num_samples") ?? d.count
         guard n >= 0 && n <= 1 << 28 else {
             throw a.error(i, "option 'num_samples' must be between 0 and 268435456, got \(n)")
         }
         let replacement = try a.optionBool(i, "replacement") ?? true
-        let per = try a.optionString(i, "per") ?? "sample"
+        let per = try fixedPer ?? a.optionString(i, "per") ?? "sample"
         guard per == "sample" || per == "class" else {
             throw a.error(i, "option 'per' must be \"sample\" or \"class\", got \"\(per)\"")
         }
