@@ -27,6 +27,8 @@ for name, case in pairs(ref) do
     else p2[#p2 + 1] = case.predictions[i]; t2[#t2 + 1] = case.targets[i] end
   end
   testing.eq(metrics.confusion_add(acc, p1, t1), acc, "confusion_add returns cm")
+  local _, right = metrics.confusion_add(tensor.zeros(3, 3), {1, 2, 3, 2}, {1, 3, 3, 2})
+  testing.eq(right, 3, "confusion_add also returns the number of correct predictions")
   metrics.confusion_add(acc, tensor.new(p2), tensor.new(t2))
   testing.same_table(acc:totable(), case.confusion, name .. " confusion_add")
 end

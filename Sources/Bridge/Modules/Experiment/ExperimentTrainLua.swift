@@ -304,8 +304,8 @@ local function run_training(model, train_set, opts, level)
         if sched and lr_step == "batch" then sched:step(); sched_steps = sched_steps + 1 end
         local b = y:size(1)
         loss_sum, seen = loss_sum + l:item() * b, seen + b
-        correct = correct + metrics.accuracy(logits, y) * b
-        metrics.confusion_add(cm, logits, y)
+        local _, right = metrics.confusion_add(cm, logits, y)
+        correct = correct + right
         done = k
         progress.batch(epoch, epochs, k, total_batches, loss_sum / seen, correct / seen, partial_seconds + sys.clock() - t0)
         if sys.interrupted() then stopped = true; break end

@@ -26,16 +26,15 @@ function loss.one_hot(targets, c)
     error("bad argument #2 to 'loss.one_hot' (expected the number of classes, a positive integer, got " .. tostring(c) .. ")", 2)
   end
   local n = targets:numel()
-  local out = tensor.zeros(n, c)
-  local values = targets:totable()
-  for i = 1, n do
-    local y = values[i]
-    if y ~= math.floor(y) or y < 1 or y > c then
-      error(string.format("loss.one_hot: target %d is %s, expected a class index in 1..%d", i, tostring(y), c), 2)
-    end
-    out:set(i, math.tointeger(y), 1)
+  if n == 0 then return tensor.zeros(0, c) end
+  -- whole-tensor operations (one Swift call each), not one call per element: this runs per batch
+  local y = targets:detach()
+  local bad = y:lt(1) + y:gt(c) + y:ne(y:floor())
+  if bad:max():item() > 0 then
+    local i = bad:argmax()
+    error(string.format("loss.one_hot: target %d is %s, expected a class index in 1..%d", i, tostring(y[i]), c), 2)
   end
-  return out
+  return y:reshape(n, 1):eq(tensor.arange(1, c + 1):reshape(1, c))
 end
 
 -- loss.custom(function(logits, targets[, sample_weights]) ... end[, {name=, per_sample=, reduction=}])

@@ -27,7 +27,8 @@ enum MetricsModule {
         return 1
     }
 
-    /// metrics.confusion_add(cm, predictions, targets) -> cm, counts added in place.
+    /// metrics.confusion_add(cm, predictions, targets) -> cm, correct: counts added in place,
+    /// and how many of the predictions were right (so a training loop needs no second pass).
     static func confusionAdd(_ a: LuaArgs) throws -> Int32 {
         let cm = try a.tensor(1)
         guard cm.rank == 2, cm.shape[0] == cm.shape[1], cm.shape[0] >= 1 else {
@@ -39,11 +40,15 @@ enum MetricsModule {
         guard c <= Confusion.maxClasses else { throw a.error(1, "at most \(Confusion.maxClasses) classes, got \(c)") }
         let pairs = try Confusion.pairs(predictions: p, targets: t, classes: c)
         try a.prepareInPlace(cm)
+        let (rowStride, colStride) = (cm.strides[0], cm.strides[1])
+        var correct = 0
         for (r, k) in pairs {
-            try cm.setElement(try cm.element(at: [r, k]) + 1, at: [r, k])
+            cm.pointer[r * rowStride + k * colStride] += 1
+            if r == k { correct += 1 }
         }
         lua_settop(a.L, 1)
-        return 1
+        a.push(correct)
+        return 2
     }
 
     /// metrics.report(cm[, {classes = {names}, top = 10}]) -> table of metrics.
