@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"]),
-        .target(name: "Notebook", dependencies: ["Bridge", "CLua"]),
+        .target(name: "Notebook", dependencies: ["Bridge", "Numerics", "CLua"]),
         .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),

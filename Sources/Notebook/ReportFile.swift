@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The report formats, chosen by the output file's extension.
 public enum ReportFormat: String, Sendable {
@@ -70,23 +71,18 @@ public enum ReportFile {
         }
     }
 
-    /// Writes `data` to a temporary file beside `url`, then renames it to `url`.
+    /// Writes `data` atomically (AtomicFile: a unique temporary file beside `url`, fsync,
+    /// rename), after checking the directory exists (for a clearer message).
     public static func writeAtomically(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw ReportError("cannot write \(url.path): directory \(dir.path) does not exist")
         }
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try data.write(to: tmp)
-        } catch {
-            throw ReportError("cannot write \(url.path): \(error.localizedDescription)")
-        }
-        if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw ReportError("cannot write \(url.path): \(reason)")
+            try AtomicFile.write(Array(data), to: url.path)
+        } catch let e as DataError {
+            throw ReportError(e.message)
         }
     }
 }

@@ -26,8 +26,8 @@ final class DataTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-idx-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileBytes.write(try Gzip.compress(raw), to: dir + "/x.gz")
-        try FileBytes.write([0, 0, 8, 1, 0, 0, 0, 2, 1, 0], to: dir + "/y")
+        try AtomicFile.write(try Gzip.compress(raw), to: dir + "/x.gz")
+        try AtomicFile.write([0, 0, 8, 1, 0, 0, 0, 2, 1, 0], to: dir + "/y")
         let ds = try IDXLoader.load(images: dir + "/x.gz", labels: dir + "/y", classes: ["a", "b"])
         XCTAssertEqual(ds.count, 2)
         XCTAssertEqual(ds.sampleShape, [1, 1, 2])

@@ -34,15 +34,6 @@ public enum FileBytes {
             throw DataError("\(path): \(e.message)")
         }
     }
-
-    /// Writes bytes to `path` atomically (a temporary file, then rename).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw DataError("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
 }
 
 /// gzip (RFC 1952) through zlib, including files of several concatenated members.

@@ -165,7 +165,7 @@ enum DataModule {
     static func saveNPY(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
         let t = try a.tensor(2)
-        try FileBytes.write(NPY.encode(t), to: path)
+        try AtomicFile.write(NPY.encode(t), to: path)
         return 0
     }
 

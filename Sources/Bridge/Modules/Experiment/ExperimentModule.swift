@@ -8,7 +8,7 @@
 enum ExperimentModule {
     static let module = LuaModule(
         name: "experiment",
-        functions: [],
+        functions: [("_write_file", PlotModule.writeFile)],
         luaSource: ExperimentSupportLua.source + ExperimentTrainLua.source + ExperimentOutputsLua.source
             + ExperimentMethodsLua.source + ExperimentSummaryLua.source + ExperimentStudyLua.source)
 }

@@ -85,21 +85,13 @@ local function file_exists(path)
   return false
 end
 
+-- Files are written by Swift's AtomicFile (a unique temporary file, fsync, rename), taken
+-- private here like plot's writer.
+local atomic_write = experiment._write_file
+experiment._write_file = nil
 local function write_file(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "wb")
-  if not f then error("cannot write " .. path .. " (" .. tostring(err) .. ")", 0) end
-  local ok, werr = f:write(text)
-  local closed, cerr = f:close()
-  if not ok or not closed then
-    os.remove(tmp)
-    error("cannot write " .. path .. " (" .. tostring(werr or cerr) .. ")", 0)
-  end
-  local renamed, rerr = os.rename(tmp, path)
-  if not renamed then
-    os.remove(tmp)
-    error("cannot write " .. path .. " (" .. tostring(rerr) .. ")", 0)
-  end
+  local ok, err = pcall(atomic_write, path, text)
+  if not ok then error((tostring(err):gsub("^.-experiment%._write_file: ", "")), 0) end
 end
 
 ---------------------------------------------------------------------------------------

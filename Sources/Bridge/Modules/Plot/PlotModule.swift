@@ -10,7 +10,8 @@ enum PlotModule {
         functions: [("_write_file", writeFile)],
         luaSource: PlotSVGLua.source + "\n" + PlotKindsLua.source)
 
-    /// plot._write_file(path, text): the atomic writer, taken private by the Lua half.
+    /// plot._write_file(path, text): the atomic writer, taken private by the Lua half (the
+    /// experiment module's Lua half uses it too).
     static func writeFile(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
         let text = try a.string(2, "the file's text")
