@@ -36,25 +36,7 @@ extension LuaArgs {
     /// Numbers from a Lua array or a Tensor at absolute index `idx` (`argument` and `what`
     /// for messages).
     func numberList(at idx: Int32, argument: Int32, what: String) throws -> [Double] {
-        if let t = toObject(L, idx, as: Tensor.self) {
-            guard t.rank <= 1 else { throw error(argument, "\(what): expected a 1-dimensional Tensor, got size \(describeShape(t.shape))") }
-            return t.toArray().map(Double.init)
-        }
-        guard lua_type(L, idx) == LUA_TTABLE else {
-            throw error(argument, "\(what): expected a table of numbers or a Tensor, got \(typeNameAt(L, idx))")
-        }
-        let n = Int(lua_rawlen(L, idx))
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        for k in 0..<n {
-            lua_rawgeti(L, idx, lua_Integer(k + 1))
-            defer { lws_pop(L, 1) }
-            guard lua_type(L, -1) == LUA_TNUMBER else {
-                throw error(argument, "\(what): element \(k + 1) must be a number, got \(typeNameAt(L, -1))")
-            }
-            out.append(lua_tonumberx(L, -1, nil))
-        }
-        return out
+        try numberArray(at: idx, reportAs: argument, prefix: "\(what): ")
     }
 
     func stringList(at idx: Int32, argument: Int32, what: String) throws -> [String] {
@@ -114,11 +96,6 @@ extension LuaArgs {
     /// Option `key` as a Lua array of strings.
     func stringListOption(_ i: Int32, _ key: String) throws -> [String]? {
         try withOption(i, key) { idx, _ in try stringList(at: idx, argument: i, what: "option '\(key)'") }
-    }
-
-    /// Option `key` as a table of numbers or a Tensor.
-    func numberListOption(_ i: Int32, _ key: String) throws -> [Double]? {
-        try withOption(i, key) { idx, _ in try numberList(at: idx, argument: i, what: "option '\(key)'") }
     }
 
     /// Option `key` holding a Dataset.

@@ -154,7 +154,7 @@ enum DatasetMethods {
             if a.optionType(i, key) == LUA_TNUMBER, let x = try a.optionNumber(i, key) {
                 return [Float](repeating: Float(x), count: w)
             }
-            guard let list = try a.numberListOption(i, key) else { throw a.error(i, "missing '\(key)'") }
+            guard let list = try a.optionDoubles(i, key) else { throw a.error(i, "missing '\(key)'") }
             return list.map(Float.init)
         }
         do {

@@ -95,7 +95,7 @@ enum LossModule {
         let smoothing = try a.optionNumber(1, "label_smoothing") ?? 0
         guard smoothing >= 0 && smoothing <= 1 else { throw a.error(1, "label_smoothing must be in [0, 1], got \(smoothing)") }
         let reduction = try a.optionReduction(1)
-        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        let w = try a.classTensor(weights)
         push(a, "cross_entropy", [describe("weights", weights), smoothing > 0 ? "label_smoothing = \(smoothing)" : nil,
                                   describe(reduction)]) { logits, targets, sw in
             try Ops.crossEntropy(logits, targets: targets, weights: w, labelSmoothing: Float(smoothing),
@@ -193,7 +193,7 @@ enum LossModule {
         let margins: [Double]
         do { margins = try ClassWeights.ldamMargins(counts: counts, maxMargin: maxM) } catch let e as TensorError { throw a.error(1, e.message) }
         let weights = try a.classArray(1, "weights")
-        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        let w = try a.classTensor(weights)
         let reduction = try a.optionReduction(1)
         push(a, "ldam", [describe("margins", margins), "s = \(formatNumber(s))", describe("weights", weights), describe(reduction)]) { logits, targets, sw in
             try Ops.ldam(logits, targets: targets, margins: margins, scale: s, weights: w, sampleWeights: sw, reduction: reduction)
@@ -222,7 +222,7 @@ enum LossModule {
 
     static func offsetLoss(_ a: LuaArgs, _ name: String, offsets: [Double], extra: String?) throws -> Int32 {
         let weights = try a.classArray(1, "weights")
-        let w = try weights.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
+        let w = try a.classTensor(weights)
         let reduction = try a.optionReduction(1)
         push(a, name, [describe("offsets", offsets), extra, describe("weights", weights), describe(reduction)]) { logits, targets, sw in
             try Ops.offsetCrossEntropy(logits, targets: targets, offsets: offsets, weights: w, sampleWeights: sw, reduction: reduction)
@@ -274,43 +274,15 @@ extension LuaArgs {
 
     func push(_ c: Criterion) { pushObject(L, c) }
 
-    /// An option holding a tensor or a Lua array of numbers (per-class values such as weights).
-    func optionTensorOrArray(_ table: Int32, _ key: String) throws -> Tensor? {
-        guard let v = try optionDoubles(table, key) else { return nil }
-        return try Tensor(shape: [v.count], values: v.map(Float.init))
+    /// Per-class values (from `classArray`) as the 1-D tensor the fused losses take.
+    func classTensor(_ values: [Double]?) throws -> Tensor? {
+        try values.map { try Tensor(shape: [$0.count], values: $0.map(Float.init)) }
     }
 
     /// The array (Lua array of numbers or 1-D Tensor) at stack position `i`, as Float64.
     func doubles(_ i: Int32, _ expected: String) throws -> [Double] {
-        if let t = toObject(L, i, as: Tensor.self) {
-            guard t.rank == 1 else { throw error(i, "expected a 1-D Tensor, got size \(describeShape(t.shape))") }
-            return t.toArray().map(Double.init)
-        }
-        guard isTable(i) else { throw typeError(i, expected: expected) }
-        let idx = lua_absindex(L, i)
-        let n = Int(lua_rawlen(L, idx))
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        for k in stride(from: 1, through: n, by: 1) {
-            let t = lua_rawgeti(L, idx, lua_Integer(k))
-            defer { lws_pop(L, 1) }
-            guard t == LUA_TNUMBER else { throw error(i, "element [\(k)] must be a number, got \(typeNameAt(L, -1))") }
-            out.append(lua_tonumberx(L, -1, nil))
-        }
-        return out
-    }
-
-    /// An option holding a Lua array of numbers or a 1-D Tensor, as Float64.
-    func optionDoubles(_ table: Int32, _ key: String) throws -> [Double]? {
-        guard isTable(table) else { return nil }
-        let t = lws_rawgetfield(L, table, key)
-        defer { lws_pop(L, 1) }
-        if t == LUA_TNIL { return nil }
-        do {
-            return try doubles(lua_gettop(L), "a Tensor or an array of numbers")
-        } catch LuaError.argument(_, let m) {
-            throw error(table, "option '\(key)': \(m)")
-        }
+        guard isTable(i) || isTensor(i) else { throw typeError(i, expected: expected) }
+        return try numberArray(at: i, reportAs: i)
     }
 
     /// Per-class values (weights, alpha): finite and >= 0; a single number when `allowNumber`.

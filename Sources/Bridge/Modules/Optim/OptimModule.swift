@@ -90,28 +90,6 @@ enum OptimArgs {
         return v
     }
 
-    /// An array option of numbers, e.g. betas = {0.9, 0.999}; nil when absent.
-    static func optionNumbers(_ a: LuaArgs, _ i: Int32, _ key: String) throws -> [Double]? {
-        guard a.isTable(i) else { return nil }
-        let t = lws_rawgetfield(a.L, i, key)
-        defer { lws_pop(a.L, 1) }
-        if t == LUA_TNIL { return nil }
-        guard t == LUA_TTABLE else {
-            throw a.error(i, "option '\(key)' must be a table of numbers, got \(typeNameAt(a.L, -1))")
-        }
-        let n = Int(lua_rawlen(a.L, -1))
-        var out: [Double] = []
-        for k in 0..<n {
-            lua_rawgeti(a.L, -1, lua_Integer(k + 1))
-            defer { lws_pop(a.L, 1) }
-            guard lua_type(a.L, -1) == LUA_TNUMBER else {
-                throw a.error(i, "option '\(key)': element \(k + 1) must be a number, got \(typeNameAt(a.L, -1))")
-            }
-            out.append(lua_tonumberx(a.L, -1, nil))
-        }
-        return out
-    }
-
     /// An integer option checked to be positive.
     static func positiveIntOption(_ a: LuaArgs, _ i: Int32, _ key: String) throws -> Int? {
         guard let v = try a.optionInt(i, key) else { return nil }

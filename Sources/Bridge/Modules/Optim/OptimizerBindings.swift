@@ -28,7 +28,7 @@ enum OptimizerBindings {
         let params = try OptimArgs.tensorList(a, 1)
         try OptimArgs.options(a, 2, allowed: ["lr", "betas", "eps", "weight_decay", "amsgrad"], required: false)
         var betas = (0.9, 0.999)
-        if let b = try OptimArgs.optionNumbers(a, 2, "betas") {
+        if let b = try a.optionDoubles(2, "betas") {
             guard b.count == 2 else { throw a.error(2, "option 'betas' must hold 2 numbers, e.g. {0.9, 0.999}, got \(b.count)") }
             betas = (b[0], b[1])
         }

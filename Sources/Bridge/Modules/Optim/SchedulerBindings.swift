@@ -17,7 +17,7 @@ enum SchedulerBindings {
         ("MultiStepLR", { a in
             let o = try OptimArgs.optimizer(a, 1)
             try OptimArgs.options(a, 2, allowed: ["milestones", "gamma"], required: true)
-            guard let m = try OptimArgs.optionNumbers(a, 2, "milestones") else {
+            guard let m = try a.optionDoubles(2, "milestones") else {
                 throw a.error(2, "option 'milestones' is required (e.g. {milestones = {30, 80}})")
             }
             let milestones = try m.map { d -> Int in

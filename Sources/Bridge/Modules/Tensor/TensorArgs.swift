@@ -119,6 +119,40 @@ extension LuaArgs {
         return out
     }
 
+    /// Numbers from a Lua array or a 1-D Tensor at stack index `idx`, reported against
+    /// argument `argument` with messages prefixed by `prefix` (e.g. "option 'betas': "). The
+    /// one reader behind doubles, numberList, optionDoubles and the optimizer options.
+    func numberArray(at idx: Int32, reportAs argument: Int32, prefix: String = "") throws -> [Double] {
+        if let t = toObject(L, idx, as: Tensor.self) {
+            guard t.rank <= 1 else { throw error(argument, "\(prefix)expected a 1-D Tensor, got size \(describeShape(t.shape))") }
+            return t.toArray().map(Double.init)
+        }
+        guard lua_type(L, idx) == LUA_TTABLE else {
+            throw error(argument, "\(prefix)expected a table of numbers or a Tensor, got \(typeNameAt(L, idx))")
+        }
+        let table = lua_absindex(L, idx)
+        let n = Int(lua_rawlen(L, table))
+        var out: [Double] = []
+        out.reserveCapacity(n)
+        for k in stride(from: 1, through: n, by: 1) {
+            let t = lua_rawgeti(L, table, lua_Integer(k))
+            defer { lws_pop(L, 1) }
+            guard t == LUA_TNUMBER else { throw error(argument, "\(prefix)element [\(k)] must be a number, got \(typeNameAt(L, -1))") }
+            out.append(lua_tonumberx(L, -1, nil))
+        }
+        return out
+    }
+
+    /// Option `key` of the options table at `table`: a Lua array of numbers or a 1-D Tensor;
+    /// nil when the table or the key is absent.
+    func optionDoubles(_ table: Int32, _ key: String) throws -> [Double]? {
+        guard isTable(table) else { return nil }
+        let t = lws_rawgetfield(L, table, key)
+        defer { lws_pop(L, 1) }
+        if t == LUA_TNIL { return nil }
+        return try numberArray(at: lua_gettop(L), reportAs: table, prefix: "option '\(key)': ")
+    }
+
     /// A Lua array of integers at stack position `i` (any sign).
     public func integerTable(_ i: Int32, _ what: String = "integers") throws -> [Int] {
         try table(i, "a table of \(what)")
