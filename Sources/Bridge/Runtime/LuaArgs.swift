@@ -162,6 +162,17 @@ public struct LuaArgs {
         return stringAt(L, -1)
     }
 
+    /// The options table at `i` may be absent (unless `required`); if present, it must be a
+    /// table whose keys are all among `keys`.
+    public func checkOptions(_ i: Int32, _ keys: [String], required: Bool = false) throws {
+        if isNoneOrNil(i) {
+            if required { throw error(i, "expected an options table {\(keys.joined(separator: "=, "))=}") }
+            return
+        }
+        try table(i, "an options table")
+        try checkOptionKeys(i, allowed: keys)
+    }
+
     /// Rejects keys of an options table that the function does not know (catches typos such
     /// as `{epoch = 5}`).
     public func checkOptionKeys(_ table: Int32, allowed: [String]) throws {

@@ -14,10 +14,7 @@ enum CSVModule {
     static func write(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
         try a.table(2, "an array of rows (tables keyed by column name)")
-        if !a.isNoneOrNil(3) {
-            try a.table(3, "an options table")
-            try a.checkOptionKeys(3, allowed: ["columns"])
-        }
+        try a.checkOptions(3, ["columns"])
         let given = try a.columnNames(3)
         let rowsIndex = lua_absindex(a.L, 2)
         let n = Int(lua_rawlen(a.L, rowsIndex))

@@ -84,7 +84,7 @@ enum AugmentModule {
     static func apply(_ a: LuaArgs) throws -> Int32 {
         let x = try a.tensor(1), y = try a.tensor(2)
         let list = try AugmentModule.list(a, at: 3, argument: 3)
-        try a.options(4, allowed: ["seed", "classes"])
+        try a.checkOptions(4, ["seed", "classes"])
         guard x.rank == 4 else { throw a.error(1, "expected images [B, C, H, W], got size \(describeShape(x.shape))") }
         guard y.rank == 1, y.shape[0] == x.shape[0] else {
             throw a.error(2, "expected \(x.shape[0]) labels, got size \(describeShape(y.shape))")

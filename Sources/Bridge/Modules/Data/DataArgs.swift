@@ -109,9 +109,4 @@ extension LuaArgs {
     }
 
     /// An options table at `i` (or nothing), with only the `allowed` keys.
-    func options(_ i: Int32, allowed: [String]) throws {
-        if isNoneOrNil(i) { return }
-        try table(i, "an options table")
-        try checkOptionKeys(i, allowed: allowed)
-    }
 }

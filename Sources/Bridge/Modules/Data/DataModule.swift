@@ -38,7 +38,7 @@ enum DataModule {
     /// data.idx(images, labels[, {classes = {...}}]): one dataset from IDX files (raw or gzip).
     static func idx(_ a: LuaArgs) throws -> Int32 {
         let images = try a.string(1, "an images file path"), labels = try a.string(2, "a labels file path")
-        try a.options(3, allowed: ["classes"])
+        try a.checkOptions(3, ["classes"])
         let classes = try a.stringListOption(3, "classes")
         a.push(try IDXLoader.load(images: images, labels: labels, classes: classes))
         return 1
@@ -53,7 +53,7 @@ enum DataModule {
 
     /// data.fashion_mnist{dir = ...} -> train (60,000), test (10,000).
     static func fashionMNIST(_ a: LuaArgs) throws -> Int32 {
-        try a.options(1, allowed: ["dir"])
+        try a.checkOptions(1, ["dir"])
         let dir = try a.optionString(1, "dir") ?? fashionDir
         guard FileManager.default.fileExists(atPath: dir) else {
             throw LuaError.message("cannot open \(dir) (no such directory); \(fashionHint)")
@@ -68,7 +68,7 @@ enum DataModule {
 
     /// data.cifar10{dir = ...} -> train (data_batch_1..5.bin), test (test_batch.bin).
     static func cifar10(_ a: LuaArgs) throws -> Int32 {
-        try a.options(1, allowed: ["dir"])
+        try a.checkOptions(1, ["dir"])
         let dir = try a.optionString(1, "dir") ?? cifar10Dir
         guard FileManager.default.fileExists(atPath: dir) else {
             throw LuaError.message("cannot open \(dir) (no such directory); \(cifarHint)")
@@ -83,7 +83,7 @@ enum DataModule {
 
     /// data.cifar100{dir = ..., labels = "fine" | "coarse"} -> train (train.bin), test (test.bin).
     static func cifar100(_ a: LuaArgs) throws -> Int32 {
-        try a.options(1, allowed: ["dir", "labels"])
+        try a.checkOptions(1, ["dir", "labels"])
         let dir = try a.optionString(1, "dir") ?? cifar100Dir
         let which = try a.optionString(1, "labels") ?? "fine"
         guard which == "fine" || which == "coarse" else {
@@ -107,7 +107,7 @@ enum DataModule {
     /// standardize = true | dataset | {mean = ..., std = ...}}).
     static func csv(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
-        try a.options(2, allowed: ["label", "header", "classes", "standardize"])
+        try a.checkOptions(2, ["label", "header", "classes", "standardize"])
         let label = try a.columnOption(2, "label") ?? .last
         let header = try a.optionBool(2, "header") ?? true
         var classes = try a.stringListOption(2, "classes")
@@ -138,7 +138,7 @@ enum DataModule {
     /// data.names(path, {name = "name", label = "label", length =, vocab =, classes =, lower =, like = ds}).
     static func names(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
-        try a.options(2, allowed: ["name", "label", "length", "vocab", "classes", "lower", "like"])
+        try a.checkOptions(2, ["name", "label", "length", "vocab", "classes", "lower", "like"])
         var o = NamesLoader.Options()
         if let like = try a.datasetOption(2, "like") {
             guard like.kind == .sequence, let v = like.store.vocab else {
@@ -173,7 +173,7 @@ enum DataModule {
     /// [N, ...] and a Tensor [N] of 1-based class labels.
     static func fromTensors(_ a: LuaArgs) throws -> Int32 {
         let x = try a.tensor(1), y = try a.tensor(2)
-        try a.options(3, allowed: ["classes"])
+        try a.checkOptions(3, ["classes"])
         guard x.rank >= 2 else { throw a.error(1, "expected inputs [N, ...] with at least 2 dimensions, got size \(describeShape(x.shape))") }
         guard y.rank == 1, y.shape[0] == x.shape[0] else {
             throw a.error(2, "expected \(x.shape[0]) labels (a 1-dimensional Tensor), got size \(describeShape(y.shape))")

@@ -10,7 +10,7 @@ enum DatasetBatches {
         let d = try a.dataset(1)
         let size = try a.int(2, "a batch size")
         guard size >= 1 else { throw a.error(2, "batch size must be at least 1, got \(size)") }
-        try a.options(3, allowed: ["shuffle", "seed", "sampler", "augment", "drop_last"])
+        try a.checkOptions(3, ["shuffle", "seed", "sampler", "augment", "drop_last"])
         let shuffle = try a.optionBool(3, "shuffle") ?? false
         let dropLast = try a.optionBool(3, "drop_last") ?? false
         let generator = try a.generator(seedOption: 3)

@@ -76,7 +76,7 @@ enum DatasetMethods {
         let d = try a.dataset(1)
         let f = try a.number(2, "a fraction between 0 and 1")
         guard f >= 0 && f <= 1 else { throw a.error(2, "fraction must be between 0 and 1, got \(formatNumber(f))") }
-        try a.options(3, allowed: ["seed"])
+        try a.checkOptions(3, ["seed"])
         let (x, y) = try d.split(fraction: f, generator: a.generator(seedOption: 3))
         a.push(x)
         a.push(y)
@@ -88,7 +88,7 @@ enum DatasetMethods {
     static func subset(_ a: LuaArgs) throws -> Int32 {
         let d = try a.dataset(1)
         let counts = try a.perClassInts(2, classes: d.classes.count, what: "per-class counts")
-        try a.options(3, allowed: ["seed"])
+        try a.checkOptions(3, ["seed"])
         let g = try a.optionInt(3, "seed").map { Generator(seed: UInt64(bitPattern: Int64($0))) }
         a.push(try d.subset(counts: counts, generator: g))
         return 1
@@ -104,7 +104,7 @@ enum DatasetMethods {
         } else {
             ratios = try a.numberList(at: 2, argument: 2, what: "per-class ratios (or an imbalance factor)")
         }
-        try a.options(3, allowed: ["seed"])
+        try a.checkOptions(3, ["seed"])
         let g = try a.optionInt(3, "seed").map { Generator(seed: UInt64(bitPattern: Int64($0))) }
         a.push(try d.imbalance(ratios: ratios, generator: g))
         return 1
@@ -181,7 +181,7 @@ enum DatasetMethods {
     static func smote(_ a: LuaArgs) throws -> Int32 {
         let d = try a.dataset(1)
         let amounts = try a.perClassInts(2, classes: d.classes.count, what: "per-class amounts")
-        try a.options(3, allowed: ["k", "seed"])
+        try a.checkOptions(3, ["k", "seed"])
         let k = try a.optionInt(3, "k") ?? 5
         guard k >= 1 else { throw a.error(3, "option 'k' must be at least 1, got \(k)") }
         a.push(try d.smote(amounts: amounts, k: k, generator: a.generator(seedOption: 3)))

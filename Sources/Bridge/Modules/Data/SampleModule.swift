@@ -55,7 +55,7 @@ enum SampleModule {
     /// summing to 1. stat: a table or Tensor with one value per class (sizes, TPRs, ...).
     static func probabilities(_ a: LuaArgs) throws -> Int32 {
         let stat = try a.numberList(at: 1, argument: 1, what: "per-class statistic")
-        try a.options(2, allowed: ["power"])
+        try a.checkOptions(2, ["power"])
         let power = try a.optionNumber(2, "power") ?? -1
         guard power.isFinite else { throw a.error(2, "option 'power' must be finite") }
         a.pushArray(try classProbabilities(from: stat, power: power))
@@ -83,7 +83,7 @@ enum SampleModule {
     /// `fixedPer`: the meaning of the weights when the caller decides it (no 'per' option).
     private static func push(_ a: LuaArgs, _ d: Dataset, weights w: [Double], optionsAt i: Int32,
                              fixedPer: String? = nil) throws {
-        try a.options(i, allowed: ["num_samples", "replacement", "seed"] + (fixedPer == nil ? ["per"] : []))
+        try a.checkOptions(i, ["num_samples", "replacement", "seed"] + (fixedPer == nil ? ["per"] : []))
         let n = try a.optionInt(i, "num_samples") ?? d.count
         guard n >= 0 && n <= 1 << 28 else {
             throw a.error(i, "option 'num_samples' must be between 0 and 268435456, got \(n)")

@@ -54,10 +54,7 @@ enum MetricsModule {
     /// metrics.report(cm[, {classes = {names}, top = 10}]) -> table of metrics.
     static func report(_ a: LuaArgs) throws -> Int32 {
         let (values, c) = try a.squareMatrix(1)
-        if !a.isNoneOrNil(2) {
-            try a.table(2, "an options table")
-            try a.checkOptionKeys(2, allowed: ["classes", "top"])
-        }
+        try a.checkOptions(2, ["classes", "top"])
         let top = try a.optionInt(2, "top") ?? 10
         guard top >= 0 else { throw a.error(2, "option 'top' must be >= 0, got \(top)") }
         let names = try a.classNames(2, "classes", count: c)

@@ -142,10 +142,4 @@ extension LuaArgs {
         }
     }
 
-    /// The options table at `i` may be absent; if present, only `keys` are allowed.
-    func checkOptions(_ i: Int32, _ keys: [String]) throws {
-        if isNoneOrNil(i) { return }
-        try table(i, "an options table")
-        try checkOptionKeys(i, allowed: keys)
-    }
 }

@@ -73,14 +73,6 @@ enum OptimArgs {
     }
 
     /// An options table at `i` (nil allowed when not `required`), checked against `allowed`.
-    static func options(_ a: LuaArgs, _ i: Int32, allowed: [String], required: Bool) throws {
-        if a.isNoneOrNil(i) {
-            if required { throw a.error(i, "expected an options table {\(allowed.joined(separator: "=, "))=}") }
-            return
-        }
-        try a.table(i, "an options table")
-        try a.checkOptionKeys(i, allowed: allowed)
-    }
 
     /// A required number option.
     static func requiredOption(_ a: LuaArgs, _ i: Int32, _ key: String, example: String) throws -> Double {

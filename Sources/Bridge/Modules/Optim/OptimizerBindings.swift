@@ -12,7 +12,7 @@ enum OptimizerBindings {
     /// optim.SGD(params, {lr=, momentum=0, dampening=0, nesterov=false, weight_decay=0}).
     static func sgd(_ a: LuaArgs) throws -> Int32 {
         let params = try OptimArgs.tensorList(a, 1)
-        try OptimArgs.options(a, 2, allowed: ["lr", "momentum", "dampening", "nesterov", "weight_decay"], required: true)
+        try a.checkOptions(2, ["lr", "momentum", "dampening", "nesterov", "weight_decay"], required: true)
         let lr = try OptimArgs.requiredOption(a, 2, "lr", example: "0.1")
         a.push(try SGD(parameters: params, lr: lr,
                        momentum: try a.optionNumber(2, "momentum") ?? 0,
@@ -26,7 +26,7 @@ enum OptimizerBindings {
     /// optim.AdamW the same with weight_decay=1e-2 (decoupled).
     static func adam(_ a: LuaArgs, decoupled: Bool) throws -> Int32 {
         let params = try OptimArgs.tensorList(a, 1)
-        try OptimArgs.options(a, 2, allowed: ["lr", "betas", "eps", "weight_decay", "amsgrad"], required: false)
+        try a.checkOptions(2, ["lr", "betas", "eps", "weight_decay", "amsgrad"], required: false)
         var betas = (0.9, 0.999)
         if let b = try a.optionDoubles(2, "betas") {
             guard b.count == 2 else { throw a.error(2, "option 'betas' must hold 2 numbers, e.g. {0.9, 0.999}, got \(b.count)") }

@@ -7,7 +7,7 @@ enum SchedulerBindings {
     static let constructors: [(String, LuaFunction)] = [
         ("StepLR", { a in
             let o = try OptimArgs.optimizer(a, 1)
-            try OptimArgs.options(a, 2, allowed: ["step_size", "gamma"], required: true)
+            try a.checkOptions(2, ["step_size", "gamma"], required: true)
             guard let size = try OptimArgs.positiveIntOption(a, 2, "step_size") else {
                 throw a.error(2, "option 'step_size' is required (e.g. {step_size = 30})")
             }
@@ -16,7 +16,7 @@ enum SchedulerBindings {
         }),
         ("MultiStepLR", { a in
             let o = try OptimArgs.optimizer(a, 1)
-            try OptimArgs.options(a, 2, allowed: ["milestones", "gamma"], required: true)
+            try a.checkOptions(2, ["milestones", "gamma"], required: true)
             guard let m = try a.optionDoubles(2, "milestones") else {
                 throw a.error(2, "option 'milestones' is required (e.g. {milestones = {30, 80}})")
             }
@@ -31,7 +31,7 @@ enum SchedulerBindings {
         }),
         ("CosineLR", { a in
             let o = try OptimArgs.optimizer(a, 1)
-            try OptimArgs.options(a, 2, allowed: ["t_max", "eta_min"], required: true)
+            try a.checkOptions(2, ["t_max", "eta_min"], required: true)
             guard let tMax = try OptimArgs.positiveIntOption(a, 2, "t_max") else {
                 throw a.error(2, "option 't_max' is required (e.g. {t_max = 100})")
             }
@@ -40,7 +40,7 @@ enum SchedulerBindings {
         }),
         ("WarmupLR", { a in
             let o = try OptimArgs.optimizer(a, 1)
-            try OptimArgs.options(a, 2, allowed: ["warmup", "start_factor", "end_factor"], required: false)
+            try a.checkOptions(2, ["warmup", "start_factor", "end_factor"], required: false)
             a.push(try WarmupLR(optimizer: o, warmup: try OptimArgs.positiveIntOption(a, 2, "warmup") ?? 5,
                                 startFactor: try a.optionNumber(2, "start_factor") ?? 1.0 / 3,
                                 endFactor: try a.optionNumber(2, "end_factor") ?? 1))
@@ -54,7 +54,7 @@ enum SchedulerBindings {
     /// cycle_momentum=true, base_momentum=0.85, max_momentum=0.95}).
     static func oneCycle(_ a: LuaArgs) throws -> Int32 {
         let o = try OptimArgs.optimizer(a, 1)
-        try OptimArgs.options(a, 2, allowed: ["max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal",
+        try a.checkOptions(2, ["max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal",
                                    "div_factor", "final_div_factor", "three_phase", "cycle_momentum",
                                    "base_momentum", "max_momentum"], required: true)
         let maxLR = try OptimArgs.requiredOption(a, 2, "max_lr", example: "0.1")

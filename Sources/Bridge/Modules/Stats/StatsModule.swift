@@ -24,11 +24,6 @@ enum StatsModule {
     static let sample = "an array of numbers or a 1-D Tensor"
 
     /// Reads the options table at `i` (nil allowed) with the known keys.
-    static func options(_ a: LuaArgs, _ i: Int32, _ known: [String]) throws {
-        if a.isNoneOrNil(i) { return }
-        try a.table(i, "an options table")
-        try a.checkOptionKeys(i, allowed: known)
-    }
 
     static func alternative(_ a: LuaArgs, _ i: Int32) throws -> Alternative {
         do { return try Alternative.parse(try a.optionString(i, "alternative")) } catch let e as TensorError { throw a.error(i, e.message) }
@@ -48,21 +43,21 @@ enum StatsModule {
 
     static func welch(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample), y = try a.doubles(2, sample)
-        try options(a, 3, ["alternative"])
+        try a.checkOptions(3, ["alternative"])
         push(a, try TTests.welch(x, y, alternative: try alternative(a, 3)))
         return 1
     }
 
     static func paired(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample), y = try a.doubles(2, sample)
-        try options(a, 3, ["alternative"])
+        try a.checkOptions(3, ["alternative"])
         push(a, try TTests.paired(x, y, alternative: try alternative(a, 3)))
         return 1
     }
 
     static func mannWhitney(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample), y = try a.doubles(2, sample)
-        try options(a, 3, ["alternative", "method"])
+        try a.checkOptions(3, ["alternative", "method"])
         let method = try a.optionString(3, "method")
         push(a, try RankTests.mannWhitney(x, y, alternative: try alternative(a, 3), method: method))
         return 1
@@ -72,7 +67,7 @@ enum StatsModule {
     static func wilcoxon(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample)
         let y = a.isNoneOrNil(2) ? nil : try a.doubles(2, sample)
-        try options(a, 3, ["alternative"])
+        try a.checkOptions(3, ["alternative"])
         push(a, try RankTests.wilcoxon(x, y, alternative: try alternative(a, 3)))
         return 1
     }
@@ -103,7 +98,7 @@ enum StatsModule {
     /// stats.bootstrap_ci(values[, {statistic = "mean", level = 0.95, n = 10000, seed = 1}]).
     static func bootstrap(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample)
-        try options(a, 2, ["statistic", "level", "n", "seed"])
+        try a.checkOptions(2, ["statistic", "level", "n", "seed"])
         let name = try a.optionString(2, "statistic") ?? "mean"
         guard let kind = Resampling.Statistic(rawValue: name) else {
             throw a.error(2, "option 'statistic' must be \"mean\", \"median\" or \"std\", got \"\(name)\"")
@@ -132,7 +127,7 @@ enum StatsModule {
     /// stats.permutation_test(a, b[, {paired = false, n = 10000, seed = 1, alternative =}]).
     static func permutation(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample), y = try a.doubles(2, sample)
-        try options(a, 3, ["paired", "n", "seed", "alternative"])
+        try a.checkOptions(3, ["paired", "n", "seed", "alternative"])
         let r = try Resampling.permutationTest(x, y, paired: try a.optionBool(3, "paired") ?? false,
                                                resamples: try a.optionInt(3, "n") ?? 10_000,
                                                seed: try seedOption(a, 3), alternative: try alternative(a, 3))
@@ -142,7 +137,7 @@ enum StatsModule {
 
     /// stats.wilson(k, n[, {level = 0.95}]) -> lo, hi; with arrays k and n -> lo array, hi array.
     static func wilson(_ a: LuaArgs) throws -> Int32 {
-        try options(a, 3, ["level"])
+        try a.checkOptions(3, ["level"])
         let level = try a.optionNumber(3, "level") ?? 0.95
         if a.isNumber(1) {
             let r = try Intervals.wilson(successes: try a.number(1), trials: try a.number(2, "the number of trials n"), level: level)
@@ -176,7 +171,7 @@ enum StatsModule {
 
     static func effectSize(_ a: LuaArgs, hedges: Bool) throws -> Int32 {
         let x = try a.doubles(1, sample), y = try a.doubles(2, sample)
-        try options(a, 3, ["paired"])
+        try a.checkOptions(3, ["paired"])
         let pairedOpt = try a.optionBool(3, "paired") ?? false
         a.push(hedges ? try Intervals.hedgesG(x, y, paired: pairedOpt) : try Intervals.cohensD(x, y, paired: pairedOpt).d)
         return 1

@@ -13,10 +13,7 @@ enum TensorIO {
     static func save(_ a: LuaArgs) throws -> Int32 {
         let path = try a.string(1, "a file path")
         try a.table(2, "a table of named Tensors ({weight = w, bias = b})")
-        if !a.isNoneOrNil(3) {
-            try a.table(3, "an options table")
-            try a.checkOptionKeys(3, allowed: ["meta"])
-        }
+        try a.checkOptions(3, ["meta"])
         let meta = try a.optionString(3, "meta") ?? ""
         var entries: [(String, Tensor)] = []
         let t = lua_absindex(a.L, 2)
