@@ -237,10 +237,7 @@ func typeNameAt(_ L: OpaquePointer, _ i: Int32) -> String {
 }
 
 /// Numbers in messages: 3 rather than 3.0, and 0.1 rather than 0.10000000149.
-func formatNumber(_ d: Double) -> String {
-    if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-    return "\(d)"
-}
+func formatNumber(_ d: Double) -> String { describeNumber(d) }
 
 /// The string keys of a table, read raw with lua_next (safe: the traversal itself cannot
 /// raise while we do not modify the table).

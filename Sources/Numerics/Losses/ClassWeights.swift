@@ -7,7 +7,7 @@ public enum ClassWeights {
     public static func checkCounts(_ counts: [Double], what: String = "counts") throws {
         guard !counts.isEmpty else { throw TensorError("\(what) must not be empty") }
         for (c, n) in counts.enumerated() where !(n.isFinite && n > 0) {
-            throw TensorError("\(what)[\(c + 1)] is \(formatValue(n)), expected a finite number > 0")
+            throw TensorError("\(what)[\(c + 1)] is \(describeNumber(n)), expected a finite number > 0")
         }
     }
 
@@ -15,7 +15,7 @@ public enum ClassWeights {
     ///   w_c = (1 - beta) / (1 - beta^n_c), normalised so that sum_c w_c = C.
     /// beta in [0, 1); beta = 0 gives all ones; beta -> 1 tends to inverse-frequency weights.
     public static func effectiveNumber(counts: [Double], beta: Double) throws -> [Double] {
-        guard beta >= 0, beta < 1 else { throw TensorError("beta must be in [0, 1), got \(formatValue(beta))") }
+        guard beta >= 0, beta < 1 else { throw TensorError("beta must be in [0, 1), got \(describeNumber(beta))") }
         try checkCounts(counts)
         // 1 - beta^n = -expm1(n log beta), accurate when beta^n is close to 1.
         let raw = counts.map { n in (1 - beta) / -Foundation.expm1(n * Foundation.log(beta)) }
@@ -25,7 +25,7 @@ public enum ClassWeights {
 
     /// LDAM margins (Cao et al. 2019): m_c proportional to n_c^(-1/4), the largest equal to maxMargin.
     public static func ldamMargins(counts: [Double], maxMargin: Double) throws -> [Double] {
-        guard maxMargin.isFinite, maxMargin >= 0 else { throw TensorError("max_m must be a finite number >= 0, got \(formatValue(maxMargin))") }
+        guard maxMargin.isFinite, maxMargin >= 0 else { throw TensorError("max_m must be a finite number >= 0, got \(describeNumber(maxMargin))") }
         try checkCounts(counts)
         let raw = counts.map { 1 / Foundation.sqrt(Foundation.sqrt($0)) }
         let largest = raw.max()!
@@ -40,9 +40,3 @@ public enum ClassWeights {
     }
 }
 
-/// Numbers in messages: 3 rather than 3.0, NaN rather than -nan.
-func formatValue(_ d: Double) -> String {
-    if d.isNaN { return "NaN" }
-    if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-    return "\(d)"
-}

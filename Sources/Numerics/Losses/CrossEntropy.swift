@@ -14,7 +14,7 @@ public func classIndices(_ targets: Tensor, count n: Int, classes c: Int) throws
     for i in 0..<n {
         let v = t.pointer[i]
         guard v.isFinite, v == v.rounded(), v >= 1, v <= Float(c) else {
-            throw TensorError("target \(i + 1) is \(formatValue(Double(v))), expected a class index in 1..\(c)")
+            throw TensorError("target \(i + 1) is \(describeNumber(Double(v))), expected a class index in 1..\(c)")
         }
         out[i] = Int(v) - 1
     }

@@ -63,7 +63,7 @@ extension Ops {
             }
             t = targets.toArray().map(Double.init)
             for (i, v) in t.enumerated() where !(v >= 0 && v <= 1) {
-                throw TensorError("target element \(i + 1) is \(formatValue(v)), expected a value in [0, 1]")
+                throw TensorError("target element \(i + 1) is \(describeNumber(v)), expected a value in [0, 1]")
             }
         }
         let s = try sampleWeightValues(sampleWeights, count: n)

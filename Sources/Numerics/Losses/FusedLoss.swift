@@ -64,7 +64,7 @@ func sampleWeightValues(_ s: Tensor?, count n: Int) throws -> [Double] {
     }
     let v = s.toArray().map(Double.init)
     for (i, w) in v.enumerated() where !(w.isFinite && w >= 0) {
-        throw TensorError("sample weight \(i + 1) is \(formatValue(w)), expected a finite number >= 0")
+        throw TensorError("sample weight \(i + 1) is \(describeNumber(w)), expected a finite number >= 0")
     }
     return v
 }

@@ -11,7 +11,7 @@ public final class GroupDRO {
     public private(set) var q: [Double]
 
     public init(eta: Double, classes: Int? = nil) throws {
-        guard eta.isFinite, eta >= 0 else { throw TensorError("eta must be a finite number >= 0, got \(formatValue(eta))") }
+        guard eta.isFinite, eta >= 0 else { throw TensorError("eta must be a finite number >= 0, got \(describeNumber(eta))") }
         self.eta = eta
         if let classes {
             guard classes > 0 else { throw TensorError("classes must be positive, got \(classes)") }

@@ -58,7 +58,7 @@ extension Ops {
             }
             let t = targets.toArray().map(Double.init)
             for (i, v) in t.enumerated() where !(v >= 0 && v <= 1) {
-                throw TensorError("target \(i + 1) is \(formatValue(v)), expected a value in [0, 1] (binary logits)")
+                throw TensorError("target \(i + 1) is \(describeNumber(v)), expected a value in [0, 1] (binary logits)")
             }
             if wantGrad { grad = [Double](repeating: 0, count: n) }
             for i in 0..<n {

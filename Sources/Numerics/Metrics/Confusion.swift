@@ -75,9 +75,3 @@ public enum Confusion {
     }
 }
 
-/// Numbers in messages: 3 rather than 3.0, NaN as NaN.
-public func describeNumber(_ d: Double) -> String {
-    if d.isNaN { return "NaN" }
-    if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-    return "\(d)"
-}

@@ -22,7 +22,7 @@ public final class Embedding: Module {
         for i in 0..<idx.count {
             let v = idx.pointer[i]
             guard v.isFinite, v == v.rounded(), v >= 1, v <= Float(count) else {
-                throw TensorError("\(summary): index \(v.isFinite && v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)") out of range 1..\(count)")
+                throw TensorError("\(summary): index \(describeNumber(Double(v))) out of range 1..\(count)")
             }
             rows[i] = Int(v) - 1
         }

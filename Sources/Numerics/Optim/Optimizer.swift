@@ -5,9 +5,7 @@ public enum HyperParameter: Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .number(let d):
-            if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-            return "\(d)"
+        case .number(let d): return describeNumber(d)
         case .flag(let b): return b ? "true" : "false"
         }
     }

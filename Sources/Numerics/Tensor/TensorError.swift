@@ -8,6 +8,13 @@ public struct TensorError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
+/// How numbers appear in messages: 3 rather than 3.0, NaN, and full precision otherwise.
+public func describeNumber(_ d: Double) -> String {
+    if d.isNaN { return "NaN" }
+    if d.isFinite && d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
+    return "\(d)"
+}
+
 /// "2x3" for [2, 3], "()" for a scalar: how shapes appear in messages and in `tostring`.
 public func describeShape(_ shape: [Int]) -> String {
     shape.isEmpty ? "()" : shape.map(String.init).joined(separator: "x")

@@ -87,19 +87,12 @@ enum OptimizerBindings {
         ("__tostring", { a in
             let o = try OptimArgs.optimizer(a, 1)
             let values = o.parameters.reduce(0) { $0 + $1.count }
-            let hyper = o.hyperParameters.map { "\($0.0)=\(show($0.1))" }.joined(separator: ", ")
+            let hyper = o.hyperParameters.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
             a.push("optim.\(o.typeName)(\(hyper)) over \(o.parameters.count) tensors (\(values) values)")
             return 1
         }),
         ("__newindex", newIndex),
     ]
-
-    static func show(_ v: HyperParameter) -> String {
-        switch v {
-        case .number(let d): return formatNumber(d)
-        case .flag(let b): return b ? "true" : "false"
-        }
-    }
 
     /// opt.lr, opt.momentum, opt.betas, ...: the hyper-parameters; opt.type: "SGD", ...
     static func index(_ a: LuaArgs) throws -> Int32 {
