@@ -4,35 +4,14 @@
 enum ExperimentSummaryLua {
     static let source = #"""
 ---------------------------------------------------------------------------------------
--- Statistics across seeds (paired by seed). Uses the stats module when it is there.
+-- Statistics across seeds (paired by seed), from the stats module.
 ---------------------------------------------------------------------------------------
-local function try_stat(name, ...)
-  local st = rawget(_G, "stats")
-  if not st or type(st[name]) ~= "function" then return nil end
-  local ok, a, b = pcall(st[name], ...)
-  if not ok then return nil end
-  return a, b
-end
-
-local function holm(pvalues)
-  local adjusted = try_stat("holm", pvalues)
-  if type(adjusted) == "table" and #adjusted == #pvalues then return adjusted end
-  -- Holm's step-down adjustment (fallback)
-  local order = {}
-  for i = 1, #pvalues do order[i] = i end
-  table.sort(order, function(a, b) return pvalues[a] < pvalues[b] end)
-  local out, running = {}, 0
-  for rank, i in ipairs(order) do
-    running = math.max(running, math.min(1, (#pvalues - rank + 1) * pvalues[i]))
-    out[i] = running
-  end
-  return out
-end
-
-local function bootstrap_interval(values, seed)
-  local a, b = try_stat("bootstrap_ci", values, {level = 0.95, n = 2000, seed = seed})
-  if type(a) == "table" then return a.lo or a[1], a.hi or a[2] end
-  return a, b
+-- A test may be undefined for the data at hand (e.g. identical values across seeds): it
+-- then gives nil instead of stopping the study.
+local function defined(test, ...)
+  local ok, result = pcall(test, ...)
+  if ok then return result end
+  return nil
 end
 
 local function summarize(method_names, runs, seeds)
@@ -61,16 +40,15 @@ local function summarize(method_names, runs, seeds)
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
                  accuracy_change = mean_of(dacc)}
     if #D >= 2 then
-      local t = try_stat("paired_t", a, b)
-      if type(t) == "table" then row.t, row.p_value = t.statistic, t.pvalue end
-      local w = try_stat("wilcoxon", a, b)
-      if type(w) == "table" then row.p_wilcoxon = w.pvalue end
-      local d = try_stat("cohens_d", a, b, {paired = true})
-      if type(d) == "table" then d = d.value or d.d or d.statistic end
-      if type(d) == "number" then row.effect_size = d end
-      row.D_lo, row.D_hi = bootstrap_interval(D, 1)
-      local ta = try_stat("paired_t", acc, acc_base)
-      if type(ta) == "table" then row.accuracy_p = ta.pvalue end
+      local t = defined(stats.paired_t, a, b)
+      if t then row.t, row.p_value = t.statistic, t.pvalue end
+      local w = defined(stats.wilcoxon, a, b)
+      if w then row.p_wilcoxon = w.pvalue end
+      row.effect_size = defined(stats.cohens_d, a, b, {paired = true})
+      local ci = defined(stats.bootstrap_ci, D, {level = 0.95, n = 2000, seed = 1})
+      if ci then row.D_lo, row.D_hi = ci.lo, ci.hi end
+      local ta = defined(stats.paired_t, acc, acc_base)
+      if ta then row.accuracy_p = ta.pvalue end
     end
     rows[#rows + 1] = row
     if row.p_value and row.p_value == row.p_value then tested[#tested + 1] = row end
@@ -78,7 +56,7 @@ local function summarize(method_names, runs, seeds)
   if #tested > 0 then
     local ps = {}
     for i, r in ipairs(tested) do ps[i] = r.p_value end
-    local adj = holm(ps)
+    local adj = stats.holm(ps)
     for i, r in ipairs(tested) do r.p_holm = adj[i] end
   end
   return rows
