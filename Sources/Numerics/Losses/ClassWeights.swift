@@ -11,11 +11,16 @@ public enum ClassWeights {
         }
     }
 
+    /// The effective-number beta must be in [0, 1).
+    public static func checkBeta(_ beta: Double) throws {
+        guard beta >= 0, beta < 1 else { throw TensorError("beta must be in [0, 1), got \(describeNumber(beta))") }
+    }
+
     /// Class-balanced weights from the effective number of samples (Cui et al. 2019):
     ///   w_c = (1 - beta) / (1 - beta^n_c), normalised so that sum_c w_c = C.
     /// beta in [0, 1); beta = 0 gives all ones; beta -> 1 tends to inverse-frequency weights.
     public static func effectiveNumber(counts: [Double], beta: Double) throws -> [Double] {
-        guard beta >= 0, beta < 1 else { throw TensorError("beta must be in [0, 1), got \(describeNumber(beta))") }
+        try checkBeta(beta)
         try checkCounts(counts)
         // 1 - beta^n = -expm1(n log beta), accurate when beta^n is close to 1.
         let raw = counts.map { n in (1 - beta) / -Foundation.expm1(n * Foundation.log(beta)) }

@@ -102,10 +102,11 @@ public struct ClassReport {
 /// Var(s) = 1/C sum (s_i - mean)^2: the population variance (divides by C, not C - 1 as the
 /// unbiased `Tensor:var()` does), the imbalance measure of the study.
 public enum PopulationVariance {
-    public static func of(_ s: [Double]) throws -> Double {
-        guard !s.isEmpty else { throw TensorError("s must not be empty") }
+    /// `name` is how messages call the array ("s", "s2").
+    public static func of(_ s: [Double], name: String = "s") throws -> Double {
+        guard !s.isEmpty else { throw TensorError("\(name) must not be empty") }
         for (k, v) in s.enumerated() where !v.isFinite {
-            throw TensorError("s[\(k + 1)] is \(describeNumber(v)), expected a finite number")
+            throw TensorError("\(name)[\(k + 1)] is \(describeNumber(v)), expected a finite number")
         }
         let mean = s.reduce(0, +) / Double(s.count)
         var sum = 0.0

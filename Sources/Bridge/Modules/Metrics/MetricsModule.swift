@@ -125,7 +125,7 @@ enum MetricsModule {
         let s = try a.doubles(1, "s (an array of numbers or a 1-D Tensor)")
         let s2 = try a.doubles(2, "s2 (an array of numbers or a 1-D Tensor)")
         do { _ = try PopulationVariance.of(s) } catch let e as TensorError { throw a.error(1, e.message) }
-        do { _ = try PopulationVariance.of(s2) } catch let e as TensorError { throw a.error(2, e.message.replacingOccurrences(of: "s[", with: "s2[").replacingOccurrences(of: "s must", with: "s2 must")) }
+        do { _ = try PopulationVariance.of(s2, name: "s2") } catch let e as TensorError { throw a.error(2, e.message) }
         a.push(try PopulationVariance.difference(s, s2))
         return 1
     }

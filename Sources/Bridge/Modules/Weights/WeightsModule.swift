@@ -13,10 +13,11 @@ enum WeightsModule {
     static func effectiveNumber(_ a: LuaArgs) throws -> Int32 {
         let counts = try a.doubles(1, "per-class counts (an array of positive numbers)")
         let beta = try a.number(2, "beta (a number in [0, 1))")
+        do { try ClassWeights.checkBeta(beta) } catch let e as TensorError { throw a.error(2, e.message) }
         do {
             a.pushArray(try ClassWeights.effectiveNumber(counts: counts, beta: beta))
         } catch let e as TensorError {
-            throw a.error(e.message.hasPrefix("beta") ? 2 : 1, e.message)
+            throw a.error(1, e.message)
         }
         return 1
     }
