@@ -120,11 +120,11 @@ final class OptimTests: XCTestCase {
 
     /// Learning rates (and momenta) after creation and after each step.
     func sequence(_ s: LRScheduler, steps: Int) throws -> ([Double], [Double]) {
-        var lrs = [s.optimizer.lr], moms = [s.optimizer.cycledMomentum]
+        var lrs = [s.optimizer.lr], moms = [s.optimizer.cycledMomentum ?? 0]
         for _ in 0..<steps {
             try s.step()
             lrs.append(s.optimizer.lr)
-            moms.append(s.optimizer.cycledMomentum)
+            moms.append(s.optimizer.cycledMomentum ?? 0)
         }
         return (lrs, moms)
     }

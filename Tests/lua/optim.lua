@@ -252,3 +252,13 @@ local alive = tensor.ones(2):requires_grad()
 alive.grad = tensor.ones(2)
 optim.SGD({alive}, {lr = 0.5}):step()
 T.same_table(alive:totable(), {0.5, 0.5}, "after the fuzz")
+
+-- Regression: one-cycle momentum used to bypass the optimizer's checks, so a Nesterov SGD
+-- could be cycled down to momentum 0, which its constructor refuses.
+do
+  local q = tensor.ones(2):requires_grad()
+  local nesterov = optim.SGD({q}, {lr = 0.1, momentum = 0.9, nesterov = true})
+  T.raises("Nesterov momentum needs a positive momentum", optim.OneCycleLR, nesterov,
+           {max_lr = 1, total_steps = 10, base_momentum = 0})
+  T.eq(nesterov.momentum, 0.9, "a refused schedule leaves the momentum as it was")
+end

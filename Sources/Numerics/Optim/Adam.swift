@@ -77,9 +77,12 @@ public class Adam: Optimizer {
         amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
     }
 
-    override var cycledMomentum: Double {
-        get { beta1 }
-        set { beta1 = newValue }
+    override var cycledMomentum: Double? { beta1 }
+
+    override func setCycledMomentum(_ m: Double) throws {
+        let previous = beta1
+        beta1 = m
+        do { try validate() } catch { beta1 = previous; throw error }
     }
 
     override func newState(for parameter: Tensor) -> [Tensor] {

@@ -200,8 +200,14 @@ public final class OneCycleLR: LRScheduler {
         for (name, m) in [("base_momentum", baseMomentum), ("max_momentum", maxMomentum)] {
             guard m.isFinite, m >= 0, m < 1 else { throw TensorError("\(name) must be in [0, 1), got \(HyperParameter.number(m))") }
         }
-        if cycleMomentum && !(optimizer is SGD || optimizer is Adam) {
+        if cycleMomentum && optimizer.cycledMomentum == nil {
             throw TensorError("cycle_momentum needs an optimizer with momentum or betas")
+        }
+        if cycleMomentum {
+            // both ends of the cycle must be valid for this optimizer (e.g. Nesterov needs > 0)
+            let current = optimizer.cycledMomentum!
+            try optimizer.setCycledMomentum(baseMomentum)
+            try optimizer.setCycledMomentum(current)
         }
         self.maxLR = maxLR
         self.totalSteps = totalSteps
@@ -224,7 +230,7 @@ public final class OneCycleLR: LRScheduler {
             phases = [(pctStart * n - 1, initial, maxLR, maxMomentum, baseMomentum),
                       (n - 1, maxLR, minLR, baseMomentum, maxMomentum)]
         }
-        if cycleMomentum { optimizer.cycledMomentum = maxMomentum }
+        if cycleMomentum { try optimizer.setCycledMomentum(maxMomentum) }
         try start()
     }
 
@@ -258,7 +264,7 @@ public final class OneCycleLR: LRScheduler {
 
     override func rate(at e: Int) throws -> Double {
         let (lr, momentum) = try values(at: e)
-        if cycleMomentum { optimizer.cycledMomentum = momentum }
+        if cycleMomentum { try optimizer.setCycledMomentum(momentum) }
         return lr
     }
 

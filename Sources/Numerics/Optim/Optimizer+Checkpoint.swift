@@ -47,11 +47,6 @@ extension Optimizer {
         }
     }
 
-    /// Which buffer counts a saved parameter state may have (SGD: none before momentum is used).
-    func acceptsBufferCount(_ n: Int) -> Bool {
-        if self is SGD { return n == 0 || n == 1 }
-        return n == stateNames.count
-    }
 
     /// Restores from checkpoint contents; throws (changing nothing) on any mismatch.
     public func restore(from c: Checkpoint) throws {

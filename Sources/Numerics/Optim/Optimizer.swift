@@ -118,10 +118,16 @@ public class Optimizer: CustomStringConvertible {
     func applyStep(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, count n: Int,
                    state: inout ParameterState, parameter: Tensor) {}
 
-    /// The momentum a one-cycle schedule cycles: SGD's momentum, Adam's beta1.
-    var cycledMomentum: Double {
-        get { 0 }
-        set {}
+    /// Which buffer counts a saved parameter state may have (overridden where state is lazy).
+    func acceptsBufferCount(_ n: Int) -> Bool { n == stateNames.count }
+
+    /// The momentum a one-cycle schedule cycles (SGD's momentum, Adam's beta1); nil when the
+    /// optimizer has none.
+    var cycledMomentum: Double? { nil }
+
+    /// Sets the cycled momentum, checked as the constructor checks it (unchanged on error).
+    func setCycledMomentum(_ m: Double) throws {
+        throw TensorError("\(typeName) has no momentum to cycle")
     }
 
     // MARK: the step

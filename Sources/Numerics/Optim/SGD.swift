@@ -55,10 +55,16 @@ public final class SGD: Optimizer {
 
     public override var stateNames: [String] { ["momentum_buffer"] }
 
-    override var cycledMomentum: Double {
-        get { momentum }
-        set { momentum = newValue }
+    override var cycledMomentum: Double? { momentum }
+
+    override func setCycledMomentum(_ m: Double) throws {
+        let previous = momentum
+        momentum = m
+        do { try validate() } catch { momentum = previous; throw error }
     }
+
+    // The momentum buffer is created lazily, so a saved state has it or not.
+    override func acceptsBufferCount(_ n: Int) -> Bool { n == 0 || n == 1 }
 
     // The momentum buffer exists only once momentum is used (PyTorch keeps None until then).
     override func newState(for parameter: Tensor) -> [Tensor] { [] }
