@@ -1,3 +1,4 @@
+import Bridge
 import CLua
 
 /// Reads the tables the notebook's Lua helpers build (events, display descriptions) with raw
@@ -8,12 +9,7 @@ struct LuaTableReader {
 
     /// The string at stack index `i`, or nil if the value is not a string.
     func string(at i: Int32) -> String? {
-        guard lua_type(L, i) == LUA_TSTRING else { return nil }
-        var len = 0
-        guard let p = lua_tolstring(L, i, &len) else { return nil }
-        return p.withMemoryRebound(to: UInt8.self, capacity: len) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: len), as: UTF8.self)
-        }
+        lua_type(L, i) == LUA_TSTRING ? stringAt(L, i) : nil
     }
 
     /// t[key] of the table at `table`, if it is a string.

@@ -213,7 +213,7 @@ public struct LuaArgs {
 // MARK: helpers shared by the bridge
 
 /// The string at a stack index (which must hold a string), bytes preserved.
-func stringAt(_ L: OpaquePointer, _ i: Int32) -> String? {
+public func stringAt(_ L: OpaquePointer, _ i: Int32) -> String? {
     var len = 0
     guard let p = lua_tolstring(L, i, &len) else { return nil }
     return p.withMemoryRebound(to: UInt8.self, capacity: len) {

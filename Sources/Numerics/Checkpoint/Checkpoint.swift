@@ -281,25 +281,11 @@ public struct Checkpoint {
     // MARK: files, POSIX
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CheckpointError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("cannot read \(path): not a regular file") }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var got = 0
-        try bytes.withUnsafeMutableBytes { raw in
-            while got < raw.count {
-                let n = Foundation.read(fd, raw.baseAddress! + got, raw.count - got)
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { throw CheckpointError("cannot read \(path): \(String(cString: strerror(errno)))") }
-                if n == 0 { break }
-                got += n
-            }
+        do {
+            return try FileBytes.read(path)
+        } catch let e as DataError {
+            throw CheckpointError(e.message)
         }
-        if got < bytes.count { bytes.removeLast(bytes.count - got) }
-        return bytes
     }
 
     /// Writes `bytes` atomically (temporary file, fsync, rename; see AtomicFile).

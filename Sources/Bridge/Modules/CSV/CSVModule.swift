@@ -66,11 +66,7 @@ enum CSVModule {
             }
             lua_rawseti(a.L, -2, lua_Integer(r + 1))
         }
-        lua_createtable(a.L, Int32(header.count), 0)
-        for (k, name) in header.enumerated() {
-            pushString(a.L, name)
-            lua_rawseti(a.L, -2, lua_Integer(k + 1))
-        }
+        a.pushStrings(header)
         return 2
     }
 }

@@ -89,12 +89,7 @@ enum AugmentModule {
         guard y.rank == 1, y.shape[0] == x.shape[0] else {
             throw a.error(2, "expected \(x.shape[0]) labels, got size \(describeShape(y.shape))")
         }
-        let labels = try y.toArray().enumerated().map { i, v -> Int in
-            guard v.isFinite, v == v.rounded(), v >= 1, v < 1e7 else {
-                throw a.error(2, "label \(i + 1) must be a class index from 1, got \(formatNumber(Double(v)))")
-            }
-            return Int(v) - 1
-        }
+        let labels = try a.labelIndices(y, argument: 2)
         let classes = try a.optionInt(4, "classes") ?? max(labels.max().map { $0 + 1 } ?? 1, list.map(\.probability.count).max() ?? 1)
         guard let top = labels.max(), top < classes else {
             if labels.isEmpty { a.push(x.clone()); return 1 }

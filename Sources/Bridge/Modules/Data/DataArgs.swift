@@ -39,6 +39,16 @@ extension LuaArgs {
         try numberArray(at: idx, reportAs: argument, prefix: "\(what): ")
     }
 
+    /// The 1-based class labels in tensor `y` (argument `argument`) as 0-based indices.
+    func labelIndices(_ y: Tensor, argument: Int32) throws -> [Int] {
+        try y.toArray().enumerated().map { i, v in
+            guard v.isFinite, v == v.rounded(), v >= 1, v < 1e7 else {
+                throw error(argument, "label \(i + 1) must be a class index from 1, got \(formatNumber(Double(v)))")
+            }
+            return Int(v) - 1
+        }
+    }
+
     func stringList(at idx: Int32, argument: Int32, what: String) throws -> [String] {
         guard lua_type(L, idx) == LUA_TTABLE else {
             throw error(argument, "\(what): expected a table of strings, got \(typeNameAt(L, idx))")

@@ -178,16 +178,9 @@ enum DataModule {
         guard y.rank == 1, y.shape[0] == x.shape[0] else {
             throw a.error(2, "expected \(x.shape[0]) labels (a 1-dimensional Tensor), got size \(describeShape(y.shape))")
         }
-        let raw = y.toArray()
-        var labels = [Int32](repeating: 0, count: raw.count)
-        var maxLabel = 0
-        for (i, v) in raw.enumerated() {
-            guard v.isFinite, v == v.rounded(), v >= 1, v < 1e7 else {
-                throw a.error(2, "label \(i + 1) must be a class index from 1, got \(formatNumber(Double(v)))")
-            }
-            labels[i] = Int32(v) - 1
-            maxLabel = max(maxLabel, Int(v))
-        }
+        let indices = try a.labelIndices(y, argument: 2)
+        let labels = indices.map { Int32($0) }
+        let maxLabel = (indices.max() ?? 0) + 1
         let classes = try a.stringListOption(3, "classes") ?? (1...max(maxLabel, 1)).map(String.init)
         guard maxLabel <= classes.count else {
             throw a.error(2, "label \(maxLabel) out of range for \(classes.count) classes")

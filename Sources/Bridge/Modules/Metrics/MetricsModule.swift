@@ -71,11 +71,7 @@ enum MetricsModule {
         a.setField("min_tpr", r.minTPR)
         a.setField("min_class", r.minClass)
         a.setField("min_class_name", names[r.minClass - 1])
-        lua_createtable(a.L, Int32(names.count), 0)
-        for (k, name) in names.enumerated() {
-            pushString(a.L, name)
-            lua_rawseti(a.L, -2, lua_Integer(k + 1))
-        }
+        a.pushStrings(names)
         lws_rawsetfield(a.L, -2, "classes")
         let shown = r.confused.prefix(top)
         lua_createtable(a.L, Int32(shown.count), 0)
