@@ -120,17 +120,9 @@ for name in options.models:gmatch("[^,]+") do
     out = options.out .. "/" .. name,
   }
   -- the classes the baseline learns worst, and what they are taken for
-  local confused = {}
-  for _, seed in ipairs(seeds) do
-    local run = study.runs.baseline[seed]
-    if run then
-      for k = 1, math.min(3, #run.report.confused) do confused[#confused + 1] = run.report.confused[k].text end
-      break
-    end
-  end
-  print("most confused (baseline, seed " .. seeds[1] .. "): " .. table.concat(confused, ", "))
-  summaries[#summaries + 1] = "== " .. m.title .. "\n" .. study.text .. "\nmost confused (baseline, seed " .. seeds[1]
-    .. "): " .. table.concat(confused, ", ")
+  local confused = experiment.most_confused(study) or "most confused: -"
+  print(confused)
+  summaries[#summaries + 1] = "== " .. m.title .. "\n" .. study.text .. "\n" .. confused
   if study.interrupted then break end
 end
 

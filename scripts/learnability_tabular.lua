@@ -109,9 +109,5 @@ local study = experiment.learnability{
   batch = 32,
   out = options.out,
 }
-local run = study.runs.baseline[seeds[1]]
-if run then
-  local texts = {}
-  for k = 1, math.min(3, #run.report.confused) do texts[k] = run.report.confused[k].text end
-  print("most confused (baseline, seed 1): " .. table.concat(texts, ", "))
-end
+local confused = experiment.most_confused(study)
+if confused then print(confused) end

@@ -262,5 +262,11 @@ T.eq(sys.on_interrupt("raise"), "flag", "back to raise")
 T.raises("expected \"flag\" or \"raise\"", function() sys.on_interrupt("soft") end)
 T.eq(type(sys.isatty()), "boolean", "isatty")
 
+-- the "most confused" line the study scripts print, from the first seed's baseline
+local line = experiment.most_confused(study)
+T.eq(type(line), "string", "most_confused gives a line")
+T.eq(line:find("^most confused %(baseline, seed %d+%): ") ~= nil, true, "most_confused: " .. line)
+T.eq(experiment.most_confused({runs = {}}), nil, "most_confused without runs")
+
 os.execute("rm -rf '" .. dir .. "'")
 print("experiment.lua: all checks passed")

@@ -67,6 +67,20 @@ local SUMMARY_COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
 
+-- experiment.most_confused(study[, n = 3]): "most confused (baseline, seed 1): Shirt ->
+-- T-shirt/top 25%, ..." from the first seed's baseline run, or nil when there is none.
+function experiment.most_confused(study, n)
+  for _, seed in ipairs(study.config and study.config.seeds or {}) do
+    local run = study.runs and study.runs.baseline and study.runs.baseline[seed]
+    if run then
+      local texts = {}
+      for k = 1, math.min(n or 3, #run.report.confused) do texts[k] = run.report.confused[k].text end
+      return "most confused (baseline, seed " .. seed .. "): " .. table.concat(texts, ", ")
+    end
+  end
+  return nil
+end
+
 -- The summary as a text table (printed, and saved as summary.txt).
 function experiment.summary_table(rows)
   if type(rows) == "table" and rows.summary then rows = rows.summary end
