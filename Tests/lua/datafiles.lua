@@ -38,23 +38,7 @@ function M.cifar_records(labels, fine)
   return table.concat(parts)
 end
 
--- Like testing.same_table, but also for strings: nested tables compared element by element.
-function M.same(actual, expected, what, tol)
-  tol = tol or 0
-  local function walk(a, e, path)
-    if type(e) == "table" then
-      if type(a) ~= "table" or #a ~= #e then
-        error(string.format("%s%s: expected a table of %d, got %s", what or "table", path, #e,
-          type(a) == "table" and ("a table of " .. #a) or tostring(a)), 4)
-      end
-      for i = 1, #e do walk(a[i], e[i], path .. "[" .. i .. "]") end
-    elseif type(e) == "string" or type(a) ~= "number" then
-      if a ~= e then error(string.format("%s%s: expected %q, got %s", what or "table", path, e, tostring(a)), 4) end
-    elseif math.abs(a - e) > tol then
-      error(string.format("%s%s: expected %s, got %s", what or "table", path, tostring(e), tostring(a)), 4)
-    end
-  end
-  walk(actual, expected, "")
-end
+-- Nested tables compared element by element (numbers within a tolerance, strings equal).
+M.same = require("testing").same_table
 
 return M

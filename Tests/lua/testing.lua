@@ -15,14 +15,19 @@ function testing.near(actual, expected, tol, what)
   end
 end
 
+-- Nested tables compared element by element: numbers within `tol`, anything else (strings,
+-- booleans) equal.
 function testing.same_table(actual, expected, what, tol)
   tol = tol or 0
   local function walk(a, e, path)
     if type(e) == "table" then
       if type(a) ~= "table" or #a ~= #e then
-        error(string.format("%s%s: expected a table of %d, got %s", what or "table", path, #e, tostring(a)), 4)
+        error(string.format("%s%s: expected a table of %d, got %s", what or "table", path, #e,
+          type(a) == "table" and ("a table of " .. #a) or tostring(a)), 4)
       end
       for i = 1, #e do walk(a[i], e[i], path .. "[" .. i .. "]") end
+    elseif type(e) ~= "number" or type(a) ~= "number" then
+      if a ~= e then error(string.format("%s%s: expected %s, got %s", what or "table", path, tostring(e), tostring(a)), 4) end
     elseif math.abs(a - e) > tol then
       error(string.format("%s%s: expected %s, got %s", what or "table", path, tostring(e), tostring(a)), 4)
     end
