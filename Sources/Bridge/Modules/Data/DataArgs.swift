@@ -83,9 +83,14 @@ extension LuaArgs {
 
     /// The generator for option `seed` of the options table at `i`; without a seed, one seeded
     /// from the shared generator (which `tensor.seed` sets).
+    /// The generator of option `seed` (any integer), or nil when it is absent.
+    func optionGenerator(_ i: Int32) throws -> Generator? {
+        try optionInt(i, "seed").map { Generator(seed: UInt64(bitPattern: Int64($0))) }
+    }
+
+    /// The generator of option `seed`, or one seeded from the shared generator.
     func generator(seedOption i: Int32) throws -> Generator {
-        if let s = try optionInt(i, "seed") { return Generator(seed: UInt64(bitPattern: Int64(s))) }
-        return Generator(seed: Generator.shared.next())
+        try optionGenerator(i) ?? Generator(seed: Generator.shared.next())
     }
 
     /// A column given as a name or a 1-based index (option `key` of table `i`).

@@ -89,7 +89,7 @@ enum DatasetMethods {
         let d = try a.dataset(1)
         let counts = try a.perClassInts(2, classes: d.classes.count, what: "per-class counts")
         try a.checkOptions(3, ["seed"])
-        let g = try a.optionInt(3, "seed").map { Generator(seed: UInt64(bitPattern: Int64($0))) }
+        let g = try a.optionGenerator(3)
         a.push(try d.subset(counts: counts, generator: g))
         return 1
     }
@@ -105,7 +105,7 @@ enum DatasetMethods {
             ratios = try a.numberList(at: 2, argument: 2, what: "per-class ratios (or an imbalance factor)")
         }
         try a.checkOptions(3, ["seed"])
-        let g = try a.optionInt(3, "seed").map { Generator(seed: UInt64(bitPattern: Int64($0))) }
+        let g = try a.optionGenerator(3)
         a.push(try d.imbalance(ratios: ratios, generator: g))
         return 1
     }

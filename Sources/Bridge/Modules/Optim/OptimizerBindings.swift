@@ -48,12 +48,7 @@ enum OptimizerBindings {
         ("step", { a in try OptimArgs.optimizer(a, 1).step(); return 0 }),
         ("zero_grad", { a in try OptimArgs.optimizer(a, 1).zeroGrad(); return 0 }),
         ("parameters", { a in
-            let o = try OptimArgs.optimizer(a, 1)
-            lua_createtable(a.L, Int32(o.parameters.count), 0)
-            for (k, p) in o.parameters.enumerated() {
-                a.push(p)
-                lua_rawseti(a.L, -2, lua_Integer(k + 1))
-            }
+            a.pushTensorArray(try OptimArgs.optimizer(a, 1).parameters)
             return 1
         }),
         ("state", state),
