@@ -1,5 +1,6 @@
 import CLua
 import Dispatch
+import Foundation
 import Numerics
 
 /// ds:batches(size, {shuffle =, seed =, sampler =, augment =, drop_last =}): an iterator for
@@ -42,10 +43,7 @@ enum DatasetBatches {
         let augmentGenerator = Generator(seed: generator.next())
         let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
         let raw = augs.isEmpty ? d : d.withNormalization(nil)
-        // Batch k+1 is prepared on a serial background queue while Lua trains on batch k
-        // (measured: gathering shuffled images cost 5-7% of an MLP epoch when done in line).
-        // Every batch is made on that one queue, in order, so augmentation's random stream
-        // gives the same batches as before.
+        // Batch k+1 is prepared in the background while Lua trains on batch k (BatchPrefetch).
         let prefetch = BatchPrefetch { k in
             let batch = plan.batch(k)
             let x = raw.inputs(batch)
@@ -72,26 +70,50 @@ enum DatasetBatches {
     }
 }
 
-/// Makes batch k on a background queue ahead of its use; `take(k)` waits for it.
+/// Makes batch k+1 on a background queue while Lua trains on batch k. When Lua asks for a
+/// batch the queue has not begun (on 2 cores, training and BLAS's worker can starve it),
+/// Lua's thread makes it itself instead of waiting for the queue to be scheduled: measured,
+/// waiting for a starved queue cost more than gathering in line. One batch at a time, in
+/// order, either way, so augmentation's random stream gives the same batches.
 final class BatchPrefetch {
+    private enum Slot {
+        case empty
+        case queued(Int)
+        case making(Int)
+        case made(Int, Result<(Tensor, Tensor), Error>)
+    }
     private let queue = DispatchQueue(label: "lwscript.batches")
     private let make: (Int) throws -> (Tensor, Tensor)
-    // Written on the queue, read after queue.sync: the sync orders the two.
-    private var ready: (index: Int, result: Result<(Tensor, Tensor), Error>)?
+    private let condition = NSCondition()
+    private var slot = Slot.empty
 
     init(make: @escaping (Int) throws -> (Tensor, Tensor)) { self.make = make }
 
     func start(_ k: Int, count: Int) {
         guard k < count else { return }
-        queue.async { [self] in ready = (k, Result { try make(k) }) }
+        condition.lock()
+        slot = .queued(k)
+        condition.unlock()
+        queue.async { [self] in
+            condition.lock()
+            guard case .queued(k) = slot else { condition.unlock(); return }   // taken in line
+            slot = .making(k)
+            condition.unlock()
+            let result = Result { try make(k) }
+            condition.lock()
+            slot = .made(k, result)
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     func take(_ k: Int) throws -> (Tensor, Tensor) {
-        let done = queue.sync { () -> (index: Int, result: Result<(Tensor, Tensor), Error>)? in
-            defer { ready = nil }
-            return ready
-        }
-        if let done, done.index == k { return try done.result.get() }
-        return try queue.sync { try make(k) }
+        condition.lock()
+        while case .making(k) = slot { condition.wait() }
+        let current = slot
+        slot = .empty
+        condition.unlock()
+        if case .made(k, let result) = current { return try result.get() }
+        return try make(k)
     }
 }

@@ -9,9 +9,11 @@ extension Tensor: LuaObject {
 /// tensor storage allocated since the last look advances the collector as if that much had
 /// been allocated inside Lua (so a training loop's dead batches and activations are
 /// reclaimed at the rate they are made), and a full collection runs if live tensor memory
-/// still grows past twice what it was after the previous one.
+/// still grows past twice what it was after the previous one. The collector runs in
+/// generational mode (see lws_newstate), whose steps free young garbage only; the full
+/// collection is what frees tensors that died old, so its threshold starts low.
 enum TensorMemory {
-    static let minimumThreshold = 512 << 20
+    static let minimumThreshold = 64 << 20
     nonisolated(unsafe) static var collectAbove = minimumThreshold
     nonisolated(unsafe) static var accounted = 0
 
