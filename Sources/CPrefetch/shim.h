@@ -1,9 +1,45 @@
 #ifndef LWS_CPREFETCH_SHIM_H
 #define LWS_CPREFETCH_SHIM_H
-/* Software prefetch (Swift has no intrinsic for it): asks for the cache lines of
- * [p, p + bytes) ahead of use, for gathers over memory the hardware cannot predict. */
+/* Helpers for gathering batches, which Swift cannot express: software prefetch, and the
+ * bytes -> Float32 conversion with the instructions this CPU has. */
+#include <stdint.h>
+
+/* Asks for the cache lines of [p, p + bytes) ahead of use, for gathers over memory the
+ * hardware cannot predict. */
 static inline void lws_prefetch_range(const void *p, long bytes) {
     const char *c = (const char *)p;
     for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* Written with intrinsics: Swift's C importer does not vectorise loops. AVX2 widens 8 bytes to 8 floats in one instruction (SSE2, the build's baseline, needs
+ * four); the gather runs beside training, so every cycle it saves goes to training.
+ * Multiply then add, not FMA: the same roundings as the scalar tail and other CPUs. */
+__attribute__((target("avx2")))
+static inline void lws_bytes_affine_avx2(const uint8_t *src, float *dst, long n, float scale, float shift) {
+    const __m256 s = _mm256_set1_ps(scale), b = _mm256_set1_ps(shift);
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m128i bytes = _mm_loadl_epi64((const __m128i *)(src + k));
+        __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_mul_ps(f, s), b));
+    }
+    for (; k < n; k++) dst[k] = (float)src[k] * scale + shift;
+}
+#endif
+
+static inline void lws_bytes_affine_generic(const uint8_t *src, float *dst, long n, float scale, float shift) {
+    for (long k = 0; k < n; k++) dst[k] = (float)src[k] * scale + shift;
+}
+
+/* dst[k] = src[k] * scale + shift for k < n. */
+static inline void lws_bytes_affine(const uint8_t *src, float *dst, long n, float scale, float shift) {
+#if defined(__x86_64__)
+    static int avx2 = -1;
+    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) { lws_bytes_affine_avx2(src, dst, n, scale, shift); return; }
+#endif
+    lws_bytes_affine_generic(src, dst, n, scale, shift);
 }
 #endif

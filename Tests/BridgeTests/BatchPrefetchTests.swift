@@ -45,6 +45,26 @@ final class BatchPrefetchTests: XCTestCase {
         }
     }
 
+    /// The maker thread holds what `make` captures until the prefetcher (the Lua iterator)
+    /// is dropped; then it ends and lets go.
+    func testDroppingThePrefetcherEndsItsThread() throws {
+        final class Captured {}
+        weak var weakCaptured: Captured?
+        do {
+            let captured = Captured()
+            weakCaptured = captured
+            let p = BatchPrefetch { k in
+                _ = captured
+                return (Tensor(shape: [1], repeating: Float(k)), Tensor(shape: [1], repeating: 0))
+            }
+            p.start(0, count: 2)
+            _ = try p.take(0)
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while weakCaptured != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertNil(weakCaptured, "the maker thread still holds the batch maker")
+    }
+
     func testAnErrorReachesTheTaker() {
         for pause in [0.0, 0.005] {
             let p = prefetcher(Log(), work: 0)

@@ -33,9 +33,7 @@ extension Dataset {
                     let s = base + Int(rows[p]) * size
                     let o = dst + b * size
                     for c in 0..<channels {
-                        let sc = scale[c], sh = shift[c]
-                        let sp = s + c * plane, op = o + c * plane
-                        for k in 0..<plane { op[k] = Float(sp[k]) * sc + sh }
+                        lws_bytes_affine(s + c * plane, o + c * plane, plane, scale[c], shift[c])
                     }
                 }
             }

@@ -70,50 +70,99 @@ enum DatasetBatches {
     }
 }
 
-/// Makes batch k+1 on a background queue while Lua trains on batch k. When Lua asks for a
-/// batch the queue has not begun (on 2 cores, training and BLAS's worker can starve it),
-/// Lua's thread makes it itself instead of waiting for the queue to be scheduled: measured,
-/// waiting for a starved queue cost more than gathering in line. One batch at a time, in
-/// order, either way, so augmentation's random stream gives the same batches.
+/// Makes batch k+1 on a background thread while Lua trains on batch k.
+///
+/// Measured on 2 cores (MLP epoch, scripts/bench/batching.lua): waking a pool thread for
+/// each batch cost as much as gathering in line, because the woken thread preempted Lua's
+/// thread on its own core and gathered there. So the maker is one thread of its own under
+/// SCHED_BATCH, which Linux never lets preempt on wake-up: it runs when a core is free. When
+/// Lua asks for a batch the maker has not begun, Lua's thread makes it itself rather than
+/// wait. One batch at a time, in order, either way, so augmentation's random stream gives
+/// the same batches.
 final class BatchPrefetch {
-    private enum Slot {
-        case empty
-        case queued(Int)
-        case making(Int)
-        case made(Int, Result<(Tensor, Tensor), Error>)
-    }
-    private let queue = DispatchQueue(label: "lwscript.batches")
+    private let shared: Shared
     private let make: (Int) throws -> (Tensor, Tensor)
-    private let condition = NSCondition()
-    private var slot = Slot.empty
 
-    init(make: @escaping (Int) throws -> (Tensor, Tensor)) { self.make = make }
+    init(make: @escaping (Int) throws -> (Tensor, Tensor)) {
+        self.make = make
+        let shared = Shared()
+        self.shared = shared
+        // The thread holds `shared` and `make`, not self: dropping the iterator stops it.
+        let thread = Thread { shared.serve(make) }
+        thread.name = "lwscript.batches"
+        thread.start()
+    }
+
+    deinit { shared.stop() }
 
     func start(_ k: Int, count: Int) {
         guard k < count else { return }
-        condition.lock()
-        slot = .queued(k)
-        condition.unlock()
-        queue.async { [self] in
-            condition.lock()
-            guard case .queued(k) = slot else { condition.unlock(); return }   // taken in line
-            slot = .making(k)
-            condition.unlock()
-            let result = Result { try make(k) }
-            condition.lock()
-            slot = .made(k, result)
-            condition.broadcast()
-            condition.unlock()
-        }
+        shared.request(k)
     }
 
     func take(_ k: Int) throws -> (Tensor, Tensor) {
-        condition.lock()
-        while case .making(k) = slot { condition.wait() }
-        let current = slot
-        slot = .empty
-        condition.unlock()
-        if case .made(k, let result) = current { return try result.get() }
+        if let result = shared.claim(k) { return try result.get() }
         return try make(k)
+    }
+
+    private final class Shared: @unchecked Sendable {
+        enum Slot {
+            case empty
+            case queued(Int)
+            case making(Int)
+            case made(Int, Result<(Tensor, Tensor), Error>)
+        }
+        private let condition = NSCondition()
+        private var slot = Slot.empty
+        private var stopped = false
+
+        func request(_ k: Int) {
+            condition.lock()
+            slot = .queued(k)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Batch k if the maker made it (waiting while it is making it); nil if Lua's thread
+        /// must make it (the maker had not begun, and now will not).
+        func claim(_ k: Int) -> Result<(Tensor, Tensor), Error>? {
+            condition.lock()
+            defer { condition.unlock() }
+            while case .making(k) = slot { condition.wait() }
+            let current = slot
+            slot = .empty
+            if case .made(k, let result) = current { return result }
+            return nil
+        }
+
+        func stop() {
+            condition.lock()
+            stopped = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func serve(_ make: (Int) throws -> (Tensor, Tensor)) {
+            var batchPolicy = sched_param(sched_priority: 0)
+            _ = sched_setscheduler(0, 3 /* SCHED_BATCH: no wake-up preemption */, &batchPolicy)
+            condition.lock()
+            while true {
+                while !stopped, !isQueued { condition.wait() }
+                if stopped { break }
+                guard case .queued(let k) = slot else { continue }
+                slot = .making(k)
+                condition.unlock()
+                let result = Result { try make(k) }
+                condition.lock()
+                slot = .made(k, result)
+                condition.broadcast()
+            }
+            condition.unlock()
+        }
+
+        private var isQueued: Bool {
+            if case .queued = slot { return true }
+            return false
+        }
     }
 }
