@@ -11,11 +11,16 @@ static inline void lws_prefetch_range(const void *p, long bytes) {
     for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
 }
 
+static inline void lws_bytes_affine_generic(const uint8_t *src, float *dst, long n, float scale, float shift) {
+    for (long k = 0; k < n; k++) dst[k] = (float)src[k] * scale + shift;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
-/* Written with intrinsics: Swift's C importer does not vectorise loops. AVX2 widens 8 bytes to 8 floats in one instruction (SSE2, the build's baseline, needs
- * four); the gather runs beside training, so every cycle it saves goes to training.
- * Multiply then add, not FMA: the same roundings as the scalar tail and other CPUs. */
+/* Written with intrinsics: Swift's C importer does not vectorise loops. AVX2 widens 8
+ * bytes to 8 floats in one instruction (SSE2, the build's baseline, needs four); the
+ * gather runs beside training, so every cycle it saves goes to training. Multiply then add,
+ * not FMA: the same roundings as the scalar path and other CPUs. */
 __attribute__((target("avx2")))
 static inline void lws_bytes_affine_avx2(const uint8_t *src, float *dst, long n, float scale, float shift) {
     const __m256 s = _mm256_set1_ps(scale), b = _mm256_set1_ps(shift);
@@ -25,13 +30,9 @@ static inline void lws_bytes_affine_avx2(const uint8_t *src, float *dst, long n,
         __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
         _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_mul_ps(f, s), b));
     }
-    for (; k < n; k++) dst[k] = (float)src[k] * scale + shift;
+    lws_bytes_affine_generic(src + k, dst + k, n - k, scale, shift);
 }
 #endif
-
-static inline void lws_bytes_affine_generic(const uint8_t *src, float *dst, long n, float scale, float shift) {
-    for (long k = 0; k < n; k++) dst[k] = (float)src[k] * scale + shift;
-}
 
 /* dst[k] = src[k] * scale + shift for k < n. */
 static inline void lws_bytes_affine(const uint8_t *src, float *dst, long n, float scale, float shift) {

@@ -1,5 +1,4 @@
 import CLua
-import Dispatch
 import Foundation
 import Numerics
 
@@ -146,10 +145,8 @@ final class BatchPrefetch {
             var batchPolicy = sched_param(sched_priority: 0)
             _ = sched_setscheduler(0, 3 /* SCHED_BATCH: no wake-up preemption */, &batchPolicy)
             condition.lock()
-            while true {
-                while !stopped, !isQueued { condition.wait() }
-                if stopped { break }
-                guard case .queued(let k) = slot else { continue }
+            while !stopped {
+                guard case .queued(let k) = slot else { condition.wait(); continue }
                 slot = .making(k)
                 condition.unlock()
                 let result = Result { try make(k) }
@@ -158,11 +155,6 @@ final class BatchPrefetch {
                 condition.broadcast()
             }
             condition.unlock()
-        }
-
-        private var isQueued: Bool {
-            if case .queued = slot { return true }
-            return false
         }
     }
 }

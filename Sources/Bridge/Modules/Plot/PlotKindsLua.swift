@@ -18,16 +18,7 @@ plot.bars = constructor("bars", function(opts)
   local names, all = {}, {}
   for i, s in ipairs(series) do names[i] = s.name; all[i] = s.values end
   local lo, hi = range_of(table.unpack(all))
-  local yticks, ylo, yhi
-  if limits then
-    ylo, yhi = limits[1], limits[2]
-    yticks = {}
-    for _, t in ipairs((ticks(ylo, yhi))) do
-      if t.value >= ylo - 1e-12 and t.value <= yhi + 1e-12 then yticks[#yticks + 1] = t end
-    end
-  else
-    yticks, ylo, yhi = ticks(math.min(lo, 0), math.max(hi, 0))
-  end
+  local yticks, ylo, yhi = y_ticks(limits, math.min(lo, 0), math.max(hi, 0))
   local right = #series > 1 and legend_width(names) or 20
   local top = title ~= "" and 44 or 20
   local area = {x = 70, y = top, w = width - 70 - right}
@@ -241,16 +232,7 @@ plot.lines = constructor("lines", function(opts)
   local names, all = {}, {}
   for i, s in ipairs(series) do names[i] = s.name; all[i] = s.values end
   local xticks, xlo, xhi = ticks(range_of(x))
-  local yticks, ylo, yhi
-  if limits then
-    ylo, yhi = limits[1], limits[2]
-    yticks = {}
-    for _, t in ipairs((ticks(ylo, yhi))) do
-      if t.value >= ylo - 1e-12 and t.value <= yhi + 1e-12 then yticks[#yticks + 1] = t end
-    end
-  else
-    yticks, ylo, yhi = ticks(range_of(table.unpack(all)))
-  end
+  local yticks, ylo, yhi = y_ticks(limits, range_of(table.unpack(all)))
   local right = #series > 1 and legend_width(names) or 24
   local top = title ~= "" and 44 or 20
   local area = {x = 70, y = top, w = width - 70 - right, h = height - top - (xlabel ~= "" and 58 or 36)}

@@ -259,6 +259,17 @@ local function opt_limits(fname, opts, key)
   return {v[1], v[2]}
 end
 
+-- The y axis: the ticks inside user limits {lo, hi} when given, else nice ticks around
+-- [lo, hi] (which then widen to them). Returns ticks, lo, hi.
+local function y_ticks(limits, lo, hi)
+  if not limits then return ticks(lo, hi) end
+  local ylo, yhi, yticks = limits[1], limits[2], {}
+  for _, t in ipairs((ticks(ylo, yhi))) do
+    if t.value >= ylo - 1e-12 and t.value <= yhi + 1e-12 then yticks[#yticks + 1] = t end
+  end
+  return yticks, ylo, yhi
+end
+
 -- An array of names (strings or numbers), non-empty.
 local function names_of(fname, v, what, count)
   if type(v) ~= "table" then fail(fname, fmt("%s must be an array of names, got %s", what, type(v))) end
