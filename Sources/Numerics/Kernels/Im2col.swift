@@ -29,6 +29,10 @@ public struct ConvGeometry: Equatable, Sendable {
 /// (so several images can sit side by side in one matrix). Zero padding.
 func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>, ld: Int) {
     let (ho, wo) = (g.outHeight, g.outWidth)
+    if g.strideH == 1 && g.strideW == 1 && wo == g.width && g.padW < g.width && g.kernelW - g.padW <= g.width {
+        im2colSameWidth(image, g, into: cols, ld: ld)
+        return
+    }
     var row = 0
     for c in 0..<g.channels {
         let plane = image + c * g.height * g.width
@@ -60,6 +64,45 @@ func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeM
                         }
                     }
                 }
+                row += 1
+            }
+        }
+    }
+}
+
+/// im2col for stride 1 when output rows are as wide as input rows (3x3 with padding 1 and the
+/// like): each column-matrix row is then the input plane shifted by a constant offset, so it
+/// is one long copy followed by zeroing the few columns that wrapped around a row edge.
+/// Measured on the residual CNN: the row-by-row copy of 7-28 values took a fifth of a
+/// training step; this takes a fraction of that.
+private func im2colSameWidth(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
+                             into cols: UnsafeMutablePointer<Float>, ld: Int) {
+    let (ho, w) = (g.outHeight, g.width)
+    let planeSize = g.height * w
+    var row = 0
+    for c in 0..<g.channels {
+        let plane = image + c * planeSize
+        for ki in 0..<g.kernelH {
+            // output rows whose input row oi + ki - padH lies inside the image
+            let first = min(max(0, g.padH - ki), ho), end = max(min(ho, g.height + g.padH - ki), first)
+            for kj in 0..<g.kernelW {
+                let dst = cols + row * ld
+                let shift = kj - g.padW
+                dst.update(repeating: 0, count: first * w)
+                if end > first {
+                    let count = (end - first) * w
+                    let start = (first + ki - g.padH) * w + shift
+                    // source positions outside the plane can only be wrapped edge columns,
+                    // which are zeroed below, so the copy is clamped to the plane
+                    let lo = max(0, -start), hi = min(count, planeSize - start)
+                    if hi > lo { (dst + first * w + lo).update(from: plane + start + lo, count: hi - lo) }
+                    if shift < 0 {
+                        for r in first..<end { (dst + r * w).update(repeating: 0, count: -shift) }
+                    } else if shift > 0 {
+                        for r in first..<end { (dst + r * w + w - shift).update(repeating: 0, count: shift) }
+                    }
+                }
+                (dst + end * w).update(repeating: 0, count: (ho - end) * w)
                 row += 1
             }
         }
