@@ -24,6 +24,7 @@ final class LuaScriptTests: XCTestCase {
     func testLayersMatchPyTorch() { runScript("nn_reference.lua") }
     func testModelsLearn() { runScript("learning.lua") }
     func testNNAPI() { runScript("nn_api.lua") }
+    func testFusedLayersEqualUnfused() { runScript("nn_fusion.lua") }
     func testModelCheckpoints() { runScript("nn_checkpoint.lua") }
     func testLayerGradients() { runScript("nn_gradcheck.lua") }
     func testOptim() { runScript("optim.lua") }

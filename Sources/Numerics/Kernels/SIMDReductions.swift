@@ -40,6 +40,26 @@ func sumAndDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) -
     return (ss, dd)
 }
 
+/// sumAndDot of g masked by a ReLU that follows y = x * scale + shift: g counts where y > 0.
+/// y is computed exactly as the fused forward computes it, so the mask agrees with it.
+@inline(__always)
+func sumAndDotWhereReLUPasses(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
+                              scale: Float, shift: Float) -> (Float, Float) {
+    var s = SIMD8<Float>(repeating: 0), d = SIMD8<Float>(repeating: 0)
+    let (sc, sh) = (SIMD8<Float>(repeating: scale), SIMD8<Float>(repeating: shift))
+    var i = 0
+    while i + 8 <= n {
+        let xv = load8(x, i)
+        let gv = load8(g, i).replacing(with: 0, where: .!(xv * sc + sh .> 0))
+        s += gv
+        d += gv * xv
+        i += 8
+    }
+    var ss = s.sum(), dd = d.sum()
+    while i < n { let gi = x[i] * scale + shift > 0 ? g[i] : 0; ss += gi; dd += gi * x[i]; i += 1 }
+    return (ss, dd)
+}
+
 /// Sum of n values.
 @inline(__always)
 func simdSum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

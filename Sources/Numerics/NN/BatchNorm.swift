@@ -36,7 +36,12 @@ public final class BatchNorm: Module {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", batchesTracked)]
     }
 
-    public override func forward(_ x: Tensor) throws -> Tensor {
+    public override func forward(_ x: Tensor) throws -> Tensor { try forward(x, relu: false) }
+
+    /// With `relu`, relu(batchnorm(x)) in one pass, and its backward likewise: nn.Sequential
+    /// uses it for a BatchNorm followed by a ReLU. The ReLU's mask is recomputed from x with
+    /// the forward's own arithmetic, so results equal the two layers run one after the other.
+    public func forward(_ x: Tensor, relu: Bool) throws -> Tensor {
         let ok = spatialRank == 2 ? x.rank == 4 : (x.rank == 2 || x.rank == 3)
         guard ok, x.shape[1] == channels else {
             let expected = spatialRank == 2 ? "Bx\(channels)xHxW" : "Bx\(channels) or Bx\(channels)xL"
@@ -50,10 +55,12 @@ public final class BatchNorm: Module {
         }
         let xc = x.contiguous()
         let y = Tensor(uninitializedShape: x.shape)
-        // Per channel: mean and 1/sqrt(var + eps), kept for backward (which recomputes the
-        // normalised input from x instead of storing it: one less activation-sized write).
-        let stats = Tensor(uninitializedShape: [2, c])
+        // Per channel: mean, 1/sqrt(var + eps) and the affine map y = x * scale + shift, kept for
+        // backward (which recomputes the normalised input from x instead of storing it: one
+        // less activation-sized write).
+        let stats = Tensor(uninitializedShape: [4, c])
         let meanOf = stats.pointer, invStd = stats.pointer + c
+        let scaleOf = stats.pointer + 2 * c, shiftOf = stats.pointer + 3 * c
         let xp = xc.pointer, yp = y.pointer
         let gamma = weight.pointer, beta = bias.pointer
         if training {
@@ -87,10 +94,15 @@ public final class BatchNorm: Module {
         // y = x * scale + shift with scale = gamma * invstd, shift = beta - mean * scale
         func normalise(_ ch: Int) {
             let scale = gamma[ch] * invStd[ch], shift = beta[ch] - meanOf[ch] * gamma[ch] * invStd[ch]
+            scaleOf[ch] = scale; shiftOf[ch] = shift
             for i in 0..<b {
                 let off = (i * c + ch) * s
                 let src = xp + off, dst = yp + off
-                for j in 0..<s { dst[j] = src[j] * scale + shift }
+                if relu {
+                    for j in 0..<s { let v = src[j] * scale + shift; dst[j] = v > 0 ? v : 0 }
+                } else {
+                    for j in 0..<s { dst[j] = src[j] * scale + shift }
+                }
             }
         }
         withExtendedLifetime(xc) {}
@@ -98,17 +110,19 @@ public final class BatchNorm: Module {
         let (w, bs) = (weight, bias)
         // The closure must hold the tensors, not their pointers: these buffers live only as
         // long as something references them.
-        return y.recordingGradient(kind, inputs: [x, w, bs]) { [xc, stats] gy in
+        return y.recordingGradient(relu ? kind + "+ReLU" : kind, inputs: [x, w, bs]) { [xc, stats] gy in
             let g = gy.contiguous()
             let gp = g.pointer, xp = xc.pointer, gamma = w.pointer
             let meanOf = stats.pointer, invStd = stats.pointer + c
+            let scaleOf = stats.pointer + 2 * c, shiftOf = stats.pointer + 3 * c
             let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
             let gw = Tensor(uninitializedShape: [c]), gb = Tensor(uninitializedShape: [c])
             parallelFor(c) { ch in
                 var sumG = 0.0, sumGX = 0.0
                 for i in 0..<b {
                     let off = (i * c + ch) * s
-                    let (ps, pq) = sumAndDot(gp + off, xp + off, s)
+                    let (ps, pq) = relu ? sumAndDotWhereReLUPasses(gp + off, xp + off, s, scale: scaleOf[ch], shift: shiftOf[ch])
+                                        : sumAndDot(gp + off, xp + off, s)
                     sumG += Double(ps); sumGX += Double(pq)
                 }
                 let mean = Double(meanOf[ch]), inv = Double(invStd[ch])
@@ -122,9 +136,18 @@ public final class BatchNorm: Module {
                 let k3 = isTraining ? -k1 * sumG / Double(n) - k2 * mean : 0
                 let (a1, a2, a3) = (Float(k1), Float(k2), Float(k3))
                 let dst = gx.pointer
+                let (scale, shift) = (scaleOf[ch], shiftOf[ch])
                 for i in 0..<b {
                     let off = (i * c + ch) * s
-                    for j in 0..<s { dst[off + j] = a1 * gp[off + j] + a2 * xp[off + j] + a3 }
+                    if relu {
+                        for j in 0..<s {
+                            // both loads unconditional, so the loop vectorises (a select, no branch)
+                            let xj = xp[off + j], gj = gp[off + j]
+                            dst[off + j] = a1 * (xj * scale + shift > 0 ? gj : 0) + a2 * xj + a3
+                        }
+                    } else {
+                        for j in 0..<s { dst[off + j] = a1 * gp[off + j] + a2 * xp[off + j] + a3 }
+                    }
                 }
             }
             return [gx, gw, gb]

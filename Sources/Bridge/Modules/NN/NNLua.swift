@@ -151,13 +151,24 @@ function nn.Sequential(...)
   return s
 end
 
+-- Adjacent layers with a fused kernel (BatchNorm then ReLU, ReLU then MaxPool2d) run as
+-- one: nn.fused_forward returns nil for any other pair.
+local fused_forward = nn.fused_forward
+
 function Sequential:forward(x)
-  for i, m in ipairs(self.modules) do
-    local ok, out = pcall(m.forward, m, x)
+  local modules, i = self.modules, 1
+  while modules[i] ~= nil do
+    local m, after = modules[i], modules[i + 1]
+    local ok, out = pcall(fused_forward, m, after, x)
+    local step = 2
+    if ok and out == nil then
+      ok, out = pcall(m.forward, m, x)
+      step = 1
+    end
     if not ok then
       error("In module " .. i .. " (" .. short(m) .. ") of nn.Sequential: " .. strip_position(out), 0)
     end
-    x = out
+    x, i = out, i + step
   end
   return x
 end

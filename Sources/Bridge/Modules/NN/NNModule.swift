@@ -77,6 +77,19 @@ enum NNModule {
             return 1
         }),
         ("is_module", { a in a.push(toObject(a.L, 1, as: Module.self) != nil); return 1 }),
+        ("fused_forward", { a in
+            // nn.fused_forward(a, b, x): b(a(x)) by one fused kernel, or nil when there is none
+            guard let first = toObject(a.L, 1, as: Module.self), let second = toObject(a.L, 2, as: Module.self),
+                  let x = toObject(a.L, 3, as: Tensor.self) else {
+                a.pushNil(); return 1
+            }
+            do {
+                if let y = try LayerFusion.forward(first, second, x) { a.push(y) } else { a.pushNil() }
+            } catch let e as TensorError {
+                throw LuaError.plain(e.message.hasPrefix(first.kind) ? e.message : "\(first.summary): \(e.message)")
+            }
+            return 1
+        }),
     ] + ModelState.functions
 
     static func batchNorm(_ a: LuaArgs, spatialRank: Int) throws -> Int32 {

@@ -1,0 +1,125 @@
+extension Pool2d {
+    /// Max pooling of [B, C, H, W], optionally of relu(x). argmax[k] is the flat index within
+    /// the input plane of output k's winner, or -1 when (with `reluInput`) the winner is not
+    /// positive and no gradient flows; it lives in a tensor buffer (reused across steps by the
+    /// buffer cache) viewed as Int32. A NaN wins a window, as in PyTorch; after a ReLU there
+    /// are none.
+    func maxPool(_ x: Tensor, outHeight ho: Int, outWidth wo: Int, reluInput: Bool) -> Tensor {
+        let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let xc = x.contiguous()
+        let y = Tensor(uninitializedShape: [b, c, ho, wo])
+        let planes = b * c, count = planes * ho * wo
+        let (kh, kw, sh, sw, ph, pw) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1)
+        let xp = xc.pointer, yp = y.pointer
+        let argmax = TensorStorage(uninitializedCount: count)
+        let fast2x2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0
+        @inline(__always) func input(_ v: Float) -> Float { reluInput ? (v > 0 ? v : 0) : v }
+        argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
+            if fast2x2 {
+                // The common case (2x2 windows, stride 2, no padding): four loads per output
+                // and no bounds checks.
+                parallelRanges(planes) { _, range in
+                    for pl in range {
+                        let src = xp + pl * h * w
+                        for oi in 0..<ho {
+                            let r0 = src + 2 * oi * w, r1 = r0 + w
+                            let out = yp + (pl * ho + oi) * wo
+                            let idx = am + (pl * ho + oi) * wo
+                            for oj in 0..<wo {
+                                let j = 2 * oj, i0 = 2 * oi * w + j, i1 = i0 + w
+                                let v0 = input(r0[j]), v1 = input(r0[j + 1]), v2 = input(r1[j]), v3 = input(r1[j + 1])
+                                // branchless selects (random data mispredicts branches)
+                                var best = v0, at = i0
+                                let t1 = v1 > best; best = t1 ? v1 : best; at = t1 ? i0 + 1 : at
+                                let t2 = v2 > best; best = t2 ? v2 : best; at = t2 ? i1 : at
+                                let t3 = v3 > best; best = t3 ? v3 : best; at = t3 ? i1 + 1 : at
+                                if (v0 + v1 + v2 + v3).isNaN {
+                                    // rare: a NaN (or +inf and -inf together); the first NaN wins
+                                    for (v, i) in [(v0, i0), (v1, i0 + 1), (v2, i1), (v3, i1 + 1)] where v.isNaN {
+                                        best = v; at = i
+                                        break
+                                    }
+                                }
+                                out[oj] = best
+                                idx[oj] = reluInput && !(best > 0) ? -1 : Int32(at)
+                            }
+                        }
+                    }
+                }
+                return
+            }
+            parallelFor(planes, minimumPerThread: 4) { pl in
+                let src = xp + pl * h * w
+                for oi in 0..<ho {
+                    for oj in 0..<wo {
+                        var best = -Float.infinity, at = -1
+                        for ki in 0..<kh {
+                            let ii = oi * sh - ph + ki
+                            if ii < 0 || ii >= h { continue }
+                            for kj in 0..<kw {
+                                let jj = oj * sw - pw + kj
+                                if jj < 0 || jj >= w { continue }
+                                let v = input(src[ii * w + jj])
+                                if v > best || at < 0 || v.isNaN { best = v; at = ii * w + jj; if v.isNaN { break } }
+                            }
+                        }
+                        let k = (pl * ho + oi) * wo + oj
+                        yp[k] = best
+                        am[k] = reluInput && !(best > 0) ? -1 : Int32(at)
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(xc) {}
+        return y.recordingGradient(reluInput ? "ReLU+" + kind : kind, inputs: [x]) { gy in
+            let g = gy.contiguous()
+            let gp = g.pointer
+            if fast2x2 {
+                let gx = Tensor(uninitializedShape: x.shape)
+                argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
+                    Pool2d.maxPool2x2Backward(gp, argmax: am, into: gx.pointer, planes: planes, height: h, width: w)
+                }
+                return [gx]
+            }
+            let gx = Tensor(shape: x.shape, repeating: 0)
+            argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
+                parallelFor(planes, minimumPerThread: 4) { pl in
+                    let dst = gx.pointer + pl * h * w
+                    for k in 0..<(ho * wo) {
+                        let idx = pl * ho * wo + k
+                        if am[idx] >= 0 { dst[Int(am[idx])] += gp[idx] }
+                    }
+                }
+            }
+            return [gx]
+        }
+    }
+
+    /// Backward of 2x2 / stride 2 max pooling: the windows tile the plane, so every input
+    /// position is written once (its gradient or 0) instead of zero-filling the whole
+    /// gradient first and scattering into it.
+    static func maxPool2x2Backward(_ g: UnsafePointer<Float>, argmax am: UnsafePointer<Int32>,
+                                   into gx: UnsafeMutablePointer<Float>, planes: Int, height h: Int, width w: Int) {
+        let (ho, wo) = (h / 2, w / 2)
+        parallelRanges(planes) { _, range in
+            for pl in range {
+                let dst = gx + pl * h * w
+                for oi in 0..<ho {
+                    let r0 = dst + 2 * oi * w, r1 = r0 + w
+                    let k0 = (pl * ho + oi) * wo
+                    for oj in 0..<wo {
+                        let j = 2 * oj
+                        // the winner's offset within its window: 0, 1, w or w + 1 (negative: none)
+                        let at = Int(am[k0 + oj]) - 2 * oi * w - j, gv = g[k0 + oj]
+                        r0[j] = at == 0 ? gv : 0
+                        r0[j + 1] = at == 1 ? gv : 0
+                        r1[j] = at == w ? gv : 0
+                        r1[j + 1] = at == w + 1 ? gv : 0
+                    }
+                    if w % 2 == 1 { r0[w - 1] = 0; r1[w - 1] = 0 }
+                }
+                if h % 2 == 1 { (dst + (h - 1) * w).update(repeating: 0, count: w) }
+            }
+        }
+    }
+}
