@@ -1,5 +1,6 @@
 import CLua
 import Foundation
+import Numerics
 
 /// One Lua 5.4 state with lwscript's modules installed.
 ///
@@ -10,6 +11,7 @@ public final class LuaState {
     public let L: OpaquePointer
 
     public init() {
+        letIdleBLASWorkersSleep()
         guard let L = lws_newstate() else {
             fputs("lwscript: cannot create a Lua state (out of memory)\n", stderr)
             exit(70)
