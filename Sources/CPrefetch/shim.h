@@ -43,4 +43,23 @@ static inline void lws_bytes_affine(const uint8_t *src, float *dst, long n, floa
 #endif
     lws_bytes_affine_generic(src, dst, n, scale, shift);
 }
+
+/* Gathers n samples of `size` bytes from `store` (sample b at store + offsets[b]) into
+ * Float32 rows of dst, each channel (`size / channels` bytes) mapped by
+ * x * scale[c] + shift[c]. Samples are asked for `ahead` samples in advance: a shuffled
+ * gather from a large store misses the cache on every sample and the hardware cannot
+ * predict where the next one is. In C rather than Swift: measured 30-90% faster. */
+static inline void lws_gather_bytes_affine(const uint8_t *store, const int64_t *offsets, long n, long size,
+                                           long channels, const float *scale, const float *shift,
+                                           float *dst, long ahead) {
+    long plane = size / channels;
+    for (long b = 0; b < n && b < ahead; b++) lws_prefetch_range(store + offsets[b], size);
+    for (long b = 0; b < n; b++) {
+        if (b + ahead < n) lws_prefetch_range(store + offsets[b + ahead], size);
+        const uint8_t *src = store + offsets[b];
+        float *out = dst + b * size;
+        for (long c = 0; c < channels; c++)
+            lws_bytes_affine(src + c * plane, out + c * plane, plane, scale[c], shift[c]);
+    }
+}
 #endif

@@ -11,7 +11,6 @@ extension Dataset {
         switch kind {
         case .image:
             let channels = sampleShape.first ?? 1
-            let plane = channels > 0 ? size / channels : 0
             var scale = [Float](repeating: 1 / 255, count: channels)
             var shift = [Float](repeating: 0, count: channels)
             if let norm = normalization {
@@ -20,22 +19,10 @@ extension Dataset {
                     shift[c] = -norm.mean[c] / norm.std[c]
                 }
             }
+            let offsets = positions.map { Int64(rows[$0]) * Int64(size) }
             store.bytes.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress else { return }
-                // Samples are gathered in shuffled order from a large array: each is a cache
-                // miss the hardware cannot predict, so ask for a few samples ahead.
-                let ahead = 8
-                for k in positions.prefix(ahead) { lws_prefetch_range(base + Int(rows[k]) * size, size) }
-                for (b, p) in positions.enumerated() {
-                    if b + ahead < n {
-                        lws_prefetch_range(base + Int(rows[positions[positions.startIndex + b + ahead]]) * size, size)
-                    }
-                    let s = base + Int(rows[p]) * size
-                    let o = dst + b * size
-                    for c in 0..<channels {
-                        lws_bytes_affine(s + c * plane, o + c * plane, plane, scale[c], shift[c])
-                    }
-                }
+                lws_gather_bytes_affine(base, offsets, n, size, channels, scale, shift, dst, 8)
             }
         case .features, .sequence:
             store.floats.withUnsafeBufferPointer { src in
