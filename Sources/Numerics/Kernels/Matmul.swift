@@ -1,7 +1,4 @@
 import CBLAS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Single-precision GEMM on raw buffers: C[M,N] = alpha * op(A) op(B) + beta * C, row-major.
 /// `lda`/`ldb`/`ldc` are row strides as BLAS defines them.
@@ -31,19 +28,12 @@ public func setBLASThreads(_ n: Int) {
 /// run single-threaded BLAS side by side) and the batch maker. Measured on 2 cores: the
 /// spinning worker was 8.7% of a residual-CNN training step's CPU samples, and batching
 /// added 6.8-8.0% to an MLP epoch with spinning, 5.2-5.9% without.
-/// OpenBLAS reads OPENBLAS_THREAD_TIMEOUT (2^n cycles, n >= 4) when it starts its threads,
-/// which happens as the library loads, so this sets it, has OpenBLAS re-read its environment
-/// and stops the workers; the next multithreaded call starts them with the new timeout. A
-/// value the user set is kept. Call before any BLAS work runs on other threads; later calls
-/// do nothing.
+/// Sets OPENBLAS_THREAD_TIMEOUT=4 (2^4 cycles) unless the user set it, and restarts the
+/// workers so they take it (CBLAS/shim.h). Call before any BLAS work runs on other threads;
+/// later calls do nothing.
 public func letIdleBLASWorkersSleep() { _ = blasWorkersConfigured }
 
-private let blasWorkersConfigured: Bool = {
-    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
-    openblas_read_env()
-    _ = blas_thread_shutdown_()
-    return true
-}()
+private let blasWorkersConfigured: Bool = lws_openblas_idle_workers_sleep() == 1
 
 /// Runs `body` with OpenBLAS single-threaded, for code that calls BLAS from several of its
 /// own threads at once (multithreaded BLAS inside a parallel loop would oversubscribe the cores).
