@@ -52,6 +52,7 @@ static inline void lws_bytes_affine(const uint8_t *src, float *dst, long n, floa
 static inline void lws_gather_bytes_affine(const uint8_t *store, const int64_t *offsets, long n, long size,
                                            long channels, const float *scale, const float *shift,
                                            float *dst, long ahead) {
+    if (channels <= 0) return;   /* an image of no channels has no bytes */
     long plane = size / channels;
     for (long b = 0; b < n && b < ahead; b++) lws_prefetch_range(store + offsets[b], size);
     for (long b = 0; b < n; b++) {

@@ -71,22 +71,6 @@ final class BridgeRuntimeTests: XCTestCase {
         XCTAssertLessThan(live, 160 << 20, "live tensor bytes after the loop: \(live >> 20) MiB")
     }
 
-    /// A Lua state makes OpenBLAS's idle workers sleep (OPENBLAS_THREAD_TIMEOUT, their
-    /// restart): multithreaded products still give the right values afterwards.
-    func testBLASWorkersRestartAfterTheTimeoutIsSet() throws {
-        let lua = LuaState()
-        XCTAssertNotNil(getenv("OPENBLAS_THREAD_TIMEOUT"))
-        try lua.execute("""
-            sys.threads(2)
-            local a, b = tensor.randn(300, 200), tensor.randn(200, 250)
-            local c = a:matmul(b)
-            local i, j = 123, 77
-            local want = 0
-            for k = 1, 200 do want = want + a[i][k] * b[k][j] end
-            assert(math.abs(c[i][j] - want) < 1e-3 * math.max(1, math.abs(want)), "matmul after the restart")
-            """)
-    }
-
     func testShowValuesFormatsTablesAndTensors() throws {
         let lua = LuaState()
         try lua.load("return {0.5, 2, name = 'x', nested = {1}}, tensor.ones(2)", chunkname: "=t")

@@ -20,6 +20,15 @@ final class DataTests: XCTestCase {
         }
     }
 
+    /// An images file of N x 0 x H x W parsed without complaint, and batching it divided by
+    /// its zero channels (SIGFPE).
+    func testImagesWithoutPixelsAreRejected() throws {
+        XCTAssertThrowsError(try DataStore(kind: .image, sampleShape: [0, 2, 2], bytes: [], floats: [],
+                                           labels: [0, 0], classes: ["a"])) { e in
+            XCTAssertTrue("\(e)".contains("images of size 0x2x2 hold no pixels"), "\(e)")
+        }
+    }
+
     func testIDXFromGzipFile() throws {
         var raw: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2]
         raw += [0, 255, 128, 64]

@@ -1,3 +1,4 @@
+import CBLAS
 @testable import Numerics
 import XCTest
 
@@ -35,6 +36,25 @@ final class TensorTests: XCTestCase {
         assertClose(try xT.matmul(w), expected)
         let strided = try Tensor.cat([x, x], dim: 1).narrow(1, 0, 4)     // row stride 8: needs a copy
         assertClose(try strided.matmul(w), expected)
+    }
+
+    /// Making OpenBLAS's idle workers sleep stops them; the next multithreaded product starts
+    /// them again and must give the values one thread gives.
+    func testMatmulAfterBLASWorkersRestart() throws {
+        let previous = Int(openblas_get_num_threads())
+        defer { setBLASThreads(previous) }
+        let a = try Tensor.randn([300, 200], generator: Generator(seed: 1))
+        let b = try Tensor.randn([200, 250], generator: Generator(seed: 2))
+        setBLASThreads(1)
+        let single = try a.matmul(b)
+        for _ in 0..<2 {
+            _ = lws_openblas_idle_workers_sleep()
+            setBLASThreads(2)
+            let threaded = try a.matmul(b)
+            // OpenBLAS splits the work differently by thread count: last-bit differences only
+            let diff = zip(threaded.toArray(), single.toArray()).map { abs($0 - $1) }.max() ?? .nan
+            XCTAssertLessThan(diff, 1e-4)
+        }
     }
 
     func testStableSigmoidAndTanhAtExtremes() {

@@ -33,6 +33,9 @@ public final class DataStore {
         guard values == size * labels.count else {
             throw DataError("internal: \(values) values for \(labels.count) samples of \(size)")
         }
+        guard kind != .image || size > 0 else {
+            throw DataError("images of size \(sampleShape.map(String.init).joined(separator: "x")) hold no pixels")
+        }
         guard !classes.isEmpty else { throw DataError("a dataset needs at least one class") }
         for l in labels where l < 0 || Int(l) >= classes.count {
             throw DataError("label \(l + 1) out of range for \(classes.count) classes")
