@@ -83,6 +83,53 @@ local xi = tensor.new({{{{1, 4, 2}, {3, 0, 9}, {7, 7, 7}}}}):requires_grad()
 m(xi):backward(tensor.new({{{{10}}}}))
 T.same_table(xi.grad:totable(), {{{{0, 10, 0}, {0, 0, 0}, {0, 0, 0}}}}, "2x2 max-pool gradient on an odd plane")
 
+-- the 2x2 kernel (four windows at a time, then one by one) against its definition, plain and
+-- after a ReLU: 13 columns give 6 windows per row (one group of four, two left, one column
+-- unused); ties go to the first position in row-major window order
+local function naive_pool(x, relu_first)
+  local b, c, h, w = table.unpack(x:shape())
+  local xs = x:totable()
+  local out, win = {}, {}
+  for n = 1, b do
+    out[n], win[n] = {}, {}
+    for ch = 1, c do
+      out[n][ch], win[n][ch] = {}, {}
+      for i = 1, h // 2 do
+        out[n][ch][i], win[n][ch][i] = {}, {}
+        for j = 1, w // 2 do
+          local best, at
+          for di = 0, 1 do
+            for dj = 0, 1 do
+              local v = xs[n][ch][2 * i - 1 + di][2 * j - 1 + dj]
+              if relu_first then v = v > 0 and v or 0 end
+              if best == nil or v > best then best, at = v, {2 * i - 1 + di, 2 * j - 1 + dj} end
+            end
+          end
+          out[n][ch][i][j], win[n][ch][i][j] = best, at
+        end
+      end
+    end
+  end
+  return out, win
+end
+local xq = (tensor.randn(2, 3, 11, 13) * 4):round() / 4   -- quarter steps: ties happen
+for _, relu_first in ipairs({false, true}) do
+  local layers = relu_first and {nn.ReLU(), nn.MaxPool2d(2)} or {nn.MaxPool2d(2)}
+  local xi = xq:clone():requires_grad()
+  local y = nn.Sequential(layers)(xi)
+  local g = tensor.randn(y:shape())
+  y:backward(g)
+  local want, win = naive_pool(xq, relu_first)
+  T.same_table(y:totable(), want, "2x2 max-pool values (relu first: " .. tostring(relu_first) .. ")")
+  local gs, gx = g:totable(), xi.grad:totable()
+  local expected = tensor.zeros(xq:shape()):totable()
+  for n = 1, 2 do for ch = 1, 3 do for i = 1, 5 do for j = 1, 6 do
+    local at = win[n][ch][i][j]
+    if not relu_first or want[n][ch][i][j] > 0 then expected[n][ch][at[1]][at[2]] = gs[n][ch][i][j] end
+  end end end end
+  T.same_table(gx, expected, "2x2 max-pool gradient (relu first: " .. tostring(relu_first) .. ")")
+end
+
 -- pairs without a fused kernel, and what nn.fused_forward says about them
 T.eq(nn.fused_forward(nn.ReLU(), nn.AvgPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no ReLU+AvgPool2d kernel")
 T.eq(nn.fused_forward(nn.Tanh(), nn.MaxPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no Tanh+MaxPool2d kernel")

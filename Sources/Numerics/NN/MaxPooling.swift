@@ -25,7 +25,7 @@ extension Pool2d {
                             let r0 = src + 2 * oi * w, r1 = r0 + w
                             let out = yp + (pl * ho + oi) * wo
                             let idx = am + (pl * ho + oi) * wo
-                            for oj in 0..<wo {
+                            @inline(__always) func window(_ oj: Int) {
                                 let j = 2 * oj, i0 = 2 * oi * w + j, i1 = i0 + w
                                 let v0 = input(r0[j]), v1 = input(r0[j + 1]), v2 = input(r1[j]), v3 = input(r1[j + 1])
                                 // branchless selects (random data mispredicts branches)
@@ -43,6 +43,40 @@ extension Pool2d {
                                 out[oj] = best
                                 idx[oj] = reluInput && !(best > 0) ? -1 : Int32(at)
                             }
+                            // Four windows at a time: the same comparisons in the same order,
+                            // lane by lane; a group with a NaN goes through `window`.
+                            var oj = 0
+                            while oj + 4 <= wo {
+                                let j = 2 * oj
+                                let a = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                let b = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                var v0 = a.evenHalf, v1 = a.oddHalf, v2 = b.evenHalf, v3 = b.oddHalf
+                                let sum = v0 + v1 + v2 + v3
+                                if any(sum .!= sum) {
+                                    for k in oj..<(oj + 4) { window(k) }
+                                    oj += 4
+                                    continue
+                                }
+                                if reluInput {
+                                    let zero = SIMD4<Float>(repeating: 0)
+                                    v0 = zero.replacing(with: v0, where: v0 .> zero)
+                                    v1 = zero.replacing(with: v1, where: v1 .> zero)
+                                    v2 = zero.replacing(with: v2, where: v2 .> zero)
+                                    v3 = zero.replacing(with: v3, where: v3 .> zero)
+                                }
+                                var best = v0, code = SIMD4<Int32>(repeating: 0)
+                                let t1 = v1 .> best; best.replace(with: v1, where: t1); code.replace(with: 1, where: t1)
+                                let t2 = v2 .> best; best.replace(with: v2, where: t2); code.replace(with: 2, where: t2)
+                                let t3 = v3 .> best; best.replace(with: v3, where: t3); code.replace(with: 3, where: t3)
+                                // window offsets 0, 1, w, w + 1 from codes 0-3
+                                let first = Int32(2 * oi * w + j) &+ SIMD4<Int32>(0, 2, 4, 6)
+                                var at = first &+ (code & 1) &+ (code &>> 1) &* Int32(w)
+                                if reluInput { at.replace(with: -1, where: .!(best .> 0)) }
+                                UnsafeMutableRawPointer(out + oj).storeBytes(of: best, as: SIMD4<Float>.self)
+                                UnsafeMutableRawPointer(idx + oj).storeBytes(of: at, as: SIMD4<Int32>.self)
+                                oj += 4
+                            }
+                            while oj < wo { window(oj); oj += 1 }
                         }
                     }
                 }
