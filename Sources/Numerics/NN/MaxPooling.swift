@@ -129,30 +129,22 @@ extension Pool2d {
         }
     }
 
-    /// Backward of 2x2 / stride 2 max pooling: the windows tile the plane, so every input
-    /// position is written once (its gradient or 0) instead of zero-filling the whole
-    /// gradient first and scattering into it.
+    /// Backward of 2x2 / stride 2 max pooling: the windows tile the plane, so each pair of
+    /// input rows is zeroed while it is in cache and the winners' gradients are stored into
+    /// it, instead of zero-filling the whole gradient first and scattering into it.
     static func maxPool2x2Backward(_ g: UnsafePointer<Float>, argmax am: UnsafePointer<Int32>,
                                    into gx: UnsafeMutablePointer<Float>, planes: Int, height h: Int, width w: Int) {
         let (ho, wo) = (h / 2, w / 2)
         parallelRanges(planes) { _, range in
             for pl in range {
                 let dst = gx + pl * h * w
-                for oi in 0..<ho {
-                    let r0 = dst + 2 * oi * w, r1 = r0 + w
-                    let k0 = (pl * ho + oi) * wo
-                    for oj in 0..<wo {
-                        let j = 2 * oj
-                        // the winner's offset within its window: 0, 1, w or w + 1 (negative: none)
-                        let at = Int(am[k0 + oj]) - 2 * oi * w - j, gv = g[k0 + oj]
-                        r0[j] = at == 0 ? gv : 0
-                        r0[j + 1] = at == 1 ? gv : 0
-                        r1[j] = at == w ? gv : 0
-                        r1[j + 1] = at == w + 1 ? gv : 0
-                    }
-                    if w % 2 == 1 { r0[w - 1] = 0; r1[w - 1] = 0 }
+                dst.update(repeating: 0, count: h * w)
+                let k0 = pl * ho * wo
+                for k in 0..<(ho * wo) {
+                    // argmax indexes the plane; -1: the window's winner was not positive (fused ReLU)
+                    let at = Int(am[k0 + k])
+                    if at >= 0 { dst[at] = g[k0 + k] }
                 }
-                if h % 2 == 1 { (dst + (h - 1) * w).update(repeating: 0, count: w) }
             }
         }
     }
