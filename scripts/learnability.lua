@@ -25,29 +25,11 @@
 -- curves_*.svg, tpr_epochs_baseline.svg, accuracy_vs_var.svg, tradeoff_gamma.svg, and
 -- runs/seed<k>-<method>/ for each run).
 
-local options = {full = false, models = "mlp,cnn", out = "runs/learnability"}
-local i = 1
-while i <= #arg do
-  local a = arg[i]
-  local function value()
-    i = i + 1
-    if arg[i] == nil then error("learnability.lua: " .. a .. " needs a value", 0) end
-    return arg[i]
-  end
-  if a == "--full" then options.full = true
-  elseif a == "--models" then options.models = value()
-  elseif a == "--seeds" then options.seeds = tonumber(value())
-  elseif a == "--epochs" then options.epochs = tonumber(value())
-  elseif a == "--per-class" then options.per_class = tonumber(value())
-  elseif a == "--out" then options.out = value()
-  elseif a == "--help" or a == "-h" then
-    print("usage: lwscript scripts/learnability.lua [--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR]")
-    os.exit(0)
-  else
-    error("learnability.lua: unknown option " .. a .. " (try --help)", 0)
-  end
-  i = i + 1
-end
+local options = require("script_options").parse(arg, {
+  script = "learnability.lua",
+  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR]",
+  flags = {"--full"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
+}, {full = false, models = "mlp,cnn", out = "runs/learnability"})
 local full = options.full
 
 local ok, train_all, test_all = pcall(data.fashion_mnist)

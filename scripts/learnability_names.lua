@@ -16,23 +16,11 @@
 --   --csv FILE           the names CSV (default data/names/names.csv)
 --   --out DIR            results directory (default runs/learnability_names)
 
-local options = {csv = "data/names/names.csv", out = "runs/learnability_names"}
-local i = 1
-while i <= #arg do
-  local a = arg[i]
-  local function value() i = i + 1; return arg[i] or error("learnability_names.lua: " .. a .. " needs a value", 0) end
-  if a == "--full" then options.full = true
-  elseif a == "--per-class" then options.per_class = tonumber(value())
-  elseif a == "--seeds" then options.seeds = tonumber(value())
-  elseif a == "--epochs" then options.epochs = tonumber(value())
-  elseif a == "--csv" then options.csv = value()
-  elseif a == "--out" then options.out = value()
-  elseif a == "--help" or a == "-h" then
-    print("usage: lwscript scripts/learnability_names.lua [--full] [--per-class N] [--seeds N] [--epochs N] [--csv FILE] [--out DIR]")
-    os.exit(0)
-  else error("learnability_names.lua: unknown option " .. a .. " (try --help)", 0) end
-  i = i + 1
-end
+local options = require("script_options").parse(arg, {
+  script = "learnability_names.lua",
+  usage = "[--full] [--per-class N] [--seeds N] [--epochs N] [--csv FILE] [--out DIR]",
+  flags = {"--full"}, numbers = {"--per-class", "--seeds", "--epochs"}, strings = {"--csv", "--out"},
+}, {csv = "data/names/names.csv", out = "runs/learnability_names"})
 
 local probe = io.open(options.csv)
 if not probe then

@@ -16,23 +16,11 @@
 -- Takes well under a minute (release build). The split is stratified: 60% training, 20%
 -- validation (for s), 20% test; features are standardised with the training statistics.
 
-local options = {set = "digits", out = "runs/learnability_tabular"}
-local i = 1
-while i <= #arg do
-  local a = arg[i]
-  local function value() i = i + 1; return arg[i] or error("learnability_tabular.lua: " .. a .. " needs a value", 0) end
-  if a == "--set" then options.set = value()
-  elseif a == "--csv" then options.csv = value()
-  elseif a == "--label" then options.label = value()
-  elseif a == "--seeds" then options.seeds = tonumber(value())
-  elseif a == "--epochs" then options.epochs = tonumber(value())
-  elseif a == "--out" then options.out = value()
-  elseif a == "--help" or a == "-h" then
-    print("usage: lwscript scripts/learnability_tabular.lua [--set digits|wine] [--csv FILE [--label NAME]] [--seeds N] [--epochs N] [--out DIR]")
-    os.exit(0)
-  else error("learnability_tabular.lua: unknown option " .. a .. " (try --help)", 0) end
-  i = i + 1
-end
+local options = require("script_options").parse(arg, {
+  script = "learnability_tabular.lua",
+  usage = "[--set digits|wine] [--csv FILE [--label NAME]] [--seeds N] [--epochs N] [--out DIR]",
+  numbers = {"--seeds", "--epochs"}, strings = {"--set", "--csv", "--label", "--out"},
+}, {set = "digits", out = "runs/learnability_tabular"})
 
 local SKLEARN = "/usr/lib/python3/dist-packages/sklearn/datasets/data/"
 

@@ -1,0 +1,47 @@
+-- Command-line options of the scripts in scripts/ (one parser instead of a loop in each):
+--
+--   local options = require("script_options").parse(arg, {
+--     script = "learnability.lua",
+--     usage = "[--full] [--seeds N] [--out DIR]",
+--     flags = {"--full"}, numbers = {"--seeds"}, strings = {"--out"},
+--   }, {out = "runs/x"})
+--
+-- "--per-class" sets options.per_class. Flags take no value; numbers must be numbers.
+-- --help / -h prints the usage and exits; a bad option prints what is wrong and exits with 2.
+local M = {}
+
+local function fail(spec, message)
+  io.stderr:write(spec.script, ": ", message, " (try --help)\n")
+  os.exit(2)
+end
+
+function M.parse(args, spec, defaults)
+  local options, kinds = {}, {}
+  for k, v in pairs(defaults or {}) do options[k] = v end
+  for kind, names in pairs({flag = spec.flags, number = spec.numbers, string = spec.strings}) do
+    for _, name in ipairs(names) do kinds[name] = kind end
+  end
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    local kind, field = kinds[a], a:gsub("^%-%-", ""):gsub("%-", "_")
+    if a == "--help" or a == "-h" then
+      print("usage: lwscript scripts/" .. spec.script .. " " .. spec.usage)
+      os.exit(0)
+    elseif kind == nil then
+      fail(spec, "unknown option " .. a)
+    elseif kind == "flag" then
+      options[field] = true
+    else
+      i = i + 1
+      local v = args[i]
+      if v == nil then fail(spec, a .. " needs a value") end
+      if kind == "number" then v = tonumber(v) or fail(spec, a .. " needs a number, got " .. v) end
+      options[field] = v
+    end
+    i = i + 1
+  end
+  return options
+end
+
+return M
