@@ -57,6 +57,32 @@ final class TensorTests: XCTestCase {
         }
     }
 
+    /// An output whose gradient is computed from the output itself (exp, sigmoid, softmax,
+    /// a / b, pow, std, prod, max...) must not keep itself alive through its own graph node when no
+    /// backward pass ever runs (evaluation without no_grad).
+    func testOutputsWithoutBackwardAreFreed() throws {
+        let ops: [(String, (Tensor) throws -> Tensor)] = [
+            ("exp", { try Ops.unary(.exp, $0) }), ("sqrt", { try Ops.unary(.sqrt, $0) }),
+            ("sigmoid", { try Ops.unary(.sigmoid, $0) }), ("tanh", { try Ops.unary(.tanh, $0) }),
+            ("softmax", { try Ops.softmax($0) }), ("log_softmax", { try Ops.logSoftmax($0) }),
+            ("div", { try Ops.binary(.div, $0, $0) }), ("pow", { try Ops.binary(.pow, $0, $0) }),
+            ("2^x", { try Ops.binary(.pow, $0, scalar: 2, scalarFirst: true) }),
+            ("std", { try Ops.reduce(.std, $0, dim: nil) }), ("prod", { try Ops.reduce(.prod, $0, dim: 1) }),
+            ("max", { try Ops.reduce(.max, $0, dim: 0) }),
+        ]
+        for (name, op) in ops {
+            weak var weakOut: Tensor?
+            do {
+                let x = try Tensor.rand([4, 3], generator: Generator(seed: 3))
+                x.requiresGrad = true
+                let y = try op(x)
+                XCTAssertTrue(y.requiresGrad, name)
+                weakOut = y
+            }
+            XCTAssertNil(weakOut, "\(name): the output keeps itself alive")
+        }
+    }
+
     func testStableSigmoidAndTanhAtExtremes() {
         // torch.sigmoid([-100,-20,0,20,100]) = [0, 2.06115369e-09, 0.5, 1, 1]
         let s = try! Tensor(shape: [5], values: [-100, -20, 0, 20, 100]).unary(.sigmoid)

@@ -53,6 +53,20 @@ extension Tensor {
         return self
     }
 
+    /// As above, for operations whose gradient is computed from their own output (exp,
+    /// sigmoid, softmax...): `backward` gets that output as its second argument. The node
+    /// keeps the output's storage, not the output tensor: the tensor holds the node, so
+    /// capturing it would be a cycle that keeps the whole graph alive when no backward pass
+    /// ever runs (evaluation without no_grad).
+    @discardableResult
+    public func recordingGradient(_ name: String, inputs: [Tensor],
+                                  usingOutput backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]) -> Tensor {
+        let (storage, shape, strides, offset) = (self.storage, self.shape, self.strides, self.offset)
+        return recordingGradient(name, inputs: inputs) { g in
+            try backward(g, Tensor(storage: storage, shape: shape, strides: strides, offset: offset))
+        }
+    }
+
     /// Reverse-mode differentiation from this tensor. `gradient` defaults to 1 for a
     /// one-element tensor. Leaf tensors that require grad accumulate into `grad`.
     public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {

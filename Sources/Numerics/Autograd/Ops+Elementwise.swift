@@ -5,7 +5,7 @@ extension Ops {
     public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
         let out = x.unary(op)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
-        return out.recordingGradient(op.rawValue, inputs: [x]) { g in
+        return out.recordingGradient(op.rawValue, inputs: [x]) { g, out in
             let gx: Tensor
             switch op {
             case .neg: gx = g.unary(.neg)
@@ -30,7 +30,7 @@ extension Ops {
         case .gt, .lt, .ge, .le, .eq, .ne: return out   // piecewise constant: no gradient
         default: break
         }
-        return out.recordingGradient(op.rawValue, inputs: [a, b]) { g in
+        return out.recordingGradient(op.rawValue, inputs: [a, b]) { g, out in
             var ga: Tensor? = nil, gb: Tensor? = nil
             switch op {
             case .add:
@@ -73,7 +73,7 @@ extension Ops {
         case .gt, .lt, .ge, .le, .eq, .ne: return out
         default: break
         }
-        return out.recordingGradient(op.rawValue, inputs: [x]) { g in
+        return out.recordingGradient(op.rawValue, inputs: [x]) { g, out in
             switch (op, scalarFirst) {
             case (.add, _): return [g]
             case (.sub, false): return [g]

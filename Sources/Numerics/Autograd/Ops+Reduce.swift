@@ -16,7 +16,7 @@ extension Ops {
             return keepDim ? g : try g.unsqueeze(d)
         }
         let n = Float(dim.map { x.shape[$0] } ?? x.count)
-        return out.recordingGradient(r.rawValue, inputs: [x]) { g in
+        return out.recordingGradient(r.rawValue, inputs: [x]) { g, out in
             let gs = try spread(g)
             switch r {
             case .sum:

@@ -11,7 +11,7 @@ extension Ops {
             let lse = logSumExp(src, c)
             for j in 0..<c { dst[j] = src[j] - lse }
         }
-        return y.recordingGradient("log_softmax", inputs: [x]) { g in
+        return y.recordingGradient("log_softmax", inputs: [x]) { g, y in
             // dx = g - softmax * sum(g)
             let gc = g.contiguous()
             let gx = Tensor(uninitializedShape: x.shape)
@@ -29,7 +29,7 @@ extension Ops {
         let (rows, c, xc) = try rowsAndClasses(x, "softmax")
         let y = Tensor(uninitializedShape: x.shape)
         for r in 0..<rows { softmaxRow(xc.pointer + r * c, c, into: y.pointer + r * c) }
-        return y.recordingGradient("softmax", inputs: [x]) { g in
+        return y.recordingGradient("softmax", inputs: [x]) { g, y in
             // dx = y * (g - sum(g * y))
             let gc = g.contiguous()
             let gx = Tensor(uninitializedShape: x.shape)
