@@ -29,7 +29,9 @@ public struct ConvGeometry: Equatable, Sendable {
 /// (so several images can sit side by side in one matrix). Zero padding.
 func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>, ld: Int) {
     let (ho, wo) = (g.outHeight, g.outWidth)
-    if g.strideH == 1 && g.strideW == 1 && wo == g.width && g.padW < g.width && g.kernelW - g.padW <= g.width {
+    // (stride 1 and wo == width mean kernelW == 2 * padW + 1: every shift is under the width
+    // when padW is)
+    if g.strideH == 1 && g.strideW == 1 && wo == g.width && g.padW < g.width {
         im2colSameWidth(image, g, into: cols, ld: ld)
         return
     }

@@ -6,13 +6,14 @@ public enum LayerFusion {
     /// second(first(x)) in one kernel, or nil when the pair (or this input) has none.
     /// Errors are those of the first layer.
     public static func forward(_ first: Module, _ second: Module, _ x: Tensor) throws -> Tensor? {
-        guard let activation = first as? Activation ?? second as? Activation, activation.function == .relu else { return nil }
-        if let bn = first as? BatchNorm, second === activation {
+        switch (first, second) {
+        case let (bn as BatchNorm, relu as Activation) where relu.function == .relu:
             return try bn.forward(x, relu: true)
-        }
-        if first === activation, let pool = second as? Pool2d, pool.mode == .max, pool.outputSize(for: x) != nil {
+        case let (relu as Activation, pool as Pool2d)
+            where relu.function == .relu && pool.mode == .max && pool.outputSize(for: x) != nil:
             return try pool.forward(x, reluInput: true)
+        default:
+            return nil
         }
-        return nil
     }
 }
