@@ -1,0 +1,20 @@
+-- luacheck configuration (Debian's lua-check): `scripts/lint` runs it over lwscript's own Lua
+-- library, the Lua tests and the scripts, and scripts/test fails on any warning.
+std = "lua54"
+max_line_length = 150
+
+-- The built-in modules are globals in every lwscript state (and `require`-able by name).
+-- Their fields are set only by the library's own Lua halves, which reach the tables through
+-- `require`, so everywhere else they are read-only.
+read_globals = {
+  "tensor", "nn", "loss", "weights", "optim", "data", "sample", "augment", "metrics", "stats",
+  "csv", "plot", "experiment", "sys",
+}
+
+-- Generated reference tables (scripts/reference/*.py write them): long lines of numbers.
+files["Tests/lua/*_data.lua"] = {max_line_length = false}
+
+-- Notebooks: `display` and `notebook` are globals there, and a cell's last line may be a
+-- bare expression (its value is shown), which is not a Lua statement: they are not linted
+-- as plain Lua files (the notebook tests run them).
+exclude_files = {"scripts/notebooks/*.lua", "Tests/notebooks/*.lua", ".build*/**"}
