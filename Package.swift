@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way: lwscript -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib;
-// Bridge -> CLua.
+// Bridge -> CLua. The Lua library is .lua files embedded at build time (plugin EmbedLua).
 // Numerics never sees Lua. System libraries come from Debian (see scripts/setup).
 let package = Package(
     name: "lwscript",
@@ -24,8 +24,12 @@ let package = Package(
         .systemLibrary(name: "CPrefetch"),
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "Bridge", dependencies: ["CLua", "Numerics"]),
-        .target(name: "Notebook", dependencies: ["Bridge", "Numerics", "CLua"]),
+        // The Lua library (Sources/Bridge/lua, Sources/Notebook/lua) is embedded into the
+        // binary at build time by the EmbedLua plugin and its generator, LuaEmbed.
+        .executableTarget(name: "LuaEmbed", dependencies: ["CLua"]),
+        .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["LuaEmbed"]),
+        .target(name: "Bridge", dependencies: ["CLua", "Numerics"], plugins: ["EmbedLua"]),
+        .target(name: "Notebook", dependencies: ["Bridge", "Numerics", "CLua"], plugins: ["EmbedLua"]),
         .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),

@@ -19,7 +19,14 @@ func runMain() -> Int32 {
     if inv.showHelp { print(Invocation.usage); return 0 }
     if inv.showVersion { print(Version.banner); return 0 }
 
-    let lua = LuaState()
+    // The script's folder is on package.path before the library loads, so that a module
+    // there named like a built-in one (lwscript/experiment/train.lua) replaces it.
+    var modulePaths: [String] = []
+    if let script = inv.script, script != "-" {
+        let dir = (script as NSString).deletingLastPathComponent
+        modulePaths.append(dir.isEmpty ? "." : dir)
+    }
+    let lua = LuaState(modulePaths: modulePaths)
     lua.setArgTable(interpreter: [CommandLine.arguments[0]] + inv.interpreterArgs,
                     script: inv.script, scriptArgs: inv.scriptArgs)
     func report(_ error: Error) -> Int32 {
@@ -31,9 +38,13 @@ func runMain() -> Int32 {
             switch action {
             case .execute(let code):
                 try lua.withInterrupts { try lua.execute(code, chunkname: "=(command line)") }
-            case .require(let name):
-                try lua.execute("\(name) = require(...)".replacingOccurrences(of: "...", with: luaStringLiteral(name)),
-                                chunkname: "=(command line)")
+            case .require(let spec):
+                // -l NAME sets global NAME; -l G=NAME sets global G (as lua 5.4 does)
+                if let eq = spec.firstIndex(of: "=") {
+                    try lua.requireGlobal(String(spec[spec.index(after: eq)...]), as: String(spec[..<eq]))
+                } else {
+                    try lua.requireGlobal(spec, as: spec)
+                }
             }
         }
         if let script = inv.script {
@@ -43,8 +54,6 @@ func runMain() -> Int32 {
                 for a in inv.scriptArgs { lua.pushArgument(a) }
                 try lua.withInterrupts { try lua.protectedCall(nargs: Int32(inv.scriptArgs.count), nresults: 0) }
             } else {
-                let dir = (script as NSString).deletingLastPathComponent
-                try lua.addModuleDirectory(dir.isEmpty ? "." : dir)
                 try lua.withInterrupts { try lua.runFile(script, args: inv.scriptArgs) }
             }
         }

@@ -76,9 +76,9 @@ testing.eq(count(svg, "stroke%-dasharray"), 1, "connected")
 testing.eq(svg:find(">gamma=1</text>", 1, true) ~= nil, true, "point labels")
 
 -- errors name the function and the problem, at the caller's line
-testing.raises("plot.bars: expected an options table {...}, got nil", plot.bars)
+testing.raises("bad argument #1 to 'plot.bars' (expected an options table {...}, got nil)", plot.bars)
 testing.raises("plot.bars: series[1].values has 2 values, expected 3 (one per label)", plot.bars, {labels = {"a", "b", "c"}, series = {{name = "x", values = {1, 2}}}})
-testing.raises("plot.bars: unknown option 'colour'", plot.bars, {labels = {"a"}, series = {{values = {1}}}, colour = "red"})
+testing.raises("bad argument #1 to 'plot.bars' (unknown option 'colour' (known: ", plot.bars, {labels = {"a"}, series = {{values = {1}}}, colour = "red"})
 testing.raises("option 'ylim' must be {lo, hi}", plot.bars, {labels = {"a"}, series = {{values = {1}}}, ylim = {1, 0}})
 testing.raises("series[1].values[1] must be a number, got string", plot.bars, {labels = {"a"}, series = {{values = {"x"}}}})
 testing.raises("option 'labels' must not be empty", plot.bars, {labels = {}, series = {{values = {}}}})

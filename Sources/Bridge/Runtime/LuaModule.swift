@@ -1,6 +1,8 @@
 import CLua
 
 /// A built-in Lua module: a table of Swift functions, available as a global and to `require`.
+/// Its Lua half, if it has one, is a file of the Lua library (Sources/Bridge/lua/lwscript),
+/// which adds to the same table.
 public struct LuaModule {
     public let name: String
     public let functions: [(String, LuaFunction)]
@@ -8,18 +10,13 @@ public struct LuaModule {
     public let registerTypes: ((OpaquePointer) -> Void)?
     /// Makes the module table callable: `tensor{1, 2}` is `tensor.new{1, 2}`.
     public let call: LuaFunction?
-    /// Lua code run once the table exists, with the table as `...` (the parts of a module
-    /// that are clearer in Lua, such as containers).
-    public let luaSource: String?
 
     public init(name: String, functions: [(String, LuaFunction)],
-                registerTypes: ((OpaquePointer) -> Void)? = nil, call: LuaFunction? = nil,
-                luaSource: String? = nil) {
+                registerTypes: ((OpaquePointer) -> Void)? = nil, call: LuaFunction? = nil) {
         self.name = name
         self.functions = functions
         self.registerTypes = registerTypes
         self.call = call
-        self.luaSource = luaSource
     }
 }
 

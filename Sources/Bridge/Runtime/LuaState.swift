@@ -10,7 +10,14 @@ import Numerics
 public final class LuaState {
     public let L: OpaquePointer
 
-    public init() {
+    /// A state with the standard libraries, lwscript's Swift modules as globals, and the Lua
+    /// library (Sources/Bridge/lua) loaded through `require("lwscript")`.
+    ///
+    /// `modulePaths` are directories put first on `package.path` before the library loads, so
+    /// a module there named like a built-in one (`lwscript/experiment/train.lua` next to a
+    /// script) replaces it. A library that does not load (an override with an error) ends the
+    /// process with the message: a state without its library would give wrong answers.
+    public init(library: LuaLibrary = .builtin, modulePaths: [String] = []) {
         letIdleBLASWorkersSleep()
         guard let L = lws_newstate() else {
             fputs("lwscript: cannot create a Lua state (out of memory)\n", stderr)
@@ -23,20 +30,30 @@ public final class LuaState {
             exit(70)
         }
         for module in BuiltinModules.all { install(module) }
+        installNative()
+        installLibrarySearcher(library)
+        Self.warnOnce(aboutMissing: library.missingDirectories)
         do {
-            try execute(Prelude.source, chunkname: "=[lwscript prelude]")
-            for module in BuiltinModules.all {
-                guard let source = module.luaSource else { continue }
-                try load(source, chunkname: "=[lwscript \(module.name)]")
-                lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-                lws_rawgetfield(L, -1, module.name)
-                lws_remove(L, -2)
-                try protectedCall(nargs: 1, nresults: 0)
-            }
+            for dir in modulePaths.reversed() { try addModuleDirectory(dir) }
+            try require("lwscript")
+            lws_pop(L, 1)
+            // The REPL's and notebooks' value formatter, kept where a script cannot replace it.
+            try require("lwscript.show")
+            lws_rawsetfield(L, lws_registryindex(), "lwscript.show")
         } catch {
-            fputs("lwscript: internal error in the prelude: \(error)\n", stderr)
+            fputs("lwscript: cannot load lwscript's Lua library: \(error)\n", stderr)
             exit(70)
         }
+    }
+
+    private nonisolated(unsafe) static var warnedDirectories = false
+
+    /// Says once per process that a directory of LWSCRIPT_LUA_DIR is missing.
+    private static func warnOnce(aboutMissing directories: [String]) {
+        guard !directories.isEmpty, !warnedDirectories else { return }
+        warnedDirectories = true
+        fputs("lwscript: warning: \(LuaLibrary.directoryVariable) names \(directories.joined(separator: ", ")), "
+              + "which is not a directory; those modules load from the binary\n", stderr)
     }
 
     deinit { lua_close(L) }
@@ -161,13 +178,42 @@ public final class LuaState {
 
     /// Lets `require` find modules in `directory` (before the standard path and LUA_PATH).
     public func addModuleDirectory(_ directory: String) throws {
-        try load("local dir = ...; package.path = dir .. '/?.lua;' .. dir .. '/?/init.lua;' .. package.path",
-                 chunkname: "=[lwscript path]")
-        pushString(L, directory)
-        try protectedCall(nargs: 1, nresults: 0)
+        guard lws_rawgetfield(L, lws_registryindex(), LUA_LOADED_TABLE) == LUA_TTABLE,
+              lws_rawgetfield(L, -1, "package") == LUA_TTABLE else {
+            lws_pop(L, 2)
+            throw ScriptError(phase: .run, message: "the package library is missing")
+        }
+        let current = lws_rawgetfield(L, -1, "path") == LUA_TSTRING ? stringAt(L, -1) ?? "" : ""
+        lws_pop(L, 1)
+        pushString(L, directory + "/?.lua;" + directory + "/?/init.lua;" + current)
+        lws_rawsetfield(L, -2, "path")
+        lws_pop(L, 2)
     }
 
-    /// Calls the prelude's value formatter on the values at the top `n` stack slots (popping
+    /// Calls the global `require(name)` under a protected call; leaves the module's value on
+    /// the stack.
+    public func require(_ name: String) throws {
+        lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        let type = lws_rawgetfield(L, -1, "require")
+        lws_remove(L, -2)
+        guard type == LUA_TFUNCTION else {
+            lws_pop(L, 1)
+            throw ScriptError(phase: .run, message: "require is not a function (a script replaced it)")
+        }
+        pushString(L, name)
+        try protectedCall(nargs: 1, nresults: 1)
+    }
+
+    /// `require(name)` stored as the global `global` (the command line's `-l NAME`).
+    public func requireGlobal(_ name: String, as global: String) throws {
+        try require(name)
+        lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        lws_insert(L, -2)
+        lws_rawsetfield(L, -2, global)
+        lws_pop(L, 1)
+    }
+
+    /// Calls the library's value formatter (lwscript/show.lua) on the values at the top `n` stack slots (popping
     /// them) and returns one display string per value.
     public func showValues(count n: Int32) throws -> String {
         lws_rawgetfield(L, lws_registryindex(), "lwscript.show")

@@ -21,7 +21,7 @@ public final class Criterion: LuaObject {
     }
 }
 
-/// The Lua module `loss`: the Swift losses (this file) and the Lua half (LossLua.swift:
+/// The Lua module `loss`: the Swift losses (this file) and the Lua half (lwscript/loss.lua:
 /// loss.custom, loss.one_hot). Formulas are in docs/losses.md and beside each kernel in
 /// Numerics/Losses.
 enum LossModule {
@@ -38,8 +38,7 @@ enum LossModule {
                          metamethods: [("__call", callCriterion),
                                        ("__tostring", { a in a.push(try a.criterion(1).summary); return 1 })],
                          indexFallback: criterionIndex)
-        },
-        luaSource: LossLua.source)
+        })
 
     /// crit(logits, targets[, sample_weights]); errors name the loss ("loss.focal: ...").
     static func callCriterion(_ a: LuaArgs) throws -> Int32 {

@@ -6,7 +6,8 @@ extension Module: LuaObject {
 }
 
 /// The Lua module `nn`: constructors of the Swift layers (this file), their methods
-/// (ModuleMethods.swift), and containers, Lua-written modules and presets (NNLua.swift).
+/// (ModuleMethods.swift); containers, Lua-written modules, presets and checkpoints are Lua
+/// (Sources/Bridge/lua/lwscript/nn).
 enum NNModule {
     static let module = LuaModule(
         name: "nn",
@@ -15,8 +16,7 @@ enum NNModule {
             registerType(L, Module.self, displayName: "Module",
                          methods: ModuleMethods.all, metamethods: ModuleMethods.metamethods,
                          indexFallback: ModuleMethods.index)
-        },
-        luaSource: NNLua.source)
+        })
 
     static let functions: [(String, LuaFunction)] = [
         ("Linear", { a in

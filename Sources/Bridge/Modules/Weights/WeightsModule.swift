@@ -2,12 +2,11 @@ import Numerics
 
 /// The Lua module `weights`: weight functions W(s) of per-class TPRs s (Lua arrays in, Lua
 /// arrays out). effective_number is Swift (shared with loss.class_balanced); the rest is Lua
-/// (WeightsLua.swift), short formulas a researcher can read and copy.
+/// (Sources/Bridge/lua/lwscript/weights.lua), short formulas a researcher can read and copy.
 enum WeightsModule {
     static let module = LuaModule(
         name: "weights",
-        functions: [("effective_number", effectiveNumber)],
-        luaSource: WeightsLua.source)
+        functions: [("effective_number", effectiveNumber)])
 
     /// weights.effective_number(n, beta): (1 - beta)/(1 - beta^n_c), normalised to sum to C.
     static func effectiveNumber(_ a: LuaArgs) throws -> Int32 {

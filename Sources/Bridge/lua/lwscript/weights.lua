@@ -1,14 +1,14 @@
-/// The Lua half of `weights` (see docs/weights.md for every formula and edge-case rule).
-enum WeightsLua {
-    static let source = #"""
-local weights = ...
+-- The Lua half of `weights`: W(s) functions from per-class TPRs (docs/weights.md gives every
+-- formula and edge-case rule).
+local weights = require("weights")
+local util = require("lwscript.util")
 
--- Errors name the function and point at the caller's line.
+-- Errors name the function and point at the user's line.
 local function arg_error(fname, position, message)
-  error(string.format("bad argument #%d to 'weights.%s' (%s)", position, fname, message), 4)
+  util.arg_error("weights." .. fname, position, message)
 end
 local function fail(fname, message)
-  error("weights." .. fname .. ": " .. message, 3)
+  util.fail("weights." .. fname .. ": " .. message)
 end
 
 local function describe(v)
@@ -49,12 +49,7 @@ local function number(fname, v, position, what)
 end
 
 local function options(fname, opts, position, known)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then arg_error(fname, position, "expected an options table, got " .. type(opts)) end
-  for k in pairs(opts) do
-    if not known[k] then arg_error(fname, position, "unknown option '" .. tostring(k) .. "'") end
-  end
-  return opts
+  return util.check_options("weights." .. fname, opts, position, known)
 end
 
 -- Results must be finite and >= 0: a loss weight that is not is an error, never passed on.
@@ -62,7 +57,7 @@ local function result(fname, w)
   for c = 1, #w do
     local v = w[c]
     if v ~= v or v == math.huge or v == -math.huge or v < 0 then
-      error(string.format("weights.%s: weight %d is %s (weights must be finite and >= 0)", fname, c, describe(v)), 3)
+      util.fail(string.format("weights.%s: weight %d is %s (weights must be finite and >= 0)", fname, c, describe(v)))
     end
   end
   return w
@@ -188,7 +183,7 @@ function weights.map(s, f)
     local copy = {mean = st.mean, var = st.var, min = st.min, max = st.max, n = st.n}
     local v = f(s[c], c, copy)
     if type(v) ~= "number" then
-      error(string.format("weights.map: the function returned a %s for class %d, expected a number", type(v), c), 2)
+      util.fail(string.format("weights.map: the function returned a %s for class %d, expected a number", type(v), c))
     end
     w[c] = v
   end
@@ -220,5 +215,3 @@ end
 function weights.variance(s)
   return stats(values("variance", s, 1, "s", true)).var
 end
-"""#
-}

@@ -1,26 +1,18 @@
-/// The research models as Lua presets (nn.mlp, nn.resnet_cnn, nn.conv_lstm): part of the
-/// nn chunk (see NNLua.swift), so they use its local helpers.
-enum NNPresetsLua {
-    static let source = #"""
----------------------------------------------------------------------------------------
--- Presets: the models of the research.
----------------------------------------------------------------------------------------
-local function options(fn, opts, known)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 3) end
-  for k in pairs(opts) do
-    local ok = false
-    for _, name in ipairs(known) do if k == name then ok = true end end
-    if not ok then error(fn .. ": unknown option '" .. tostring(k) .. "' (known: " .. table.concat(known, ", ") .. ")", 3) end
-  end
-  return opts
+-- The models of the research as presets: nn.mlp, nn.resnet_cnn (images) and nn.conv_lstm
+-- (names -> nationality). Each returns an nn.Sequential whose `preset` field is the call
+-- that rebuilds it (checkpoints store it).
+local nn = require("nn")
+local util = require("lwscript.util")
+
+local function options(fname, opts, known)
+  return util.check_options(fname, opts, 1, known)
 end
 
-local function positive_integer(fn, name, v, default)
+local function positive_integer(fname, name, v, default)
   if v == nil then v = default end
-  if v == nil then error(fn .. ": option '" .. name .. "' is required", 3) end
+  if v == nil then util.fail(fname .. ": option '" .. name .. "' is required") end
   if math.type(v) == nil or v < 1 or v ~= math.floor(v) then
-    error(fn .. ": option '" .. name .. "' must be a positive integer, got " .. tostring(v), 3)
+    util.fail(fname .. ": option '" .. name .. "' must be a positive integer, got " .. tostring(v))
   end
   return math.tointeger(v)
 end
@@ -72,7 +64,7 @@ function nn.resnet_cnn(opts)
   local widths = opts.widths or {32, 64, 128}
   local dense = positive_integer("nn.resnet_cnn", "dense", opts.dense, 256)
   local dropout = opts.dropout or 0.5
-  if #widths ~= 3 then error("nn.resnet_cnn: option 'widths' must hold 3 channel counts", 2) end
+  if #widths ~= 3 then util.fail("nn.resnet_cnn: option 'widths' must hold 3 channel counts") end
   local layers, c, s = {}, channels, size
   local function conv_bn_relu(cin, cout)
     layers[#layers + 1] = nn.Conv2d(cin, cout, 3, {padding = 1})
@@ -90,7 +82,7 @@ function nn.resnet_cnn(opts)
   conv_bn_relu(c, widths[3])
   layers[#layers + 1] = nn.MaxPool2d(2)
   c, s = widths[3], s // 2
-  if s < 1 then error("nn.resnet_cnn: images of size " .. size .. " are too small (need at least 8)", 2) end
+  if s < 1 then util.fail("nn.resnet_cnn: images of size " .. size .. " are too small (need at least 8)") end
   layers[#layers + 1] = nn.Flatten()
   layers[#layers + 1] = nn.Linear(c * s * s, dense)
   layers[#layers + 1] = nn.ReLU()
@@ -131,6 +123,3 @@ function nn.conv_lstm(opts)
     {"vocab", "classes", "embed", "channels", "hidden", "kernel", "dropout", "layers"})
   return model
 end
-
-"""#
-}

@@ -1,22 +1,23 @@
-/// The built-in re-weighting methods of the Lua `experiment` module (`experiment.methods`).
-/// Part of the experiment chunk (see ExperimentModule.swift): it uses the chunk's locals.
-enum ExperimentMethodsLua {
-    static let source = #"""
----------------------------------------------------------------------------------------
--- Methods. A method is {name =, description =, options = function(ctx) -> train options,
+-- The built-in re-weighting methods (experiment.methods). A method is {name =, description =, options = function(ctx) -> train options,
 -- W = optional function(s) -> w}: given the context of a seed (ctx.s the baseline's TPRs,
 -- ctx.w = W(s), ctx.train, ctx.val, ctx.test, ctx.classes, ctx.C, ctx.seed, ctx.baseline
 -- its report), it returns the options that experiment.train retrains with (weights, loss,
 -- sampler, augment, transform, ...).
----------------------------------------------------------------------------------------
+local experiment = require("experiment")
+local util = require("lwscript.util")
+
+local M = {}
+
+local fmt = string.format
+
 experiment.methods = {}
 
-local function new_method(name, description, options, W)
+function M.new(name, description, options, W)
   return {name = name, description = description, options = options, W = W}
 end
 
 local function method_options(fname, o, known)
-  return check_options("methods." .. fname, o, 1, set_of(known), 4)
+  return util.check_options("experiment.methods." .. fname, o, 1, known)
 end
 
 -- Cross-entropy weighted by w = W(s) (the study's W, or tpr_power with its own gamma).
@@ -24,7 +25,7 @@ function experiment.methods.tpr_weighted_ce(o)
   o = method_options("tpr_weighted_ce", o, {"name", "gamma"})
   local W
   if o.gamma then W = function(s) return weights.tpr_power(s, o.gamma, {floor = 0.01}) end end
-  return new_method(o.name or "tpr_weighted_ce",
+  return M.new(o.name or "tpr_weighted_ce",
     o.gamma and fmt("cross-entropy with weights tpr_power(s, %g)", o.gamma) or "cross-entropy with weights w = W(s)",
     function(ctx) return {weights = ctx.w} end, W)
 end
@@ -33,7 +34,7 @@ end
 function experiment.methods.focal(o)
   o = method_options("focal", o, {"name", "gamma", "alpha"})
   local gamma = o.gamma or 2
-  return new_method(o.name or "focal", fmt("focal loss, gamma %g%s", gamma, o.alpha and ", alpha = W(s)" or ""),
+  return M.new(o.name or "focal", fmt("focal loss, gamma %g%s", gamma, o.alpha and ", alpha = W(s)" or ""),
     function(ctx) return {loss = loss.focal{gamma = gamma, alpha = o.alpha and ctx.w or nil}} end)
 end
 
@@ -41,7 +42,7 @@ end
 function experiment.methods.class_balanced_tpr(o)
   o = method_options("class_balanced_tpr", o, {"name", "beta", "power"})
   local beta, power = o.beta or 0.9999, o.power or 1
-  return new_method(o.name or "class_balanced_tpr", fmt("class-balanced CE, beta %g, TPR pseudo-counts (power %g)", beta, power),
+  return M.new(o.name or "class_balanced_tpr", fmt("class-balanced CE, beta %g, TPR pseudo-counts (power %g)", beta, power),
     function(ctx)
       local n = weights.pseudo_counts(ctx.s, {total = ctx.train:size(), power = power})
       return {loss = loss.class_balanced{beta = beta, counts = n}}
@@ -51,7 +52,7 @@ end
 -- Oversampling: class c is drawn with probability w_c / sum(w).
 function experiment.methods.tpr_oversampling(o)
   o = method_options("tpr_oversampling", o, {"name"})
-  return new_method(o.name or "tpr_oversampling", "class c drawn with probability w_c / sum w",
+  return M.new(o.name or "tpr_oversampling", "class c drawn with probability w_c / sum w",
     function(ctx) return {sampler = weights.normalize(ctx.w, "sum_one")} end)
 end
 
@@ -61,7 +62,7 @@ end
 function experiment.methods.tpr_augmentation(o)
   o = method_options("tpr_augmentation", o, {"name", "strength", "padding", "std", "rate"})
   local strength, padding, std, rate = o.strength or 1, o.padding or 2, o.std or 0.1, o.rate or 0.1
-  return new_method(o.name or "tpr_augmentation", fmt("augmentation with per-class probability min(1, %g w_c / max w)", strength),
+  return M.new(o.name or "tpr_augmentation", fmt("augmentation with per-class probability min(1, %g w_c / max w)", strength),
     function(ctx)
       local top = math.max(table.unpack(ctx.w))
       local p = {}
@@ -85,26 +86,27 @@ function experiment.methods.tpr_augmentation(o)
     end)
 end
 
-local DEFAULT_METHODS = {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling", "tpr_augmentation"}
+M.DEFAULT = {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling", "tpr_augmentation"}
 
-local function resolve_method(m, i, level)
+-- M.resolve(m, i): the method given as study option methods[i] (a name, a function(ctx) ->
+-- train options, or a table {name =, options =, W =}).
+function M.resolve(m, i)
   if type(m) == "string" then
     local make = experiment.methods[m]
     if type(make) ~= "function" then
       local known = {}
       for k in pairs(experiment.methods) do known[#known + 1] = k end
       table.sort(known)
-      error(fmt("experiment.learnability: unknown method '%s' (built-in: %s)", m, table.concat(known, ", ")), level)
+      util.fail(fmt("experiment.learnability: unknown method '%s' (built-in: %s)", m, table.concat(known, ", ")))
     end
     return make()
   elseif type(m) == "function" then
-    return new_method("method" .. i, "a Lua function", m)
+    return M.new("method" .. i, "a Lua function", m)
   elseif type(m) == "table" and type(m.options) == "function" then
-    return new_method(m.name or ("method" .. i), m.description or "", m.options, m.W)
+    return M.new(m.name or ("method" .. i), m.description or "", m.options, m.W)
   end
-  error(fmt("experiment.learnability: method %d must be a name, a function(ctx) -> train options, or a table {name =, options = function(ctx)}, got %s",
-            i, type(m)), level)
+  util.fail(fmt("experiment.learnability: method %d must be a name, a function(ctx) -> train options, "
+                .. "or a table {name =, options = function(ctx)}, got %s", i, type(m)))
 end
 
-"""#
-}
+return M

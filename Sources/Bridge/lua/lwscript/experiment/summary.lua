@@ -1,11 +1,13 @@
-/// Statistics across seeds (paired by seed) and the summary table of the Lua `experiment`
-/// module.
-/// Part of the experiment chunk (see ExperimentModule.swift): it uses the chunk's locals.
-enum ExperimentSummaryLua {
-    static let source = #"""
----------------------------------------------------------------------------------------
--- Statistics across seeds (paired by seed), from the stats module.
----------------------------------------------------------------------------------------
+-- Statistics across seeds (paired by seed), from the stats module: the study's summary rows,
+-- experiment.summary_table (the printed table) and experiment.most_confused.
+local experiment = require("experiment")
+local util = require("lwscript.util")
+
+local M = {}
+
+local fmt = string.format
+local mean_of, sd_of = util.mean, util.sd
+
 -- A test may be undefined for the data at hand (e.g. identical values across seeds): it
 -- then gives nil instead of stopping the study.
 local function defined(test, ...)
@@ -14,7 +16,9 @@ local function defined(test, ...)
   return nil
 end
 
-local function summarize(method_names, runs, seeds)
+-- M.summarize(method_names, runs, seeds): one row for the baseline, one per method (its runs
+-- paired with the baseline's of the same seed).
+function M.summarize(method_names, runs, seeds)
   local rows = {}
   local base = runs.baseline or {}
   local acc0, var0, bal0, min0 = {}, {}, {}, {}
@@ -62,7 +66,7 @@ local function summarize(method_names, runs, seeds)
   return rows
 end
 
-local SUMMARY_COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_p", "balanced_accuracy",
+M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_p", "balanced_accuracy",
   "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "t", "p_value", "p_holm", "p_wilcoxon", "effect_size"}
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
@@ -96,5 +100,4 @@ function experiment.summary_table(rows)
   return table.concat(lines, "\n")
 end
 
-"""#
-}
+return M

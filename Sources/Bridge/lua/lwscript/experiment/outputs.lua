@@ -1,16 +1,18 @@
-/// Per-run outputs of the Lua `experiment` module: tidy rows of histories and reports,
-/// plots and `experiment.save_run`.
-/// Part of the experiment chunk (see ExperimentModule.swift): it uses the chunk's locals.
-enum ExperimentOutputsLua {
-    static let source = #"""
+-- What a run writes: tidy rows of its history and report (CSV), its plots, and
+-- experiment.save_run(dir, {config =, history =, report =, name =, plots =}), the run's
+-- directory. The study (study_outputs.lua) writes the same rows for every run.
+local experiment = require("experiment")
+local util = require("lwscript.util")
 
----------------------------------------------------------------------------------------
+local M = {}
+
+local join = util.join
+
 -- Tidy rows of a history and a report (for CSV files and plots).
----------------------------------------------------------------------------------------
-local function history_rows(history, extra)
+function M.history_rows(history, extra)
   local rows = {}
-  for i, e in ipairs(history.epoch) do
-    local r = copy_table(extra)
+  for _, e in ipairs(history.epoch) do
+    local r = util.copy(extra)
     r.epoch, r.loss, r.accuracy, r.balanced_accuracy = e, history.loss[e], history.accuracy[e], history.balanced_accuracy[e]
     r.lr, r.time = history.lr[e], history.time[e]
     r.val_loss, r.val_accuracy = history.val_loss[e], history.val_accuracy[e]
@@ -20,18 +22,18 @@ local function history_rows(history, extra)
   return rows
 end
 
-local HISTORY_COLUMNS = {"epoch", "loss", "accuracy", "balanced_accuracy", "val_loss", "val_accuracy",
+M.HISTORY_COLUMNS = {"epoch", "loss", "accuracy", "balanced_accuracy", "val_loss", "val_accuracy",
                          "val_balanced_accuracy", "val_var_tpr", "val_min_tpr", "lr", "time"}
 
 -- epoch, split (train/val), class, tpr; and the weights and sampling probabilities used
-local function tpr_epoch_rows(history, classes, extra)
+function M.tpr_epoch_rows(history, classes, extra)
   local rows = {}
   for _, e in ipairs(history.epoch) do
     for _, split in ipairs({"train", "val"}) do
       local s = split == "train" and history.tpr[e] or history.val_tpr[e]
       if s then
         for c, v in ipairs(s) do
-          local r = copy_table(extra)
+          local r = util.copy(extra)
           r.epoch, r.split, r.class, r.tpr = e, split, classes[c] or tostring(c), v
           r.weight = history.weights[e] and history.weights[e][c] or nil
           r.sampling = history.sampling[e] and history.sampling[e][c] or nil
@@ -43,10 +45,10 @@ local function tpr_epoch_rows(history, classes, extra)
   return rows
 end
 
-local function class_rows(report, extra)
+function M.class_rows(report, extra)
   local rows = {}
   for c = 1, #report.tpr do
-    local r = copy_table(extra)
+    local r = util.copy(extra)
     r.class, r.tpr, r.precision, r.f1 = report.classes[c], report.tpr[c], report.precision[c], report.f1[c]
     r.support, r.predicted = report.support[c], report.predicted[c]
     rows[#rows + 1] = r
@@ -54,7 +56,7 @@ local function class_rows(report, extra)
   return rows
 end
 
-local function confusion_rows(report)
+function M.confusion_rows(report)
   local rows, cm = {}, report.confusion
   if not cm then return rows end
   local t = tensor.is_tensor(cm) and cm:totable() or cm
@@ -67,29 +69,29 @@ local function confusion_rows(report)
 end
 
 local function warn_failure(what, err)
-  io.stderr:write("experiment: ", what, " failed: ", strip_position(err), "\n")
+  io.stderr:write("experiment: ", what, " failed: ", util.strip_position(err), "\n")
 end
 
 -- Saves a plot (SVG and its data as CSV) and never stops a study over a picture.
-local function save_plot(path, build)
+function M.save_plot(path, build)
   if not rawget(_G, "plot") then return false end
   local ok, err = pcall(function() build():save(path) end)
   if not ok then warn_failure("plot " .. path, err) end
   return ok
 end
 
-local function write_csv(path, rows, columns)
+function M.write_csv(path, rows, columns)
   if #rows == 0 then return end
   csv.write(path, rows, columns and {columns = columns} or nil)
 end
 
 -- Columns present in at least one row, in the preferred order.
-local function present_columns(rows, preferred)
+function M.present_columns(rows, preferred)
   local has = {}
   for _, r in ipairs(rows) do for k in pairs(r) do has[k] = true end end
   local out = {}
   for _, c in ipairs(preferred) do if has[c] then out[#out + 1] = c; has[c] = nil end end
-  for _, k in ipairs(sorted_keys(has)) do out[#out + 1] = k end
+  for _, k in ipairs(util.sorted_keys(has)) do out[#out + 1] = k end
   return out
 end
 
@@ -98,7 +100,7 @@ local function history_plots(dir, history, classes, title)
   if #epochs == 0 then return end
   local loss_series = {{name = "train", values = history.loss}}
   if #history.val_loss > 0 then loss_series[2] = {name = "validation", values = history.val_loss} end
-  save_plot(join(dir, "loss.svg"), function()
+  M.save_plot(join(dir, "loss.svg"), function()
     return plot.lines{x = epochs, series = loss_series, title = title .. ": loss", xlabel = "epoch", ylabel = "cross-entropy"}
   end)
   local acc_series = {{name = "train", values = history.accuracy}}
@@ -106,7 +108,7 @@ local function history_plots(dir, history, classes, title)
     acc_series[2] = {name = "validation", values = history.val_accuracy}
     acc_series[3] = {name = "validation (balanced)", values = history.val_balanced_accuracy}
   end
-  save_plot(join(dir, "accuracy.svg"), function()
+  M.save_plot(join(dir, "accuracy.svg"), function()
     return plot.lines{x = epochs, series = acc_series, title = title .. ": accuracy", xlabel = "epoch", ylabel = "accuracy"}
   end)
   local per_class = #history.val_tpr > 0 and history.val_tpr or history.tpr
@@ -116,62 +118,59 @@ local function history_plots(dir, history, classes, title)
     for i, e in ipairs(epochs) do values[i] = per_class[e][c] end
     series[c] = {name = name, values = values}
   end
-  save_plot(join(dir, "tpr_epochs.svg"), function()
+  M.save_plot(join(dir, "tpr_epochs.svg"), function()
     return plot.lines{x = epochs, series = series, xlabel = "epoch", ylabel = "TPR",
                       title = title .. ": per-class TPR over epochs (" .. (#history.val_tpr > 0 and "validation" or "training") .. ")"}
   end)
 end
 
 local function report_plots(dir, report, title)
-  save_plot(join(dir, "tpr.svg"), function()
+  M.save_plot(join(dir, "tpr.svg"), function()
     return plot.bars{labels = report.classes, series = {{name = "TPR", values = report.tpr}}, ylim = {0, 1},
                      title = title .. ": per-class TPR", ylabel = "TPR (recall)"}
   end)
   if report.confusion then
-    save_plot(join(dir, "confusion.svg"), function()
+    M.save_plot(join(dir, "confusion.svg"), function()
       return plot.heatmap{matrix = report.confusion, labels = report.classes, normalize = "row",
                           title = title .. ": confusion matrix (rows = true class)"}
     end)
   end
 end
 
----------------------------------------------------------------------------------------
 -- experiment.save_run(dir, {config =, history =, report =, name =}): a run's directory.
----------------------------------------------------------------------------------------
-local SAVE_RUN_OPTIONS = set_of({"config", "history", "report", "name", "plots"})
+local SAVE_RUN_OPTIONS = {"config", "history", "report", "name", "plots"}
 
-local function save_run(dir, run)
+function M.save_run(dir, run)
   sys.mkdir(dir)
   local title = run.name or dir:match("([^/]+)/?$") or "run"
   if run.config then experiment.write_json(join(dir, "config.json"), run.config) end
   local h = run.history
   if h then
-    local plain = copy_table(h)
+    local plain = util.copy(h)
     plain.last_report = nil
     experiment.write_json(join(dir, "history.json"), plain)
-    local rows = history_rows(h)
-    write_csv(join(dir, "history.csv"), rows, present_columns(rows, HISTORY_COLUMNS))
+    local rows = M.history_rows(h)
+    M.write_csv(join(dir, "history.csv"), rows, M.present_columns(rows, M.HISTORY_COLUMNS))
     local classes = (run.report and run.report.classes) or (h.last_report and h.last_report.classes) or {}
-    write_csv(join(dir, "tpr_epochs.csv"), tpr_epoch_rows(h, classes),
-              present_columns(tpr_epoch_rows(h, classes), {"epoch", "split", "class", "tpr", "weight", "sampling"}))
+    M.write_csv(join(dir, "tpr_epochs.csv"), M.tpr_epoch_rows(h, classes),
+              M.present_columns(M.tpr_epoch_rows(h, classes), {"epoch", "split", "class", "tpr", "weight", "sampling"}))
     if run.plots ~= false then history_plots(dir, h, classes, title) end
   end
   local r = run.report
   if r then
     experiment.write_json(join(dir, "metrics.json"), r)
-    write_csv(join(dir, "metrics.csv"), class_rows(r), {"class", "tpr", "precision", "f1", "support", "predicted"})
-    write_csv(join(dir, "confusion.csv"), confusion_rows(r), {"true_class", "predicted_class", "count"})
+    M.write_csv(join(dir, "metrics.csv"), M.class_rows(r), {"class", "tpr", "precision", "f1", "support", "predicted"})
+    M.write_csv(join(dir, "confusion.csv"), M.confusion_rows(r), {"true_class", "predicted_class", "count"})
     if run.plots ~= false then report_plots(dir, r, title) end
   end
 end
 
 function experiment.save_run(dir, run)
-  if type(dir) ~= "string" or dir == "" then error("bad argument #1 to 'experiment.save_run' (expected a directory path)", 2) end
-  run = check_options("save_run", run, 2, SAVE_RUN_OPTIONS, 3)
-  local ok, err = pcall(save_run, dir, run)
-  if not ok then error("experiment.save_run: " .. strip_position(err), 2) end
+  if type(dir) ~= "string" or dir == "" then util.arg_error("experiment.save_run", 1, "expected a directory path") end
+  run = util.check_options("experiment.save_run", run, 2, SAVE_RUN_OPTIONS)
+  local ok, err = pcall(M.save_run, dir, run)
+  if not ok then util.fail("experiment.save_run: " .. util.strip_position(err)) end
   return dir
 end
 
-"""#
-}
+return M

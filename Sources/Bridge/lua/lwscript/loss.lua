@@ -1,8 +1,8 @@
-/// The Lua half of `loss`: losses written in Lua (loss.custom) and helpers. A Lua function
-/// is called from Lua here, never from a Swift frame.
-enum LossLua {
-    static let source = #"""
-local loss = ...
+-- The Lua half of `loss`: loss.one_hot and losses written in Lua (loss.custom). A Lua loss
+-- function is called from Lua here, never from a Swift frame, and its errors pass through
+-- untouched (their position and traceback are the function's).
+local loss = require("loss")
+local util = require("lwscript.util")
 
 local function size(t)
   local shape = t:shape()
@@ -11,19 +11,19 @@ end
 
 local function check_tensor(name, v, position, what)
   if not tensor.is_tensor(v) then
-    error(string.format("bad argument #%d to '%s' (%s: expected a Tensor, got %s)", position, name, what, type(v)), 3)
+    util.fail(string.format("bad argument #%d to '%s' (%s: expected a Tensor, got %s)", position, name, what, type(v)))
   end
 end
 
 -- loss.one_hot(targets, C): 1-based class indices [N] -> a 0/1 tensor [N, C].
 function loss.one_hot(targets, c)
   if not tensor.is_tensor(targets) or targets:dim() ~= 1 then
-    error("bad argument #1 to 'loss.one_hot' (expected a Tensor of class indices of size N, got "
-          .. (tensor.is_tensor(targets) and ("size " .. size(targets)) or type(targets)) .. ")", 2)
+    util.fail("bad argument #1 to 'loss.one_hot' (expected a Tensor of class indices of size N, got "
+              .. (tensor.is_tensor(targets) and ("size " .. size(targets)) or type(targets)) .. ")")
   end
   if math.type(c) == "float" and c == math.floor(c) and math.abs(c) < 2^53 then c = math.tointeger(c) end
   if math.type(c) ~= "integer" or c < 1 then
-    error("bad argument #2 to 'loss.one_hot' (expected the number of classes, a positive integer, got " .. tostring(c) .. ")", 2)
+    util.fail("bad argument #2 to 'loss.one_hot' (expected the number of classes, a positive integer, got " .. tostring(c) .. ")")
   end
   local n = targets:numel()
   if n == 0 then return tensor.zeros(0, c) end
@@ -32,7 +32,7 @@ function loss.one_hot(targets, c)
   local bad = y:lt(1) + y:gt(c) + y:ne(y:floor())
   if bad:max():item() > 0 then
     local i = bad:argmax()
-    error(string.format("loss.one_hot: target %d is %s, expected a class index in 1..%d", i, tostring(y[i]), c), 2)
+    util.fail(string.format("loss.one_hot: target %d is %s, expected a class index in 1..%d", i, tostring(y[i]), c))
   end
   return y:reshape(n, 1):eq(tensor.arange(1, c + 1):reshape(1, c))
 end
@@ -48,29 +48,29 @@ Custom.__name = "Loss"
 
 function loss.custom(f, opts)
   if type(f) ~= "function" then
-    error("bad argument #1 to 'loss.custom' (expected a function(logits, targets[, sample_weights]), got " .. type(f) .. ")", 2)
+    util.fail("bad argument #1 to 'loss.custom' (expected a function(logits, targets[, sample_weights]), got " .. type(f) .. ")")
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #2 to 'loss.custom' (expected an options table, got " .. type(opts) .. ")", 2)
+    util.fail("bad argument #2 to 'loss.custom' (expected an options table, got " .. type(opts) .. ")")
   end
   opts = opts or {}
   for k in pairs(opts) do
     if k ~= "name" and k ~= "per_sample" and k ~= "reduction" then
-      error("bad argument #2 to 'loss.custom' (unknown option '" .. tostring(k) .. "' (known: name, per_sample, reduction))", 2)
+      util.fail("bad argument #2 to 'loss.custom' (unknown option '" .. tostring(k) .. "' (known: name, per_sample, reduction))")
     end
   end
   if opts.name ~= nil and type(opts.name) ~= "string" then
-    error("bad argument #2 to 'loss.custom' (option 'name' must be a string, got " .. type(opts.name) .. ")", 2)
+    util.fail("bad argument #2 to 'loss.custom' (option 'name' must be a string, got " .. type(opts.name) .. ")")
   end
   if opts.per_sample ~= nil and type(opts.per_sample) ~= "boolean" then
-    error("bad argument #2 to 'loss.custom' (option 'per_sample' must be a boolean, got " .. type(opts.per_sample) .. ")", 2)
+    util.fail("bad argument #2 to 'loss.custom' (option 'per_sample' must be a boolean, got " .. type(opts.per_sample) .. ")")
   end
   local reduction = opts.reduction or "mean"
   if reduction ~= "mean" and reduction ~= "sum" and reduction ~= "none" then
-    error("bad argument #2 to 'loss.custom' (option 'reduction' must be \"mean\", \"sum\" or \"none\", got " .. tostring(reduction) .. ")", 2)
+    util.fail("bad argument #2 to 'loss.custom' (option 'reduction' must be \"mean\", \"sum\" or \"none\", got " .. tostring(reduction) .. ")")
   end
   if opts.reduction ~= nil and not opts.per_sample then
-    error("bad argument #2 to 'loss.custom' (option 'reduction' needs per_sample = true)", 2)
+    util.fail("bad argument #2 to 'loss.custom' (option 'reduction' needs per_sample = true)")
   end
   return setmetatable({fn = f, name = opts.name or "loss.custom", per_sample = opts.per_sample or false,
                        reduction = reduction}, Custom)
@@ -84,31 +84,31 @@ function Custom:forward(logits, targets, sample_weights)
   if not self.per_sample then
     local out = self.fn(logits, targets, sample_weights)
     if not tensor.is_tensor(out) then
-      error(name .. ": the loss function must return a one-element Tensor, got " .. type(out), 2)
+      util.fail(name .. ": the loss function must return a one-element Tensor, got " .. type(out))
     end
     if out:numel() ~= 1 then
-      error(name .. ": the loss function must return a one-element Tensor (the loss), got size "
-            .. size(out) .. " (use {per_sample = true} for per-sample losses)", 2)
+      util.fail(name .. ": the loss function must return a one-element Tensor (the loss), got size "
+            .. size(out) .. " (use {per_sample = true} for per-sample losses)")
     end
     return out
   end
   local n = logits:shape()[1]
   local out = self.fn(logits, targets)
   if not tensor.is_tensor(out) or out:dim() ~= 1 or out:numel() ~= n then
-    error(string.format("%s: the loss function must return per-sample losses, a Tensor of size %d, got %s", name, n,
-          tensor.is_tensor(out) and ("size " .. size(out)) or type(out)), 2)
+    util.fail(string.format("%s: the loss function must return per-sample losses, a Tensor of size %d, got %s", name, n,
+          tensor.is_tensor(out) and ("size " .. size(out)) or type(out)))
   end
   if sample_weights ~= nil then
     if sample_weights:dim() ~= 1 or sample_weights:numel() ~= n then
-      error(string.format("%s: expected %d sample weights (one per sample), got size %s", name, n,
-            size(sample_weights)), 2)
+      util.fail(string.format("%s: expected %d sample weights (one per sample), got size %s", name, n,
+            size(sample_weights)))
     end
     out = out * sample_weights
   end
   if self.reduction == "none" then return out end
   if self.reduction == "sum" then return out:sum() end
   local denominator = sample_weights and sample_weights:sum():item() or n
-  if denominator <= 0 then error(name .. ": the mean is undefined: the sample weights sum to 0", 2) end
+  if denominator <= 0 then util.fail(name .. ": the mean is undefined: the sample weights sum to 0") end
   return out:sum() / denominator
 end
 
@@ -117,5 +117,3 @@ Custom.__call = Custom.forward   -- crit(...) and crit:forward(...) alike; error
 function Custom:__tostring()
   return self.name .. (self.per_sample and "{per_sample = true}" or "")
 end
-"""#
-}

@@ -1,0 +1,61 @@
+-- experiment.evaluate(model, set[, {batch = 256, classes = names}]) -> metrics report
+-- The model runs in evaluation mode without gradients; the report is metrics.report's
+-- (accuracy, balanced accuracy, tpr, precision, f1, support, var_tpr, min_tpr, confused
+-- pairs) plus `confusion` (the [C, C] tensor, rows = true class), `loss` (mean
+-- cross-entropy) and `n`. The model's mode and the gradient mode come back afterwards, also
+-- when the model raises an error (which passes through with its own traceback).
+local experiment = require("experiment")
+local util = require("lwscript.util")
+
+local M = {}
+
+local EVALUATE_OPTIONS = {"batch", "classes"}
+
+local function training_mode(model)
+  local ok, v = pcall(function() return model.training end)
+  if ok and v == false then return false end
+  return true
+end
+
+-- M.evaluate(model, set, opts): the report, with options already checked by the caller.
+function M.evaluate(model, set, opts)
+  local batch = util.option_integer("experiment.evaluate", opts, "batch", 256, 1)
+  local classes = opts.classes or set.classes
+  local C = #set.classes
+  local cm = tensor.zeros(C, C)
+  local sum_ce = loss.cross_entropy{reduction = "sum"}
+  local total, n = 0, 0
+  local was_training = training_mode(model)
+  model:eval()
+  local grad_was = tensor.set_grad_enabled(false)
+  do
+    local _restore <close> = util.on_exit(function()
+      tensor.set_grad_enabled(grad_was)
+      if was_training then model:train() end
+    end)
+    for x, y in set:batches(batch) do
+      local z = model(x)
+      metrics.confusion_add(cm, z, y)
+      total = total + sum_ce(z, y):item()
+      n = n + y:size(1)
+    end
+  end
+  local report = metrics.report(cm, {classes = classes})
+  report.confusion = cm
+  report.loss = total / n
+  report.n = n
+  return report
+end
+
+function experiment.evaluate(model, set, opts)
+  if not util.is_module(model) then
+    util.arg_error("experiment.evaluate", 1, "expected a model, got " .. type(model))
+  end
+  if not data.is_dataset(set) then
+    util.arg_error("experiment.evaluate", 2, "expected a dataset, got " .. type(set))
+  end
+  opts = util.check_options("experiment.evaluate", opts, 3, EVALUATE_OPTIONS)
+  return M.evaluate(model, set, opts)
+end
+
+return M

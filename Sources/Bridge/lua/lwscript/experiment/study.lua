@@ -1,0 +1,189 @@
+-- experiment.learnability{...}: Algorithm 1 over seeds (docs/experiment.md).
+--
+-- For each seed: train with plain cross-entropy, measure the per-class TPRs s, compute
+-- w = W(s), retrain with each method from the same seed, and compare Var(s) with Var(s') on
+-- the test set; then the statistics across seeds (summary.lua) and the files and plots
+-- (study_outputs.lua).
+local experiment = require("experiment")
+local util = require("lwscript.util")
+local evaluate = require("lwscript.experiment.evaluate").evaluate
+local outputs = require("lwscript.experiment.outputs")
+local methods_lib = require("lwscript.experiment.methods")
+local summary = require("lwscript.experiment.summary")
+local study_outputs = require("lwscript.experiment.study_outputs")
+
+local fmt = string.format
+local join, merge = util.join, util.merge
+
+local STUDY_OPTIONS = {"data", "model", "methods", "seeds", "W", "gammas", "epochs", "batch", "optimizer",
+  "lr_schedule", "train", "out", "name", "quiet", "verbose", "eval_batch", "plots", "save_runs"}
+
+-- The weights a W function returned: C finite numbers >= 0.
+local function check_weights(w, C, where)
+  local out, problem, a, b = util.class_values(w, C)
+  if problem == "type" or problem == "count" then
+    util.fail(fmt("experiment.learnability: %s must return %d weights (one per class), got %s", where, C,
+                  problem == "count" and (a .. " values") or a))
+  elseif problem == "value" then
+    util.fail(fmt("experiment.learnability: %s returned weight %d = %s (weights must be finite and >= 0)", where, a, tostring(b)))
+  end
+  return out
+end
+
+local function run_study(cfg)
+  local d = cfg.data
+  if type(d) ~= "table" or not data.is_dataset(d.train) or not data.is_dataset(d.test) then
+    util.fail("experiment.learnability: option 'data' must be {train = dataset, test = dataset[, val = dataset]}")
+  end
+  if d.val ~= nil and not data.is_dataset(d.val) then util.fail("experiment.learnability: data.val must be a dataset") end
+  if type(cfg.model) ~= "function" then
+    util.fail("experiment.learnability: option 'model' must be a function(seed) returning a new model")
+  end
+  if cfg.optimizer ~= nil and type(cfg.optimizer) ~= "function" then
+    util.fail("experiment.learnability: option 'optimizer' must be a function(params) returning an optimizer (each run builds its own)")
+  end
+  local seeds = cfg.seeds or {1, 2, 3}
+  if type(seeds) ~= "table" or #seeds == 0 then util.fail("experiment.learnability: option 'seeds' must be a non-empty array of integers") end
+  for i, s in ipairs(seeds) do
+    if math.type(s) == nil or s ~= math.floor(s) or s < 0 then util.fail(fmt("experiment.learnability: seeds[%d] must be an integer >= 0, got %s", i, tostring(s))) end
+  end
+  local classes = d.train.classes
+  local C = #classes
+  local W, W_text = cfg.W, nil
+  if W == nil then W = 2 end
+  local W_gamma
+  if type(W) == "number" then
+    local gamma = W
+    W_gamma = gamma
+    W_text = fmt("weights.tpr_power(s, %g, {floor = 0.01})", gamma)
+    W = function(s) return weights.tpr_power(s, gamma, {floor = 0.01}) end
+  elseif type(W) == "function" then
+    W_text = "a Lua function"
+  else
+    util.fail("experiment.learnability: option 'W' must be a function(s) -> weights or a number gamma (tpr_power), got " .. type(W))
+  end
+  local methods, names, seen = {}, {}, {baseline = true}
+  for i, m in ipairs(cfg.methods or methods_lib.DEFAULT) do
+    local method = methods_lib.resolve(m, i)
+    if seen[method.name] then util.fail("experiment.learnability: two methods are named '" .. method.name .. "'") end
+    seen[method.name] = true
+    methods[#methods + 1], names[#names + 1] = method, method.name
+  end
+  -- the gamma sweep: tpr_weighted_ce with tpr_power(s, gamma) for each gamma (the run of
+  -- tpr_weighted_ce itself stands for gamma = W when W is a number)
+  local sweep = {}
+  for _, g in ipairs(cfg.gammas or {}) do
+    if type(g) ~= "number" or g < 0 then util.fail("experiment.learnability: gammas must be numbers >= 0") end
+    if g == W_gamma and seen.tpr_weighted_ce then
+      sweep[#sweep + 1] = {name = "tpr_weighted_ce", gamma = g}
+    else
+      local m = experiment.methods.tpr_weighted_ce{name = fmt("gamma=%g", g), gamma = g}
+      if not seen[m.name] then
+        seen[m.name] = true
+        methods[#methods + 1], names[#names + 1] = m, m.name
+      end
+      sweep[#sweep + 1] = {name = m.name, gamma = g}
+    end
+  end
+  local out = cfg.out
+  if out ~= nil and type(out) ~= "string" then util.fail("experiment.learnability: option 'out' must be a directory path") end
+  local common = merge(cfg.train or {}, {epochs = cfg.epochs, batch = cfg.batch, optimizer = cfg.optimizer,
+                       lr_schedule = cfg.lr_schedule, val = d.val, quiet = not cfg.verbose, eval_batch = cfg.eval_batch})
+  local tpr_source = d.val and "validation" or "test"
+  local method_list = {}
+  for _, m in ipairs(methods) do method_list[#method_list + 1] = {name = m.name, description = m.description} end
+  local study = {name = cfg.name, method_names = names, seeds = seeds, classes = classes, runs = {baseline = {}},
+                 contexts = {}, sweep = sweep, has_val = d.val ~= nil, plots = cfg.plots ~= false,
+                 config = {name = cfg.name, seeds = seeds, W = W_text, gammas = cfg.gammas, gamma = W_gamma, methods = method_list,
+                           epochs = common.epochs or 5, batch = common.batch or 64,
+                           optimizer = cfg.optimizer and "a Lua function" or "optim.Adam(lr = 1e-3)",
+                           train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
+                           train_size = d.train:size(), test_size = d.test:size(), val_size = d.val and d.val:size(),
+                           classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ")}}
+  for _, n in ipairs(names) do study.runs[n] = {} end
+  local quiet = cfg.quiet
+  local function say(...) if not quiet then print(...) end end
+  say(fmt("learnability%s: %d seeds x (baseline + %d methods), %d epochs each; W(s) = %s from the %s set; %s",
+    cfg.name and (" (" .. cfg.name .. ")") or "", #seeds, #methods, study.config.epochs, W_text, tpr_source,
+    out and ("results in " .. out) or "no output directory"))
+
+  local function finish_run(name, seed, model, history, t0, base_tpr, train_options)
+    local rep = evaluate(model, d.test, {batch = cfg.eval_batch or 256})
+    local r = {accuracy = rep.accuracy, balanced_accuracy = rep.balanced_accuracy, var_tpr = rep.var_tpr,
+               min_tpr = rep.min_tpr, min_class = rep.min_class_name or tostring(rep.min_class), tpr = rep.tpr,
+               report = rep, history = history, seconds = sys.clock() - t0}
+    if base_tpr then r.D = metrics.D(base_tpr, rep.tpr) end
+    study.runs[name][seed] = r
+    say(fmt("seed %-3s %-22s acc %.4f  bal %.4f  Var(s) %.5f  min %.3f (%s)%s  %.1fs", tostring(seed), name, r.accuracy,
+      r.balanced_accuracy, r.var_tpr, r.min_tpr, r.min_class, r.D and fmt("  D %+.5f", r.D) or "", r.seconds))
+    if out and cfg.save_runs ~= false then
+      outputs.save_run(join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
+               {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep, name = fmt("%s, seed %s", name, tostring(seed)),
+                plots = study.plots})
+    end
+    return r
+  end
+
+  local function summarize_and_write(with_plots)
+    study.summary = summary.summarize(names, study.runs, seeds)
+    study.text = experiment.summary_table(study.summary)
+    if out then study_outputs.write(out, study, with_plots) end
+  end
+
+  for _, seed in ipairs(seeds) do
+    if study.interrupted then break end
+    -- 1. train with plain cross-entropy
+    local t0 = sys.clock()
+    local model = cfg.model(seed)
+    local topts = merge(common, {seed = seed, name = fmt("seed %s baseline", tostring(seed))})
+    local h = experiment.train(model, d.train, topts)
+    if h.interrupted then study.interrupted = true; break end
+    -- 2. per-class TPRs s (validation set when given, else test) and 3. w = W(s)
+    local base = finish_run("baseline", seed, model, h, t0, nil, topts)
+    local s_report = d.val and evaluate(model, d.val, {batch = cfg.eval_batch or 256}) or base.report
+    local s = s_report.tpr
+    local w = check_weights(W(s), C, "W(s)")
+    local ctx = {s = s, w = w, W = W, seed = seed, train = d.train, val = d.val, test = d.test, classes = classes, C = C,
+                 baseline = s_report}
+    study.contexts[seed] = ctx
+    say(fmt("seed %-3s s = {%s}", tostring(seed), table.concat((function()
+      local t = {} for c = 1, C do t[c] = fmt("%.2f", s[c]) end return t end)(), " ")))
+    say(fmt("seed %-3s w = {%s}", tostring(seed), table.concat((function()
+      local t = {} for c = 1, C do t[c] = fmt("%.2f", w[c]) end return t end)(), " ")))
+    -- 4. retrain with each method (same seed: same initialisation and batch order) and 5. evaluate s'
+    for _, m in ipairs(methods) do
+      local mctx = ctx
+      if m.W then mctx = merge(ctx, {w = check_weights(m.W(s), C, m.name .. ": W(s)")}) end
+      local t1 = sys.clock()
+      local mopts = m.options(mctx)
+      if type(mopts) ~= "table" then util.fail("experiment.learnability: method " .. m.name .. " must return a table of train options") end
+      local model2 = cfg.model(seed)
+      local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), m.name)})
+      local h2 = experiment.train(model2, d.train, topts2)
+      if h2.interrupted then study.interrupted = true; break end
+      local r = finish_run(m.name, seed, model2, h2, t1, base.tpr, topts2)
+      r.weights = mctx.w
+    end
+    summarize_and_write(false)
+  end
+  summarize_and_write(true)
+  if study.interrupted then say("interrupted: results hold the runs that finished") end
+  say("")
+  say(study.text)
+  if out then say("results: " .. out) end
+  local by_method = {}
+  for _, row in ipairs(study.summary) do by_method[row.method] = row end
+  return {summary = study.summary, by_method = by_method, runs = study.runs, contexts = study.contexts,
+          text = study.text, out = out, interrupted = study.interrupted or false, config = study.config,
+          methods = names}
+end
+
+function experiment.learnability(cfg)
+  if type(cfg) ~= "table" then util.arg_error("experiment.learnability", 1, "expected a table of options") end
+  util.check_options("experiment.learnability", cfg, 1, STUDY_OPTIONS)
+  -- Ctrl-C stops the run in progress at a batch boundary and ends the study with what is
+  -- done; the previous mode comes back however the study ends.
+  local previous = sys.on_interrupt("flag")
+  local _restore <close> = util.on_exit(function() sys.on_interrupt(previous) end)
+  return run_study(cfg)
+end

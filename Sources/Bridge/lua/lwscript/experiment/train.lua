@@ -1,0 +1,267 @@
+-- experiment.train(model, train_set, options) -> history   (docs/experiment.md)
+--
+-- The training loop of the study: batches, the loss (weighted per epoch when asked), the
+-- optimizer and schedule, per-class history, validation, checkpoints and exact resume,
+-- progress, and Ctrl-C at a batch boundary. Copy this file to lwscript/experiment/train.lua
+-- next to your script to change it (docs/experiment.md, "Changing the library").
+local experiment = require("experiment")
+local util = require("lwscript.util")
+local evaluate = require("lwscript.experiment.evaluate").evaluate
+local progress = require("lwscript.experiment.progress")
+local checkpoint = require("lwscript.experiment.checkpoint")
+
+local fmt = string.format
+local join = util.join
+
+local TRAIN_OPTIONS = {"epochs", "batch", "optimizer", "loss", "loss_for", "weights", "sampler", "augment",
+  "transform", "val", "seed", "checkpoint", "resume", "on_epoch", "lr_schedule", "lr_step", "clip", "quiet",
+  "eval_batch", "name", "out"}
+
+-- Derived seeds: one stream per purpose (shuffle, sampler, per-batch randomness), so that a
+-- run resumed at any batch draws exactly what the uninterrupted run drew.
+local function derive(seed, ...)
+  local h = math.tointeger(seed) or math.floor(seed)
+  for _, v in ipairs({...}) do h = (h * 1000003 + v * 7919 + 12345) % 2147483629 end
+  return math.tointeger(h)
+end
+
+
+-- A per-epoch setting: a value, or a function(report, epoch) -> value.
+local function per_epoch(value, report, epoch)
+  if type(value) == "function" then return value(report, epoch) end
+  return value
+end
+
+-- Per-class weights or sampling probabilities for an epoch: C finite numbers >= 0.
+local function check_class_values(what, w, C, epoch)
+  local out, problem, a, b = util.class_values(w, C)
+  if problem == "type" then
+    util.fail(fmt("experiment.train: %s for epoch %d must be an array of %d numbers, got %s", what, epoch, C, a))
+  elseif problem == "count" then
+    util.fail(fmt("experiment.train: %s for epoch %d have %d entries, the dataset has %d classes", what, epoch, a, C))
+  elseif problem == "value" then
+    util.fail(fmt("experiment.train: %s[%d] for epoch %d is %s, expected a finite number >= 0", what, a, epoch, tostring(b)))
+  end
+  return out
+end
+
+local function new_history()
+  return {epoch = {}, loss = {}, accuracy = {}, balanced_accuracy = {}, tpr = {}, lr = {}, time = {},
+          weights = {}, sampling = {}, val_loss = {}, val_accuracy = {}, val_balanced_accuracy = {}, val_tpr = {},
+          val_var_tpr = {}, val_min_tpr = {}, val_min_class = {}, epochs_done = 0, seconds = 0}
+end
+
+local function describe_optimizer(opt)
+  local ok, kind, lr = pcall(function() return opt.type, opt.lr end)
+  if ok and kind and lr then return fmt("%s lr %g", kind, lr) end
+  return "optimizer"
+end
+
+local function run_training(model, train_set, opts)
+  local epochs = util.option_integer("experiment.train", opts, "epochs", 5, 1)
+  local batch = util.option_integer("experiment.train", opts, "batch", 64, 1)
+  local eval_batch = util.option_integer("experiment.train", opts, "eval_batch", 256, 1)
+  local seed = util.option_integer("experiment.train", opts, "seed", 1, 0)
+  local C = #train_set.classes
+  local val = opts.val
+  if val ~= nil and not data.is_dataset(val) then
+    util.fail("experiment.train: option 'val' must be a dataset, got " .. type(val))
+  end
+  local lr_step = opts.lr_step or "epoch"
+  if lr_step ~= "epoch" and lr_step ~= "batch" then
+    util.fail("experiment.train: option 'lr_step' must be \"epoch\" or \"batch\", got " .. tostring(lr_step))
+  end
+  for _, name in ipairs({"on_epoch", "transform", "loss_for"}) do
+    if opts[name] ~= nil and type(opts[name]) ~= "function" then
+      util.fail(fmt("experiment.train: option '%s' must be a function, got %s", name, type(opts[name])))
+    end
+  end
+  if opts.checkpoint ~= nil and type(opts.checkpoint) ~= "string" then
+    util.fail("experiment.train: option 'checkpoint' must be a directory path, got " .. type(opts.checkpoint))
+  end
+
+  -- the optimizer: an optimizer, or a function(params) -> optimizer; default Adam, lr 1e-3
+  local params = model:parameters()
+  local opt = opts.optimizer
+  if opt == nil then
+    opt = optim.Adam(params, {lr = 1e-3})
+  elseif type(opt) == "function" then
+    opt = opt(params)
+  end
+  if opt == nil or (type(opt) ~= "userdata" and type(opt) ~= "table") then
+    util.fail("experiment.train: option 'optimizer' must be an optimizer or a function(params) returning one")
+  end
+  local sched = opts.lr_schedule
+  if type(sched) == "function" then sched = sched(opt) end
+
+  -- the loss: a criterion (or function(logits, y)) when unweighted; loss_for(w, epoch) with weights
+  local base_loss = opts.loss or loss.cross_entropy()
+  local loss_for = opts.loss_for or function(w) return loss.cross_entropy{weights = w} end
+  if opts.loss ~= nil and opts.weights ~= nil and opts.loss_for == nil then
+    util.fail("experiment.train: options 'loss' and 'weights' together need 'loss_for' "
+              .. "(a function(w, epoch) returning the weighted criterion)")
+  end
+
+  -- resume
+  local history, start_epoch, skip, running, last_report, sched_steps = new_history(), 1, 0, nil, nil, 0
+  local resume = opts.resume
+  if resume == true then
+    resume = opts.checkpoint
+    if resume and not util.file_exists(join(resume, "state.lua")) then resume = nil end
+  end
+  if resume ~= nil and resume ~= false then
+    if type(resume) ~= "string" then
+      util.fail("experiment.train: option 'resume' must be a checkpoint directory or true, got " .. type(resume))
+    end
+    local state = checkpoint.read(resume)
+    nn.load_into(model, join(resume, state.model_file))
+    if sched then
+      for _ = 1, state.sched_steps or 0 do sched:step() end
+    end
+    opt:load(join(resume, state.optim_file))
+    history, start_epoch, skip = state.history, state.epoch + 1, state.batch
+    running, last_report, sched_steps = state.running, state.last_report, state.sched_steps or 0
+    history.interrupted = nil
+  end
+
+  local bar = progress.new(opts.quiet, opts.name)
+  if start_epoch == 1 and skip == 0 then
+    local n = 0
+    for _, p in ipairs(params) do n = n + p:numel() end
+    bar.line(fmt("training %s (%d parameters) on %d samples of %d classes: %d epochs, batches of %d, %s, seed %d",
+      opts.name or "a model", n, train_set:size(), C, epochs, batch, describe_optimizer(opt), seed))
+  elseif start_epoch <= epochs then
+    bar.line(fmt("resuming at epoch %d%s from %s", start_epoch, skip > 0 and fmt(", batch %d", skip + 1) or "", resume))
+  else
+    bar.line(fmt("the checkpoint in %s is past epoch %d already (epochs = %d): nothing to train", resume, start_epoch - 1, epochs))
+  end
+
+  local started = sys.clock()
+  local stopped = false
+  for epoch = start_epoch, epochs do
+    local t0 = sys.clock()
+    model:train()
+    -- what this epoch trains with (online: functions of the latest report)
+    local w = opts.weights ~= nil and per_epoch(opts.weights, last_report, epoch) or nil
+    if w ~= nil then w = check_class_values("weights", w, C, epoch) end
+    local crit = w and loss_for(w, epoch) or base_loss
+    local sampler = per_epoch(opts.sampler, last_report, epoch)
+    local probabilities
+    if type(sampler) == "table" or tensor.is_tensor(sampler) then
+      probabilities = check_class_values("sampling probabilities", sampler, C, epoch)
+      sampler = sample.WeightedRandom(train_set, probabilities, {per = "class", seed = derive(seed, 2, epoch)})
+    end
+    local aug = per_epoch(opts.augment, last_report, epoch)
+    local bopts = {seed = derive(seed, 1, epoch), augment = aug}
+    if sampler ~= nil then bopts.sampler = sampler else bopts.shuffle = true end
+    local total_batches = math.ceil((sampler and sampler:size() or train_set:size()) / batch)
+    local lr = opt.lr
+
+    local cm = tensor.zeros(C, C)
+    local loss_sum, seen, correct, partial_seconds = 0, 0, 0, 0
+    if skip > 0 and running then
+      cm = tensor.new(running.confusion)
+      loss_sum, seen, correct, partial_seconds = running.loss_sum, running.seen, running.correct, running.seconds or 0
+    end
+    local done = skip
+    for x, y, k in train_set:batches(batch, bopts) do
+      if k > skip then
+        tensor.seed(derive(seed, 3, epoch, k))
+        if opts.transform then x = opts.transform(x, y, epoch) end
+        local logits = model(x)
+        local l = crit(logits, y)
+        opt:zero_grad()
+        l:backward()
+        if opts.clip then optim.clip_grad_norm(params, opts.clip) end
+        opt:step()
+        if sched and lr_step == "batch" then sched:step(); sched_steps = sched_steps + 1 end
+        local b = y:size(1)
+        loss_sum, seen = loss_sum + l:item() * b, seen + b
+        local _, right = metrics.confusion_add(cm, logits, y)
+        correct = correct + right
+        done = k
+        bar.batch(epoch, epochs, k, total_batches, loss_sum / seen, correct / seen, partial_seconds + sys.clock() - t0)
+        if sys.interrupted() then stopped = true; break end
+      end
+    end
+    skip = 0
+
+    if stopped then
+      history.interrupted = {epoch = epoch, batch = done}
+      history.seconds = history.seconds + sys.clock() - started
+      if opts.checkpoint then
+        checkpoint.save(opts.checkpoint, model, opt, {epoch = epoch - 1, batch = done, history = history,
+          running = {confusion = cm, loss_sum = loss_sum, seen = seen, correct = correct, seconds = partial_seconds + sys.clock() - t0},
+          last_report = last_report, sched_steps = sched_steps, seed = seed})
+      end
+      bar.line(fmt("interrupted at epoch %d, batch %d: stopping%s", epoch, done,
+        opts.checkpoint and (" (checkpoint in " .. opts.checkpoint .. "; resume = \"" .. opts.checkpoint .. "\" continues)") or ""))
+      break
+    end
+
+    local report = metrics.report(cm, {classes = train_set.classes})
+    report.confusion, report.loss, report.n = cm, loss_sum / seen, seen
+    history.epoch[#history.epoch + 1] = epoch
+    history.loss[epoch] = loss_sum / seen
+    history.lr[epoch] = lr
+    history.accuracy[epoch] = report.accuracy
+    history.balanced_accuracy[epoch] = report.balanced_accuracy
+    history.tpr[epoch] = report.tpr
+    history.weights[epoch] = w or {}
+    history.sampling[epoch] = probabilities or (sampler and sampler:class_probabilities()) or {}
+    last_report = report
+    if val then
+      local v = evaluate(model, val, {batch = eval_batch})
+      history.val_loss[epoch] = v.loss
+      history.val_accuracy[epoch] = v.accuracy
+      history.val_balanced_accuracy[epoch] = v.balanced_accuracy
+      history.val_tpr[epoch] = v.tpr
+      history.val_var_tpr[epoch] = v.var_tpr
+      history.val_min_tpr[epoch] = v.min_tpr
+      history.val_min_class[epoch] = v.min_class_name or tostring(v.min_class)
+      last_report = v
+    end
+    if sched and lr_step == "epoch" then sched:step(); sched_steps = sched_steps + 1 end
+    history.time[epoch] = partial_seconds + sys.clock() - t0
+    history.epochs_done = epoch
+    history.seconds = history.seconds + sys.clock() - t0
+    if opts.checkpoint then
+      checkpoint.save(opts.checkpoint, model, opt, {epoch = epoch, batch = 0, history = history,
+        last_report = last_report, sched_steps = sched_steps, seed = seed})
+    end
+    bar.line(progress.epoch_line(history, epoch, epochs, opts.name))
+    if opts.on_epoch and opts.on_epoch(epoch, history, last_report) == false then
+      history.stopped_early = epoch
+      break
+    end
+    if sys.interrupted() then
+      history.interrupted = {epoch = epoch + 1, batch = 0}
+      bar.line("interrupted after epoch " .. epoch .. ": stopping")
+      break
+    end
+  end
+  history.last_report = last_report
+  if opts.out then experiment.save_run(opts.out, {config = opts, history = history, report = last_report, name = opts.name}) end
+  return history
+end
+
+function experiment.train(model, train_set, opts)
+  if not util.is_module(model) then
+    util.arg_error("experiment.train", 1, "expected a model, got " .. type(model))
+  end
+  if not data.is_dataset(train_set) then
+    util.arg_error("experiment.train", 2, "expected a dataset, got " .. type(train_set))
+  end
+  opts = util.check_options("experiment.train", opts, 3, TRAIN_OPTIONS)
+  -- Ctrl-C only raises a flag while training: the loop stops at the next batch boundary and
+  -- keeps the history and a checkpoint. A second Ctrl-C interrupts at once. The previous
+  -- mode comes back however training ends; an error (from a callback of the user's, say)
+  -- passes through with its own position and traceback.
+  local previous = sys.on_interrupt("flag")
+  local _restore <close> = util.on_exit(function(err)
+    sys.on_interrupt(previous)
+    -- end the progress bar's line before the error is printed
+    if err ~= nil and progress.is_terminal() and not opts.quiet then io.stdout:write("\n") end
+  end)
+  return run_training(model, train_set, opts)
+end

@@ -1,0 +1,101 @@
+-- Model checkpoints: model:save(path), nn.load(path), model:load(path), over the file I/O of
+-- nn.write_state / nn.read_state (Bridge/Modules/NN/ModelState.swift). A model checkpoint
+-- holds every parameter and buffer by name (in order) and, as metadata, the constructor
+-- call that rebuilds the model ("nn.mlp{inputs = 784, ...}").
+local nn = require("nn")
+local util = require("lwscript.util")
+local base = require("lwscript.nn.module")
+
+local is_module = util.is_module
+
+local function state_of(m)
+  local out = {}
+  for _, pair in ipairs(m:named_parameters()) do out[#out + 1] = pair end
+  if m.named_buffers then
+    for _, pair in ipairs(m:named_buffers()) do out[#out + 1] = pair end
+  end
+  return out
+end
+
+local function quote(s) return string.format("%q", s) end
+
+function nn.save(m, path)
+  if not is_module(m) then util.fail("nn.save: expected a module, got " .. type(m)) end
+  if type(path) ~= "string" then util.fail("nn.save: expected a file path, got " .. type(path)) end
+  local ctor = base.constructor_of(m)
+  local meta = "{format = \"lwscript model\", version = 1"
+  if ctor then meta = meta .. ", constructor = " .. quote(ctor) end
+  meta = meta .. "}"
+  local ok, err = pcall(nn.write_state, path, state_of(m), meta)
+  if not ok then util.fail("nn.save: " .. util.strip_position(err)) end
+  return m
+end
+
+local function size(t) return table.concat(t:shape(), "x") end
+
+local function read_model_file(fname, path)
+  if type(path) ~= "string" then util.fail(fname .. ": expected a file path, got " .. type(path)) end
+  local ok, state, meta, kind = pcall(nn.read_state, path)
+  if not ok then util.fail(fname .. ": " .. util.strip_position(state)) end
+  if kind ~= "model" then
+    util.fail(fname .. ": " .. path .. " holds a checkpoint of kind '" .. tostring(kind) .. "', not a model")
+  end
+  local chunk = load("return " .. meta, "=checkpoint metadata", "t", {})
+  local info = chunk and select(2, pcall(chunk))
+  if type(info) ~= "table" then util.fail(fname .. ": " .. path .. " has unreadable metadata") end
+  return state, info
+end
+
+local function load_state(fname, m, state, path)
+  local mine = state_of(m)
+  local by_name = {}
+  for _, pair in ipairs(state) do by_name[pair[1]] = pair[2] end
+  local problems, seen = {}, {}
+  for _, pair in ipairs(mine) do
+    local name, t = pair[1], pair[2]
+    seen[name] = true
+    local saved = by_name[name]
+    if not saved then
+      problems[#problems + 1] = "missing " .. name
+    elseif size(saved) ~= size(t) then
+      problems[#problems + 1] = name .. " is " .. size(saved) .. " in the file, " .. size(t) .. " in the model"
+    end
+  end
+  for _, pair in ipairs(state) do
+    if not seen[pair[1]] then problems[#problems + 1] = "unexpected " .. pair[1] end
+  end
+  if #problems > 0 then
+    if #problems > 8 then problems = {table.unpack(problems, 1, 8)}; problems[9] = "..." end
+    util.fail(fname .. ": " .. path .. " does not fit this model: " .. table.concat(problems, "; "))
+  end
+  tensor.no_grad(function()
+    for _, pair in ipairs(mine) do pair[2]:copy(by_name[pair[1]]) end
+  end)
+  return m
+end
+
+function nn.load(path)
+  local state, info = read_model_file("nn.load", path)
+  if not info.constructor then
+    util.fail("nn.load: " .. path .. " holds a model written in Lua, which cannot be rebuilt from the file; "
+              .. "build the model again and call model:load(path)")
+  end
+  local build = load("return " .. info.constructor, "=checkpoint constructor", "t", {nn = nn})
+  local ok, m = pcall(build or error)
+  if not ok or not is_module(m) then
+    util.fail("nn.load: cannot rebuild the model from " .. path .. " (" .. tostring(info.constructor) .. ")")
+  end
+  return load_state("nn.load", m, state, path)
+end
+
+function nn.load_into(m, path)
+  local state = read_model_file("model:load", path)
+  return load_state("model:load", m, state, path)
+end
+
+-- Lua modules and Swift layers alike get m:save(path) and m:load(path).
+base.Base.save = nn.save
+base.Base.load = nn.load_into
+local layer_methods = debug.getregistry()["lwscript.Module.methods"]
+layer_methods.save = nn.save
+layer_methods.load = nn.load_into

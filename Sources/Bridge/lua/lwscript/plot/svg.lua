@@ -1,0 +1,194 @@
+-- SVG building blocks of the plots: the palette, text escaping, number formats, nice ticks,
+-- scales, the document, clip paths, axes, legends and polylines. Pure functions of their
+-- arguments; each kind of plot (bars.lua, heatmap.lua, lines.lua, scatter.lua) uses them.
+local fmt = string.format
+
+-- Okabe & Ito's colour-blind-safe palette (blue, orange, green, purple, sky, vermillion,
+-- yellow, black) and viridis stops for the heatmap's sequential scale.
+local PALETTE = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
+local VIRIDIS = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}}
+local FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+-- XML text: markup characters escaped, control characters and invalid UTF-8 replaced.
+local function esc(s)
+  s = tostring(s)
+  if not utf8.len(s) then s = s:gsub("[\128-\255]", "?") end
+  s = s:gsub("[%z\1-\8\11\12\14-\31]", "?")
+  return (s:gsub("[&<>\"']", {["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;"}))
+end
+
+local function num(v) return fmt("%.1f", v) end
+
+-- Short value text: integers as integers, others with 3 significant digits.
+local function short(v)
+  if not finite(v) then return v ~= v and "NaN" or (v > 0 and "inf" or "-inf") end
+  if v == math.floor(v) and math.abs(v) < 1e9 then return fmt("%d", v) end
+  return (fmt("%.3g", v))
+end
+
+-- Approximate width of text in pixels at a font size (for layout only).
+local function text_width(s, size) return utf8.len(tostring(s)) and utf8.len(tostring(s)) * size * 0.6 or #tostring(s) * size * 0.6 end
+
+-- "Nice" tick positions covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
+local function ticks(lo, hi, n)
+  if not (finite(lo) and finite(hi)) then lo, hi = 0, 1 end
+  if hi < lo then lo, hi = hi, lo end
+  if hi == lo then
+    local pad = lo == 0 and 1 or math.abs(lo) * 0.1
+    lo, hi = lo - pad, hi + pad
+  end
+  local raw = (hi - lo) / (n or 5)
+  local mag = 10 ^ math.floor(math.log(raw, 10))
+  local f = raw / mag
+  local step = (f < 1.5 and 1 or f < 3 and 2 or f < 7 and 5 or 10) * mag
+  local first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+  local decimals = math.max(0, -math.floor(math.log(step, 10) + 1e-9))
+  local out = {}
+  for k = first, last do
+    local v = k * step
+    out[#out + 1] = {value = v, text = fmt("%." .. decimals .. "f", v)}
+  end
+  return out, first * step, last * step
+end
+
+local function scale(lo, hi, a, b)
+  return function(v) return a + (v - lo) / (hi - lo) * (b - a) end
+end
+
+local function viridis(t)
+  if not finite(t) then return "#cccccc" end
+  t = math.max(0, math.min(1, t)) * (#VIRIDIS - 1)
+  local i = math.min(math.floor(t), #VIRIDIS - 2)
+  local f, a, b = t - i, VIRIDIS[i + 1], VIRIDIS[i + 2]
+  return fmt("#%02x%02x%02x", math.floor(a[1] + f * (b[1] - a[1]) + 0.5),
+             math.floor(a[2] + f * (b[2] - a[2]) + 0.5), math.floor(a[3] + f * (b[3] - a[3]) + 0.5))
+end
+
+-- An SVG document being built: a list of strings.
+local function document(width, height, title)
+  local out = {
+    fmt('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" font-family="%s" font-size="12">',
+        width, height, width, height, FONT),
+    "<title>" .. esc(title ~= "" and title or "plot") .. "</title>",
+    '<rect x="0" y="0" width="100%" height="100%" fill="white"/>',
+  }
+  if title ~= "" then
+    out[#out + 1] = fmt('<text x="%s" y="24" text-anchor="middle" font-size="16" font-weight="bold">%s</text>', num(width / 2), esc(title))
+  end
+  return out
+end
+
+local clip_count = 0
+-- A clip path for the plot area (ids unique within the process, so that several plots in
+-- one notebook page do not clash).
+local function clip(out, x, y, w, h)
+  clip_count = clip_count + 1
+  local id = fmt("lws-plot-clip-%d", clip_count)
+  out[#out + 1] = fmt('<clipPath id="%s"><rect x="%s" y="%s" width="%s" height="%s"/></clipPath>', id, num(x), num(y), num(w), num(h))
+  return id
+end
+
+-- The y axis: grid lines, ticks, tick labels and the rotated axis title.
+local function y_axis(out, area, yticks, ys, label)
+  for _, t in ipairs(yticks) do
+    local y = ys(t.value)
+    out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e0e0e0"/>', num(area.x), num(y), num(area.x + area.w), num(y))
+    out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(area.x - 5), num(y), num(area.x), num(y))
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>', num(area.x - 8), num(y), esc(t.text))
+  end
+  out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(area.x), num(area.y), num(area.x), num(area.y + area.h))
+  if label ~= "" then
+    local x, y = 16, area.y + area.h / 2
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)" font-size="13">%s</text>', num(x), num(y), num(x), num(y), esc(label))
+  end
+end
+
+-- A numeric x axis: ticks and labels below the area, and the axis title.
+local function x_axis(out, area, xticks, xs, label)
+  local base = area.y + area.h
+  out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(area.x), num(base), num(area.x + area.w), num(base))
+  for _, t in ipairs(xticks) do
+    local x = xs(t.value)
+    out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e0e0e0"/>', num(x), num(area.y), num(x), num(base))
+    out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(x), num(base), num(x), num(base + 5))
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle">%s</text>', num(x), num(base + 18), esc(t.text))
+  end
+  if label ~= "" then
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>', num(area.x + area.w / 2), num(base + 40), esc(label))
+  end
+end
+
+-- Class-name labels under slots (bars, heatmap columns), rotated when they do not fit.
+local function category_labels(out, names, centers, slot, base, size)
+  local widest = 0
+  for _, name in ipairs(names) do widest = math.max(widest, text_width(name, size)) end
+  local rotate = widest > slot - 4
+  for i, name in ipairs(names) do
+    local x, y = centers[i], base + 16
+    if rotate then
+      out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" font-size="%d" transform="rotate(-40 %s %s)">%s</text>', num(x), num(y - 4), size, num(x), num(y - 4), esc(name))
+    else
+      out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="%d">%s</text>', num(x), num(y), size, esc(name))
+    end
+  end
+  return rotate and widest * 0.64 + 16 or 22   -- the height the labels take
+end
+
+-- A legend of coloured swatches (lines when `as_lines`), top-left at (x, y).
+local function legend(out, x, y, names, as_lines)
+  for i, name in ipairs(names) do
+    local colour = PALETTE[(i - 1) % #PALETTE + 1]
+    local yy = y + (i - 1) * 20
+    if as_lines then
+      out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2.5"/>', num(x), num(yy + 6), num(x + 18), num(yy + 6), colour)
+    else
+      out[#out + 1] = fmt('<rect x="%s" y="%s" width="14" height="12" fill="%s"/>', num(x), num(yy), colour)
+    end
+    out[#out + 1] = fmt('<text x="%s" y="%s" dominant-baseline="middle">%s</text>', num(x + 24), num(yy + 6), esc(name))
+  end
+end
+
+local function legend_width(names)
+  local w = 0
+  for _, name in ipairs(names) do w = math.max(w, text_width(name, 12)) end
+  return math.min(w, 220) + 44
+end
+
+-- A polyline through the finite points; a non-finite value breaks the line.
+local function polyline(out, xs, ys, x, y, colour, dash)
+  local run = {}
+  local function flush()
+    if #run > 1 then
+      out[#out + 1] = fmt('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>', table.concat(run, " "), colour, dash or "")
+    end
+    run = {}
+  end
+  for i = 1, #x do
+    if finite(x[i]) and finite(y[i]) then run[#run + 1] = num(xs(x[i])) .. "," .. num(ys(y[i])) else flush() end
+  end
+  flush()
+end
+
+return {
+  PALETTE = PALETTE,
+  VIRIDIS = VIRIDIS,
+  FONT = FONT,
+  finite = finite,
+  esc = esc,
+  num = num,
+  short = short,
+  text_width = text_width,
+  ticks = ticks,
+  scale = scale,
+  viridis = viridis,
+  document = document,
+  clip = clip,
+  y_axis = y_axis,
+  x_axis = x_axis,
+  category_labels = category_labels,
+  legend = legend,
+  legend_width = legend_width,
+  polyline = polyline,
+}
