@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "LuaEmbed", dependencies: ["CLua"]),
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["LuaEmbed"]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"], plugins: ["EmbedLua"]),
-        .target(name: "Notebook", dependencies: ["Bridge", "Numerics", "CLua"], plugins: ["EmbedLua"]),
+        .target(name: "Notebook", dependencies: ["Bridge", "Numerics"], plugins: ["EmbedLua"]),
         .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),

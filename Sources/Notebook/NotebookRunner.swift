@@ -1,5 +1,4 @@
 import Bridge
-import CLua
 import Foundation
 
 /// How to run a notebook.
@@ -32,7 +31,12 @@ public final class NotebookRunner {
     public let document: NotebookDocument
     public let options: RunOptions
     let chunkName: String
-    private var L: OpaquePointer { lua.L }
+    /// The notebook's Lua side (lwscript/notebook/init.lua): output capture and display.
+    private let helpers: LuaReference
+
+    /// The Lua library of a notebook state: the Bridge's and the notebook's own files
+    /// (Sources/Notebook/lua).
+    public static let library = LuaLibrary.builtin.adding(EmbeddedLua.files)
 
     /// Creates the Lua state: lwscript's modules, `require` looking next to the notebook, the
     /// output capture and the display protocol.
@@ -40,16 +44,11 @@ public final class NotebookRunner {
         self.document = document
         self.options = options
         chunkName = "@" + document.fileName
-        lua = LuaState()
-        lua.setArgTable(interpreter: ["lwscript", "notebook"], script: document.path, scriptArgs: [])
         let dir = (document.path as NSString).deletingLastPathComponent
-        try lua.addModuleDirectory(dir.isEmpty ? "." : dir)
-        try lua.load(OutputCapture.source, chunkname: "=[notebook capture]")
-        lua_pushinteger(L, lua_Integer(max(1, options.outputLimit)))
-        try lua.protectedCall(nargs: 1, nresults: 0)
-        try lua.execute(DisplayProtocol.source, chunkname: "=[notebook display]")
-        try lua.execute("notebook.path = ...".replacingOccurrences(of: "...", with: luaStringLiteral(document.path)),
-                        chunkname: "=[notebook display]")
+        lua = LuaState(library: Self.library, modulePaths: [dir.isEmpty ? "." : dir])
+        lua.setArgTable(interpreter: ["lwscript", "notebook"], script: document.path, scriptArgs: [])
+        helpers = try lua.module("lwscript.notebook")
+        _ = try lua.call(helpers, "install", [.integer(max(1, options.outputLimit)), .string(document.path)])
     }
 
     /// Runs the cells and returns the report. Never throws: errors are part of the report.
@@ -85,21 +84,21 @@ public final class NotebookRunner {
 
     /// Runs one code cell.
     public func runCell(_ cell: Cell, executionCount: Int) -> CellResult {
-        let base = lua_gettop(L)
-        defer { lua_settop(L, base) }
         var outputs: [CellOutput] = []
         var failure: CellError? = nil
         var seconds = 0.0
+        var results: LuaReference? = nil
 
-        _ = try? callHelper("begin") { lua_pushinteger(L, lua_Integer(cell.number)) }
+        _ = try? lua.call(helpers, "begin", [.integer(cell.number)])
         var show = true
         do {
-            show = try compile(cell)
+            let (code, shows) = chunk(for: cell)
+            show = shows
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                try lua.withInterrupts { try lua.protectedCall(nargs: 0, nresults: LUA_MULTRET) }
-            } catch let error as ScriptError {
+                results = try lua.withInterrupts { try lua.run(code, chunkname: chunkName) }
+            } catch let error as ScriptError where error.phase == .run {
                 failure = cellError(error.message, phase: .run)
             }
             let elapsed = clock.now - start
@@ -110,14 +109,13 @@ public final class NotebookRunner {
             failure = CellError(phase: .compile, message: "\(error)")
         }
 
-        // Hand the results (none after an error) to `finish`, which describes them and returns
-        // the cell's events and the number of bytes of output dropped.
-        let nresults = failure == nil && show ? lua_gettop(L) - base : 0
-        lua_settop(L, base + nresults)
+        // `finish` describes the results (none after an error, or with a trailing `;`) and
+        // returns the cell's events and the number of bytes of output dropped.
         do {
-            try callHelper("finish", nargs: nresults, nresults: 2)
-            outputs = readEvents(events: -2)
-            let dropped = Int(lua_tointegerx(L, -1, nil))
+            let shown: LuaValue = failure == nil && show ? results.map { .reference($0) } ?? .nil : .nil
+            let out = try lua.call(helpers, "finish", [shown])
+            outputs = events(out.first ?? .nil)
+            let dropped = out.count > 1 ? out[1].integer ?? 0 : 0
             if dropped > 0 {
                 outputs.append(.note("output truncated: \(dropped) more bytes not shown (the limit is \(options.outputLimit) bytes of printed text per cell)"))
             }
@@ -132,10 +130,10 @@ public final class NotebookRunner {
 
     // MARK: compiling a cell
 
-    /// Compiles the cell, choosing how its value is returned; leaves the function on the stack.
-    /// Returns false when the value is to be hidden (a trailing `;`).
-    @discardableResult
-    func compile(_ cell: Cell) throws -> Bool {
+    /// The code to run for the cell, choosing how its value is returned, and whether the
+    /// value is shown (not after a trailing `;`). A cell that does not compile at all is
+    /// returned as written, so that running it reports the compile error at its line.
+    func chunk(for cell: Cell) -> (code: String, show: Bool) {
         let lines = cell.source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let pad = String(repeating: "\n", count: max(0, cell.firstLine - 1))
         func chunk(_ ls: [String]) -> String { pad + ls.joined(separator: "\n") }
@@ -154,65 +152,54 @@ public final class NotebookRunner {
             var whole = body
             whole[first] = open + whole[first]
             whole[whole.count - 1] += close
-            if compiles(chunk(whole)) { try lua.load(chunk(whole), chunkname: chunkName); return show }
+            if lua.compiles(chunk(whole)) { return (chunk(whole), show) }
             // Statements, then an expression on the last lines (at most 100 of them).
             for start in codeLines.reversed().dropLast().prefix(100) {
                 let suffix = [open + body[start]] + body[(start + 1)...]
-                guard compiles(suffix.joined(separator: "\n") + close),
-                      compiles(body[..<start].joined(separator: "\n")) else { continue }
+                guard lua.compiles(suffix.joined(separator: "\n") + close),
+                      lua.compiles(body[..<start].joined(separator: "\n")) else { continue }
                 var split = Array(body[..<start]) + suffix
                 split[split.count - 1] += close
-                if compiles(chunk(split)) { try lua.load(chunk(split), chunkname: chunkName); return show }
+                if lua.compiles(chunk(split)) { return (chunk(split), show) }
             }
         }
-        try lua.load(chunk(lines), chunkname: chunkName)
-        return true
-    }
-
-    private func compiles(_ code: String) -> Bool {
-        guard (try? lua.load(code, chunkname: "=check")) != nil else { return false }
-        lws_pop(L, 1)
-        return true
+        return (chunk(lines), true)
     }
 
     // MARK: helpers
 
-    /// Calls nb[name] (the notebook helpers in the registry) with the `nargs` values on top of
-    /// the stack plus whatever `push` pushes, under a protected call.
-    private func callHelper(_ name: String, nargs: Int32 = 0, nresults: Int32 = 0, push: () -> Void = {}) throws {
-        // Raw access needs a table: a cell could have replaced the registry entry.
-        guard lws_rawgetfield(L, lws_registryindex(), "lwscript.notebook") == LUA_TTABLE else {
-            lws_pop(L, 1 + nargs)
-            throw ReportError("the notebook's helpers are gone from the registry (a cell replaced them)")
-        }
-        lws_rawgetfield(L, -1, name)
-        lws_remove(L, -2)
-        lws_insert(L, -(nargs + 1))
-        let before = lua_gettop(L)
-        push()
-        try lua.protectedCall(nargs: nargs + (lua_gettop(L) - before), nresults: nresults)
-    }
-
-    private func readEvents(events index: Int32) -> [CellOutput] {
-        let reader = LuaTableReader(L: L)
-        let events = lua_absindex(L, index)
-        guard lua_type(L, events) == LUA_TTABLE else { return [] }
+    /// The outputs of the events `finish` returned: printed text, displayed values, results.
+    private func events(_ value: LuaValue) -> [CellOutput] {
         var outputs: [CellOutput] = []
-        reader.forEach(events) { e in
-            guard lua_type(L, e) == LUA_TTABLE else { return }
-            switch reader.string(e, "kind") {
-            case "stdout": outputs.append(.stream(.stdout, reader.string(e, "text") ?? ""))
-            case "stderr": outputs.append(.stream(.stderr, reader.string(e, "text") ?? ""))
+        for e in value.table?.array ?? [] {
+            switch e["kind"].string {
+            case "stdout": outputs.append(.stream(.stdout, e["text"].string ?? ""))
+            case "stderr": outputs.append(.stream(.stderr, e["text"].string ?? ""))
             case let kind where kind == "display" || kind == "result":
-                let data = reader.displayData(e)
+                let data = displayData(e)
                 outputs.append(kind == "display" ? .display(data) : .result(data))
-                if let message = reader.string(e, "error") {
+                if let message = e["error"].string {
                     outputs.append(.error(cellError(message, phase: .display)))
                 }
             default: break
             }
         }
         return outputs
+    }
+
+    /// A display description built by display.lua's `describe`.
+    private func displayData(_ e: LuaValue) -> DisplayData {
+        let table = e["table"].table.map { t -> TableData in
+            TableData(caption: t.fields["caption"]?.string ?? "",
+                      header: t.strings("header") ?? [],
+                      rowLabels: t.strings("row_labels") ?? [],
+                      rows: (t.fields["rows"]?.table?.array ?? []).map { row in
+                          (row.table?.array ?? []).map { $0.string ?? "" }
+                      },
+                      note: t.fields["note"]?.string)
+        }
+        return DisplayData(plain: e["plain"].string ?? "", svg: e["svg"].string, html: e["html"].string,
+                           markdown: e["markdown"].string, table: table)
     }
 
     /// Splits "message\nstack traceback:..." and finds the notebook line it points at.

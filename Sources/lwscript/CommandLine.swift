@@ -19,12 +19,16 @@ struct Invocation {
     static let usage = """
     usage: lwscript [options] [script [args...]]
            lwscript notebook FILE.lua [-o report.html|report.md|report.ipynb] [--stop] [--cell N]
+           lwscript lib [show|path|copy|extract] ...
 
     Runs Lua 5.4 scripts with lwscript's modules (tensor, ...) loaded as globals.
     With no script and no -e, starts an interactive session (REPL).
     'lwscript notebook' runs a script of -- %% cells and writes a report with each cell's
     output, values and plots (see 'lwscript notebook --help'; a script named 'notebook' in
     the current directory runs as ./notebook).
+    'lwscript lib' lists, prints and copies lwscript's own Lua library (the training loop,
+    Algorithm 1, plots, presets): a file of the same path next to a script replaces the
+    built-in one (see 'lwscript lib --help').
 
     options:
       -e CODE     run CODE (may be repeated; runs in order)
@@ -43,6 +47,12 @@ struct Invocation {
     REPL: expressions print their value; an unfinished chunk waits for more lines;
     history is kept in ~/.lwscript_history (LWSCRIPT_HISTORY overrides); Ctrl-C interrupts
     running code; Ctrl-D exits. Modules next to the script and on LUA_PATH are found by require.
+
+    environment:
+      LUA_PATH          where require looks first (Lua's own variable)
+      LWSCRIPT_LUA_DIR  directories (':'-separated) holding an lwscript/ tree that replaces the
+                        built-in library files it has, read at each start (no rebuild while editing)
+      LWSCRIPT_HISTORY  the REPL's history file
     """
 
     struct UsageError: Error, CustomStringConvertible {

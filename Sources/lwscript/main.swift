@@ -9,6 +9,9 @@ func runMain() -> Int32 {
     if argv.first == "notebook" {
         return NotebookCommand.main(Array(argv.dropFirst()), generator: Version.banner)
     }
+    if argv.first == "lib" {
+        return LibraryCommand.main(Array(argv.dropFirst()))
+    }
     let inv: Invocation
     do {
         inv = try Invocation.parse(argv)

@@ -1,29 +1,16 @@
-/// The rich display protocol: how a Lua value says how it wants to be shown in a report.
-///
-/// A value whose metatable has a `__svg` field is shown as the SVG image that function returns:
-///
-///     local mt = {__svg = function(self) return '<svg ...>...</svg>' end}
-///     display(setmetatable({}, mt))
-///
-/// `__html` (an HTML fragment) and `__markdown` (Markdown text) work the same way. A value may
-/// offer several; each writer shows the richest its format holds and keeps the others where
-/// the format allows (.ipynb keeps them all as MIME types). Without them, tensors of one or
-/// two dimensions and plain Lua arrays of numbers (1-D or 2-D) become tables; every value also
-/// has its plain text, as the REPL prints it.
-///
-/// The metamethods are called from Lua (`describe` below, run under lua_pcall by the runner),
-/// never from a Swift frame; a failing or ill-typed metamethod becomes a "display error" of
-/// the cell, and the value is still shown as text.
-enum DisplayProtocol {
-    /// Run after `OutputCapture.source`. Defines `describe` and `finish` in the registry table
-    /// "lwscript.notebook" and the global `display(...)` and `notebook` table.
-    static let source = #"""
-local registry = debug.getregistry()
-local nb = registry["lwscript.notebook"]
-local show = registry["lwscript.show"]
+-- The rich display protocol: how a Lua value says how it wants to be shown in a report.
+-- A value whose metatable has __svg (SVG markup), __html (an HTML fragment) or __markdown
+-- is shown that way; tensors of one or two dimensions and plain Lua arrays of numbers
+-- become tables; every value also has its plain text, as the REPL prints it. The
+-- metamethods are called here, inside Lua under the runner's protected call; a failing or
+-- ill-typed one becomes a "display error" of the cell and the value is still shown as text.
+-- luacheck: globals display notebook
+local capture = require("lwscript.notebook.capture")
+local show = require("lwscript.show")
+
+local M = {}
+
 local is_tensor = tensor.is_tensor
-local limit = nb.limit
-local rich_limit = 50 * limit
 local row_limit, col_limit, wide_vector, vector_cols, vector_limit = 100, 20, 20, 10, 1000
 
 -- One shared number format per table: integers as integers, else 4 decimals, or
@@ -148,6 +135,7 @@ local function array_table(v)
 end
 
 local function cut(s)
+  local limit = capture.limit()
   if #s <= limit then return s end
   local keep = limit
   while keep > 0 and ((s:byte(keep + 1) or 0) & 0xC0) == 0x80 do keep = keep - 1 end
@@ -159,7 +147,7 @@ local rich_keys = {"__svg", "__html", "__markdown"}
 -- Everything a report may need to show `v`: {plain =, svg =, html =, markdown =, table =,
 -- error =}. Rich metamethods are looked up with rawget on the metatable and called here,
 -- inside Lua, under the runner's protected call.
-local function describe(v)
+function M.describe(v)
   local d = {}
   local ok, plain = pcall(show, v)
   d.plain = cut(ok and plain or ("<" .. type(v) .. ": " .. tostring(plain) .. ">"))
@@ -176,8 +164,8 @@ local function describe(v)
         elseif type(r) ~= "string" then
           d.error = key .. " must return a string, got " .. type(r)
           break
-        elseif #r > rich_limit then
-          d.error = string.format("%s returned %d bytes, more than the %d a cell may show", key, #r, rich_limit)
+        elseif #r > 50 * capture.limit() then
+          d.error = string.format("%s returned %d bytes, more than the %d a cell may show", key, #r, 50 * capture.limit())
           break
         elseif key == "__svg" and not r:find("<svg", 1, true) then
           d.error = "__svg must return SVG markup (<svg ...>...</svg>), got: " .. r:sub(1, 40)
@@ -198,31 +186,21 @@ local function describe(v)
   end
   return d
 end
-nb.describe = describe
 
 -- Shows each argument in the current cell's report, where display is called (plots made
 -- in a loop, several tables in one cell).
-function display(...)
+local function display_values(...)
   for i = 1, select("#", ...) do
-    local d = describe((select(i, ...)))
+    local d = M.describe((select(i, ...)))
     d.kind = "display"
-    nb.push(d)
+    capture.push(d)
   end
 end
 
--- Called with the cell's return values: adds them as results and returns the cell's events.
-function nb.finish(...)
-  local n = select("#", ...)
-  if not (n == 1 and (...) == nil) then
-    for i = 1, n do
-      local d = describe((select(i, ...)))
-      d.kind = "result"
-      nb.push(d)
-    end
-  end
-  return nb.collect()
+-- Defines the globals `display` and `notebook` ({display =, cell =, path =}).
+function M.install(path)
+  display = display_values
+  notebook = {display = display_values, cell = 0, path = path}
 end
 
-notebook = {display = display, cell = 0}
-"""#
-}
+return M

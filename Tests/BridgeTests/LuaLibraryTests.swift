@@ -1,0 +1,223 @@
+import Bridge
+import Foundation
+import XCTest
+
+/// The Lua library as files (Sources/Bridge/lua): embedded whole, loaded by require under
+/// chunk names that are their paths, replaceable from package.path and LWSCRIPT_LUA_DIR, and
+/// errors from user callbacks that keep their frames.
+final class LuaLibraryTests: XCTestCase {
+    static let sourceRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/Bridge/lua")
+
+    func tempDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-lib-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func write(_ text: String, to path: String, under dir: URL) throws {
+        let url = dir.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The error a chunk named `name` raises.
+    func failure(_ lua: LuaState, _ code: String, chunk name: String = "@cb.lua") -> String {
+        do {
+            try lua.execute(code, chunkname: name)
+            XCTFail("expected an error from:\n\(code)")
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    // MARK: the files
+
+    func testEveryFileInTheTreeIsEmbeddedVerbatim() throws {
+        let root = Self.sourceRoot.path + "/"
+        let onDisk = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".lua") }.sorted()
+        let embedded = LuaLibrary.builtin.files.map(\.path).sorted()
+        XCTAssertEqual(embedded, onDisk)
+        XCTAssertGreaterThan(onDisk.count, 25)
+        for file in LuaLibrary.builtin.files {
+            XCTAssertEqual(file.source, try String(contentsOfFile: root + file.path, encoding: .utf8), file.path)
+        }
+    }
+
+    func testEveryModuleLoadsUnderItsPathAsChunkName() throws {
+        let lua = LuaState()
+        let loaded = lua.value(of: try lua.module("package"), depth: 2)["loaded"]
+        for file in LuaLibrary.builtin.files {
+            XCTAssertFalse(loaded[file.module].isNil, "\(file.module) was not loaded by the state")
+        }
+        try lua.execute("""
+            local chunks = debug.getregistry()["lwscript.library"]
+            assert(chunks["@lwscript/experiment/train.lua"] == "lwscript/experiment/train.lua")
+            assert(chunks["@lwscript/util.lua"] == "lwscript/util.lua")
+            assert(debug.getinfo(experiment.train, "S").source == "@lwscript/experiment/train.lua")
+            assert(debug.getinfo(nn.mlp, "S").source == "@lwscript/nn/presets.lua")
+            """, chunkname: "=(test)")
+    }
+
+    func testErrorsAtLibraryLinesNameTheFile() {
+        let lua = LuaState()
+        let message = failure(lua, "local m = nn.Sequential(nn.Linear(3, 2))\nm(tensor.ones(2, 4))")
+        XCTAssertTrue(message.hasPrefix("In module 1 (Linear(3 -> 2)) of nn.Sequential: Linear(3 -> 2) expected input"), message)
+        XCTAssertTrue(message.contains("lwscript/nn/sequential.lua:"), message)
+        XCTAssertTrue(message.contains("cb.lua:2: in main chunk"), message)
+    }
+
+    func testLibraryArgumentErrorsPointAtTheUsersLine() {
+        let lua = LuaState()
+        // called from a user's function, the position is that function's line
+        let message = failure(lua, """
+            local function W(s)
+              local w = weights.tpr_power(s, "two")
+              return w
+            end
+            W({0.5, 0.9})
+            """)
+        XCTAssertTrue(message.hasPrefix("cb.lua:2: bad argument #2 to 'weights.tpr_power' (expected gamma, a finite number, got string)"),
+                      message)
+    }
+
+    // MARK: replacing modules
+
+    func testAModuleOnPackagePathReplacesTheBuiltinOne() throws {
+        let dir = try tempDirectory()
+        let original = try XCTUnwrap(LuaLibrary.builtin.find("lwscript.weights"))
+        let changed = String(decoding: original.source, as: UTF8.self)
+            .replacingOccurrences(of: "function weights.variance(s)", with: "function weights.variance(s) do return 42 end")
+        try write(changed, to: "lwscript/weights.lua", under: dir)
+
+        let replaced = LuaState(modulePaths: [dir.path])
+        try replaced.execute("assert(weights.variance({0.5, 0.9}) == 42)", chunkname: "=(test)")
+        try replaced.execute("""
+            local src = debug.getinfo(weights.variance, "S").source
+            assert(src:find("lwscript/weights.lua", 1, true) and src ~= "@lwscript/weights.lua", src)
+            """, chunkname: "=(test)")
+        // the rest of the library is the built-in one, and other states are untouched
+        try replaced.execute("assert(debug.getinfo(weights.tpr_power, 'S').source:sub(1, 1) == '@')", chunkname: "=(test)")
+        try LuaState().execute("assert(math.abs(weights.variance({0.5, 0.9}) - 0.04) < 1e-12)", chunkname: "=(test)")
+    }
+
+    func testLibraryDirectoriesReplaceEmbeddedFilesAndTracebacksNameThem() throws {
+        let dir = try tempDirectory()
+        try write("""
+            local util = require("lwscript.util")
+            local weights = require("weights")
+            function weights.variance() util.fail("weights.variance: from the directory") end
+            """, to: "lwscript/weights.lua", under: dir)
+        var library = LuaLibrary.builtin
+        library.directories = [dir.path, dir.path + "/missing"]
+        XCTAssertEqual(library.missingDirectories, [dir.path + "/missing"])
+        XCTAssertEqual(library.find("lwscript.weights")?.origin, dir.path + "/lwscript/weights.lua")
+        XCTAssertEqual(library.find("lwscript.loss")?.origin, "built in")
+
+        let lua = LuaState(library: library)
+        let message = failure(lua, "\nweights.variance({1})")
+        // the library's own frames are skipped: the position is the user's line
+        XCTAssertTrue(message.hasPrefix("cb.lua:2: weights.variance: from the directory"), message)
+        // (Lua shortens long chunk names from the left)
+        XCTAssertTrue(message.contains("/lwscript/weights.lua:3: in function 'weights.variance'"), message)
+    }
+
+    func testASyntaxErrorInALibraryFileOnDiskSaysWhichFile() throws {
+        let dir = try tempDirectory()
+        // (a broken replacement of a module the state loads at start would end the process,
+        // so a new module of the tree is required here)
+        try write("local x = = 1\n", to: "lwscript/extra.lua", under: dir)
+        var library = LuaLibrary.builtin
+        library.directories = [dir.path]
+        let message = failure(LuaState(library: library), "require('lwscript.extra')")
+        XCTAssertTrue(message.contains("error loading module 'lwscript.extra' from \(dir.path)/lwscript/extra.lua"), message)
+        XCTAssertTrue(message.contains("extra.lua:1: unexpected symbol near '='"), message)
+    }
+
+    // MARK: errors from user callbacks keep their frames
+
+    /// Two-class data small enough to train in milliseconds.
+    let tiny = """
+        local x = tensor.new({{1, 0}, {0, 1}, {1, 0.1}, {0.1, 1}, {0.9, 0}, {0, 0.9}})
+        local y = tensor.new({1, 2, 1, 2, 1, 2})
+        local set = data.tensors(x, y, {classes = {"a", "b"}})
+        local function model() return nn.mlp{inputs = 2, hidden = {3}, classes = 2} end
+
+        """
+
+    func assertCallbackError(_ message: String, line: Int, through library: String,
+                             file: StaticString = #filePath, testLine: UInt = #line) {
+        XCTAssertTrue(message.hasPrefix("cb.lua:\(line): callback failed"), message, file: file, line: testLine)
+        XCTAssertTrue(message.contains("cb.lua:\(line): in "), "the callback's frame is gone:\n\(message)",
+                      file: file, line: testLine)
+        XCTAssertTrue(message.contains(library), "no frame of \(library):\n\(message)", file: file, line: testLine)
+        XCTAssertFalse(message.contains("rethrow"), message, file: file, line: testLine)
+    }
+
+    func testOnEpochErrorKeepsItsFrame() {
+        let lua = LuaState()
+        let message = failure(lua, tiny + """
+            experiment.train(model(), set, {epochs = 2, quiet = true, on_epoch = function(e)
+              error("callback failed in epoch " .. e)
+            end})
+            """)
+        assertCallbackError(message, line: 6, through: "lwscript/experiment/train.lua:")
+        // the interrupt mode came back although training ended in an error
+        XCTAssertNoThrow(try lua.execute("assert(sys.on_interrupt('raise') == 'raise')", chunkname: "=(test)"))
+    }
+
+    func testWeightFunctionErrorInAStudyKeepsItsFrame() {
+        let lua = LuaState()
+        let message = failure(lua, tiny + """
+            experiment.learnability{data = {train = set, test = set}, model = model, seeds = {1}, epochs = 1,
+              quiet = true, methods = {"tpr_weighted_ce"}, W = function(s)
+                error("callback failed: W")
+              end}
+            """)
+        assertCallbackError(message, line: 7, through: "lwscript/experiment/study.lua:")
+    }
+
+    func testLuaLossErrorKeepsItsFrame() {
+        let lua = LuaState()
+        let message = failure(lua, tiny + """
+            local crit = loss.custom(function(logits, targets)
+              error("callback failed: loss")
+            end)
+            experiment.train(model(), set, {epochs = 1, quiet = true, loss = crit})
+            """)
+        assertCallbackError(message, line: 6, through: "lwscript/experiment/train.lua:")
+        XCTAssertTrue(message.contains("lwscript/loss.lua:"), message)
+    }
+
+    func testLuaModuleErrorInsideASequentialKeepsItsFrame() {
+        let lua = LuaState()
+        let message = failure(lua, tiny + """
+            local Broken = nn.Module("Broken")
+            function Broken:forward(x)
+              error("callback failed: module")
+            end
+            experiment.train(nn.Sequential(nn.Linear(2, 2), Broken()), set, {epochs = 1, quiet = true})
+            """)
+        assertCallbackError(message, line: 7, through: "lwscript/nn/sequential.lua:")
+        XCTAssertTrue(message.contains("lwscript/experiment/train.lua:"), message)
+    }
+
+    func testNoGradRestoresTheModeAndKeepsTheFunctionsFrame() {
+        let lua = LuaState()
+        let message = failure(lua, """
+            tensor.no_grad(function()
+              error("callback failed: no_grad")
+            end)
+            """)
+        assertCallbackError(message, line: 2, through: "lwscript/tensor.lua:")
+        XCTAssertNoThrow(try lua.execute("assert(tensor.set_grad_enabled(true) == true)", chunkname: "=(test)"))
+    }
+}
+
+private extension LuaValue {
+    var isNil: Bool { if case .nil = self { return true } else { return false } }
+}
