@@ -1,6 +1,7 @@
 import Bridge
 import CLua
 import Foundation
+import Numerics
 import XCTest
 
 /// The Lua constructor call of each Swift layer (`layer.constructor`): model checkpoints
@@ -178,5 +179,25 @@ final class LayerConstructorTests: XCTestCase {
             assert(tensor.equal(m(x), loaded(x)), "outputs differ")
             assert(tostring(loaded) == tostring(m))
             """, chunkname: "=old checkpoint")
+    }
+
+    /// A Swift layer type nn has no constructor for gets none (nil), rather than a guessed
+    /// call that might rebuild the wrong layer: its model is saved without one.
+    func testLayerWithoutAConstructorIsSavedWithoutOne() throws {
+        final class Doubler: Module {
+            override var kind: String { "Doubler" }
+            override func forward(_ x: Numerics.Tensor) throws -> Numerics.Tensor { try Ops.binary(.mul, x, scalar: 2) }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lwscript-doubler-\(UUID().uuidString).ckpt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lua = LuaState()
+        pushObject(lua.L, Doubler() as Module)
+        lua_setglobal(lua.L, "doubler")
+        try lua.execute("""
+            assert(doubler.constructor == nil)
+            doubler:save("\(path)")
+            local ok, err = pcall(nn.load, "\(path)")
+            assert(not ok and err:find("holds a model written in Lua", 1, true), tostring(err))
+            """, chunkname: "=doubler")
     }
 }

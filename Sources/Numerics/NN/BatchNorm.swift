@@ -30,7 +30,6 @@ public final class BatchNorm: Module {
 
     public override var kind: String { spatialRank == 2 ? "BatchNorm2d" : "BatchNorm1d" }
     public override var summary: String { "\(kind)(\(channels))" }
-    public override var constructor: String { "nn.\(kind)(\(channels), {eps = \(eps), momentum = \(momentum)})" }
     public override var namedParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
     public override var namedBuffers: [(String, Tensor)] {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", batchesTracked)]

@@ -30,9 +30,6 @@ public final class Conv2d: Module {
             + (padding != (0, 0) ? ", padding \(padding.0)" + (padding.0 != padding.1 ? "x\(padding.1)" : "") : "")
             + (bias == nil ? ", no bias" : "") + ")"
     }
-    public override var constructor: String {
-        "nn.Conv2d(\(inChannels), \(outChannels), {\(kernel.0), \(kernel.1)}, {stride = {\(stride.0), \(stride.1)}, padding = {\(padding.0), \(padding.1)}, bias = \(bias != nil)})"
-    }
     public override var namedParameters: [(String, Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -13,7 +13,6 @@ public final class Embedding: Module {
 
     public override var kind: String { "Embedding" }
     public override var summary: String { "Embedding(\(count), \(dim))" }
-    public override var constructor: String { "nn.Embedding(\(count), \(dim))" }
     public override var namedParameters: [(String, Tensor)] { [("weight", weight)] }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

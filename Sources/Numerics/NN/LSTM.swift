@@ -31,7 +31,6 @@ public final class LSTM: Module {
 
     public override var kind: String { "LSTM" }
     public override var summary: String { "LSTM(\(inputSize) -> \(hiddenSize)\(layers > 1 ? ", \(layers) layers" : ""))" }
-    public override var constructor: String { "nn.LSTM(\(inputSize), \(hiddenSize), {layers = \(layers)})" }
     public override var namedParameters: [(String, Tensor)] {
         weights.enumerated().flatMap { l, w in
             [("weight_ih_l\(l)", w.wih), ("weight_hh_l\(l)", w.whh), ("bias_ih_l\(l)", w.bih), ("bias_hh_l\(l)", w.bhh)]

@@ -17,7 +17,6 @@ public final class Linear: Module {
 
     public override var kind: String { "Linear" }
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }
-    public override var constructor: String { "nn.Linear(\(inFeatures), \(outFeatures)\(bias == nil ? ", {bias = false}" : ""))" }
     public override var namedParameters: [(String, Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -23,9 +23,6 @@ public final class Pool2d: Module {
         "\(kind)(\(kernel.0)x\(kernel.1)" + (stride != kernel ? ", stride \(stride.0)x\(stride.1)" : "")
             + (padding != (0, 0) ? ", padding \(padding.0)x\(padding.1)" : "") + ")"
     }
-    public override var constructor: String {
-        "nn.\(kind)({\(kernel.0), \(kernel.1)}, {stride = {\(stride.0), \(stride.1)}, padding = {\(padding.0), \(padding.1)}})"
-    }
 
     public override func forward(_ x: Tensor) throws -> Tensor { try forward(x, reluInput: false) }
 

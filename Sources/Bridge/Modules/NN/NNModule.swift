@@ -114,7 +114,6 @@ final class LastStep: Module {
     init(_ lstm: LSTM) { self.lstm = lstm }
     override var kind: String { "LSTM" }
     override var summary: String { lstm.summary.dropLast() + ", last step)" }
-    override var constructor: String { "nn.LSTM(\(lstm.inputSize), \(lstm.hiddenSize), {layers = \(lstm.layers), output = \"last\"})" }
     override var namedParameters: [(String, Tensor)] { lstm.namedParameters }
     override func forward(_ x: Tensor) throws -> Tensor {
         let out = try lstm.forward(x)
