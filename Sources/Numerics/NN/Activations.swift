@@ -56,7 +56,7 @@ public final class Dropout: Module {
     let generator: Generator
 
     public init(p: Float = 0.5, generator: Generator = .shared) throws {
-        guard p >= 0 && p < 1 else { throw TensorError("nn.Dropout: p must be in [0, 1), got \(p)") }
+        guard p >= 0 && p < 1 else { throw TensorError("p must be in [0, 1), got \(p)") }
         self.p = p
         self.generator = generator
     }

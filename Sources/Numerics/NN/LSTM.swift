@@ -12,7 +12,7 @@ public final class LSTM: Module {
 
     public init(_ inputSize: Int, _ hiddenSize: Int, layers: Int = 1, generator: Generator = .shared) throws {
         guard inputSize > 0, hiddenSize > 0, layers > 0 else {
-            throw TensorError("nn.LSTM: sizes and layer count must be positive, got \(inputSize), \(hiddenSize), \(layers)")
+            throw TensorError("sizes and layer count must be positive, got \(inputSize), \(hiddenSize), \(layers)")
         }
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
