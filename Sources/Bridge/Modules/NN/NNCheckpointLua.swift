@@ -25,6 +25,14 @@ end
 
 local function quote(s) return string.format("%q", s) end
 
+-- Why a call of the Swift helper nn.<helper> failed, without its position and name: the
+-- public function reports it under its own name.
+local function failure(err, helper)
+  err = strip_position(err)
+  if type(err) ~= "string" then return tostring(err) end
+  return (err:gsub("^nn%." .. helper .. ": ", "", 1))
+end
+
 function nn.save(m, path)
   if not is_module(m) then error("nn.save: expected a module, got " .. type(m), 2) end
   if type(path) ~= "string" then error("nn.save: expected a file path, got " .. type(path), 2) end
@@ -33,14 +41,14 @@ function nn.save(m, path)
   if ctor then meta = meta .. ", constructor = " .. quote(ctor) end
   meta = meta .. "}"
   local ok, err = pcall(nn.write_state, path, state_of(m), meta)
-  if not ok then error("nn.save: " .. strip_position(err), 2) end
+  if not ok then error("nn.save: " .. failure(err, "write_state"), 2) end
   return m
 end
 
 local function read_model_file(fn, path)
   if type(path) ~= "string" then error(fn .. ": expected a file path, got " .. type(path), 3) end
   local ok, state, meta, kind = pcall(nn.read_state, path)
-  if not ok then error(fn .. ": " .. strip_position(state), 3) end
+  if not ok then error(fn .. ": " .. failure(state, "read_state"), 3) end
   if kind ~= "model" then
     error(fn .. ": " .. path .. " holds a checkpoint of kind '" .. tostring(kind) .. "', not a model", 3)
   end
