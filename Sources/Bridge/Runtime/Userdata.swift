@@ -51,7 +51,9 @@ func registerType<T: LuaObject>(_ L: OpaquePointer, _ type: T.Type, displayName:
                      "__pow": "^", "__lt": "<", "__le": "<=", "__eq": "==", "__len": "#",
                      "__newindex": "indexing", "__tostring": "tostring", "__call": "call"]
     for (name, fn) in metamethods {
-        pushFunction(L, name: "\(displayName) \(operators[name] ?? name)", isMethod: false, fn)
+        // obj(x) numbers its arguments as written (x is #1), as obj:forward(x) does: self
+        // comes first on the stack, as for a method. Operators number both operands.
+        pushFunction(L, name: "\(displayName) \(operators[name] ?? name)", isMethod: name == "__call", fn)
         lws_rawsetfield(L, -2, name)
     }
 

@@ -26,10 +26,10 @@ public final class GradNode {
 
     func apply(_ gradOutput: Tensor) throws -> [Tensor?] {
         guard let backwardFn else {
-            throw TensorError("the graph through \(name) was already used by a backward pass; pass {retain_graph = true} to the first backward to use it twice")
+            throw TensorError("the graph through \(name) was already used by a backward pass; set retain_graph in the first one to use it twice")
         }
         for (t, v) in zip(inputs, versions) where t.storage.version != v {
-            throw TensorError("a tensor needed to compute the gradient of \(name) was modified in place after it was used; modify a clone() instead")
+            throw TensorError("a tensor needed to compute the gradient of \(name) was modified in place after it was used; modify a clone instead")
         }
         return try backwardFn(gradOutput)
     }
@@ -71,7 +71,7 @@ extension Tensor {
     /// one-element tensor. Leaf tensors that require grad accumulate into `grad`.
     public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
         guard requiresGrad else {
-            throw TensorError("this tensor does not require grad: nothing it was computed from called requires_grad()")
+            throw TensorError("this tensor does not require grad: nothing it was computed from requires grad")
         }
         let seed: Tensor
         if let gradient {
@@ -81,7 +81,7 @@ extension Tensor {
             seed = gradient
         } else {
             guard count == 1 else {
-                throw TensorError("backward() without a gradient needs a one-element tensor (e.g. a loss), got size \(describeShape(shape))")
+                throw TensorError("a backward pass without a gradient needs a one-element tensor (e.g. a loss), got size \(describeShape(shape))")
             }
             seed = Tensor(shape: shape, repeating: 1)
         }
@@ -97,7 +97,7 @@ extension Tensor {
         visited.insert(ObjectIdentifier(root))
         while let (node, next) = stack.popLast() {
             if node.isReleased {
-                throw TensorError("the graph through \(node.name) was already used by a backward pass; pass {retain_graph = true} to the first backward to use it twice")
+                throw TensorError("the graph through \(node.name) was already used by a backward pass; set retain_graph in the first one to use it twice")
             }
             if next < node.inputs.count {
                 stack.append((node, next + 1))

@@ -38,7 +38,7 @@ public enum NamesLoader {
         let vocab: [String]
         if let given = o.vocab {
             guard given.count >= 2, given[0] == padding, given[1] == unknown else {
-                throw DataError("a vocabulary starts with \"\(padding)\" and \"\(unknown)\" (use a names dataset's .vocab)")
+                throw DataError("a vocabulary starts with \"\(padding)\" and \"\(unknown)\" (use the vocabulary of a names dataset)")
             }
             vocab = given
         } else {
@@ -51,7 +51,7 @@ public enum NamesLoader {
         let length = o.length ?? names.map(\.count).max() ?? 1
         guard length >= 1 else { throw DataError("sequence length must be at least 1, got \(length)") }
         guard length * names.count <= Tensor.maxElements else {
-            throw DataError("\(names.count) names of length \(length) are too many; pass a smaller {length = ...}")
+            throw DataError("\(names.count) names of length \(length) are too many; choose a smaller length")
         }
         let codes = try encode(names, vocab: vocab, length: length)
         let (cls, idx) = try classList(labels, given: o.classes, path: path, lines: lines)

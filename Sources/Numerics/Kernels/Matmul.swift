@@ -93,7 +93,7 @@ extension Tensor {
             let (bs, m) = (a.shape[0], a.shape[1])
             return try a.reshape([bs * m, a.shape[2]]).matmul(b).reshape([bs, m, b.shape[1]])
         default:
-            throw TensorError("matmul supports 1-D, 2-D and batched 3-D tensors, got sizes \(describeShape(a.shape)) and \(describeShape(b.shape))")
+            throw TensorError("expected 1-D, 2-D or batched 3-D tensors, got sizes \(describeShape(a.shape)) and \(describeShape(b.shape))")
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// maximum is subtracted first), with their gradients.
 extension Ops {
     public static func logSoftmax(_ x: Tensor) throws -> Tensor {
-        let (rows, c, xc) = try rowsAndClasses(x, "log_softmax")
+        let (rows, c, xc) = try rowsAndClasses(x)
         let y = Tensor(uninitializedShape: x.shape)
         for r in 0..<rows {
             let src = xc.pointer + r * c, dst = y.pointer + r * c
@@ -26,7 +26,7 @@ extension Ops {
     }
 
     public static func softmax(_ x: Tensor) throws -> Tensor {
-        let (rows, c, xc) = try rowsAndClasses(x, "softmax")
+        let (rows, c, xc) = try rowsAndClasses(x)
         let y = Tensor(uninitializedShape: x.shape)
         for r in 0..<rows { softmaxRow(xc.pointer + r * c, c, into: y.pointer + r * c) }
         return y.recordingGradient("softmax", inputs: [x]) { g, y in
@@ -43,9 +43,9 @@ extension Ops {
         }
     }
 
-    static func rowsAndClasses(_ x: Tensor, _ name: String) throws -> (Int, Int, Tensor) {
+    static func rowsAndClasses(_ x: Tensor) throws -> (Int, Int, Tensor) {
         guard x.rank >= 1, let c = x.shape.last, c > 0 else {
-            throw TensorError("\(name) expected a tensor with a non-empty last dimension, got size \(describeShape(x.shape))")
+            throw TensorError("expected a tensor with a non-empty last dimension, got size \(describeShape(x.shape))")
         }
         return (x.count / c, c, x.contiguous())
     }

@@ -10,7 +10,6 @@ public final class Activation: Module {
 
     public override var kind: String { function.rawValue }
     public override var summary: String { "\(kind)()" }
-    public override var constructor: String { "nn.\(kind)()" }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         switch function {
@@ -29,7 +28,6 @@ public final class LeakyReLU: Module {
 
     public override var kind: String { "LeakyReLU" }
     public override var summary: String { "LeakyReLU(\(slope))" }
-    public override var constructor: String { "nn.LeakyReLU(\(slope))" }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let s = slope
@@ -58,14 +56,13 @@ public final class Dropout: Module {
     let generator: Generator
 
     public init(p: Float = 0.5, generator: Generator = .shared) throws {
-        guard p >= 0 && p < 1 else { throw TensorError("nn.Dropout: p must be in [0, 1), got \(p)") }
+        guard p >= 0 && p < 1 else { throw TensorError("p must be in [0, 1), got \(p)") }
         self.p = p
         self.generator = generator
     }
 
     public override var kind: String { "Dropout" }
     public override var summary: String { "Dropout(\(p))" }
-    public override var constructor: String { "nn.Dropout(\(p))" }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard training && p > 0 else { return x }

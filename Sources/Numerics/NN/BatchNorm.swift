@@ -12,11 +12,10 @@ public final class BatchNorm: Module {
     public let batchesTracked: Tensor
 
     public init(_ channels: Int, spatialRank: Int, eps: Float = 1e-5, momentum: Float = 0.1) throws {
-        guard channels > 0 else { throw TensorError("nn.BatchNorm: channels must be positive, got \(channels)") }
+        guard channels > 0 else { throw TensorError("channels must be positive, got \(channels)") }
         try Tensor.validateShape([channels])
-        guard eps > 0, momentum >= 0, momentum <= 1 else {
-            throw TensorError("nn.BatchNorm: eps must be positive and momentum in [0, 1]")
-        }
+        guard eps > 0 else { throw TensorError("eps must be positive, got \(eps)") }
+        guard momentum >= 0, momentum <= 1 else { throw TensorError("momentum must be in [0, 1], got \(momentum)") }
         self.channels = channels
         self.spatialRank = spatialRank
         self.eps = eps
@@ -30,7 +29,6 @@ public final class BatchNorm: Module {
 
     public override var kind: String { spatialRank == 2 ? "BatchNorm2d" : "BatchNorm1d" }
     public override var summary: String { "\(kind)(\(channels))" }
-    public override var constructor: String { "nn.\(kind)(\(channels), {eps = \(eps), momentum = \(momentum)})" }
     public override var namedParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
     public override var namedBuffers: [(String, Tensor)] {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", batchesTracked)]

@@ -14,9 +14,6 @@ public final class Conv1d: Module {
             + (conv.stride.1 != 1 ? ", stride \(conv.stride.1)" : "")
             + (conv.padding.1 != 0 ? ", padding \(conv.padding.1)" : "") + (conv.bias == nil ? ", no bias" : "") + ")"
     }
-    public override var constructor: String {
-        "nn.Conv1d(\(conv.inChannels), \(conv.outChannels), \(conv.kernel.1), {stride = \(conv.stride.1), padding = \(conv.padding.1), bias = \(conv.bias != nil)})"
-    }
     public override var namedParameters: [(String, Tensor)] {
         // the weight is stored as [O, C, 1, K] (PyTorch's Conv1d weight is [O, C, K])
         conv.namedParameters
@@ -42,7 +39,6 @@ public final class Transpose: Module {
 
     public override var kind: String { "Transpose" }
     public override var summary: String { "Transpose(\(dims.0 + 1), \(dims.1 + 1))" }
-    public override var constructor: String { "nn.Transpose(\(dims.0 + 1), \(dims.1 + 1))" }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard dims.0 < x.rank, dims.1 < x.rank else {

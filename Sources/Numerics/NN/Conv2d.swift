@@ -14,7 +14,8 @@ public final class Conv2d: Module {
                 padding: (Int, Int) = (0, 0), bias: Bool = true, generator: Generator = .shared) throws {
         guard inChannels > 0, outChannels > 0, kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0,
               padding.0 >= 0, padding.1 >= 0 else {
-            throw TensorError("nn.Conv2d: channels, kernel and stride must be positive and padding non-negative")
+            throw TensorError("channels, kernel and stride must be positive and padding non-negative, got \(inChannels) -> \(outChannels) channels, "
+                              + "kernel \(kernel.0)x\(kernel.1), stride \(stride.0)x\(stride.1), padding \(padding.0)x\(padding.1)")
         }
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
@@ -29,9 +30,6 @@ public final class Conv2d: Module {
             + (stride != (1, 1) ? ", stride \(stride.0)" + (stride.0 != stride.1 ? "x\(stride.1)" : "") : "")
             + (padding != (0, 0) ? ", padding \(padding.0)" + (padding.0 != padding.1 ? "x\(padding.1)" : "") : "")
             + (bias == nil ? ", no bias" : "") + ")"
-    }
-    public override var constructor: String {
-        "nn.Conv2d(\(inChannels), \(outChannels), {\(kernel.0), \(kernel.1)}, {stride = {\(stride.0), \(stride.1)}, padding = {\(padding.0), \(padding.1)}, bias = \(bias != nil)})"
     }
     public override var namedParameters: [(String, Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])

@@ -5,7 +5,7 @@ public final class Embedding: Module {
     public let weight: Tensor
 
     public init(_ count: Int, _ dim: Int, generator: Generator = .shared) throws {
-        guard count > 0, dim > 0 else { throw TensorError("nn.Embedding: sizes must be positive, got \(count), \(dim)") }
+        guard count > 0, dim > 0 else { throw TensorError("sizes must be positive, got \(count), \(dim)") }
         self.count = count
         self.dim = dim
         weight = Init.parameter(try Init.normal([count, dim], generator: generator))
@@ -13,7 +13,6 @@ public final class Embedding: Module {
 
     public override var kind: String { "Embedding" }
     public override var summary: String { "Embedding(\(count), \(dim))" }
-    public override var constructor: String { "nn.Embedding(\(count), \(dim))" }
     public override var namedParameters: [(String, Tensor)] { [("weight", weight)] }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

@@ -12,7 +12,7 @@ public final class LSTM: Module {
 
     public init(_ inputSize: Int, _ hiddenSize: Int, layers: Int = 1, generator: Generator = .shared) throws {
         guard inputSize > 0, hiddenSize > 0, layers > 0 else {
-            throw TensorError("nn.LSTM: sizes and layer count must be positive, got \(inputSize), \(hiddenSize), \(layers)")
+            throw TensorError("sizes and layer count must be positive, got \(inputSize), \(hiddenSize), \(layers)")
         }
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -31,7 +31,6 @@ public final class LSTM: Module {
 
     public override var kind: String { "LSTM" }
     public override var summary: String { "LSTM(\(inputSize) -> \(hiddenSize)\(layers > 1 ? ", \(layers) layers" : ""))" }
-    public override var constructor: String { "nn.LSTM(\(inputSize), \(hiddenSize), {layers = \(layers)})" }
     public override var namedParameters: [(String, Tensor)] {
         weights.enumerated().flatMap { l, w in
             [("weight_ih_l\(l)", w.wih), ("weight_hh_l\(l)", w.whh), ("bias_ih_l\(l)", w.bih), ("bias_hh_l\(l)", w.bhh)]

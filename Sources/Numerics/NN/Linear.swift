@@ -7,7 +7,7 @@ public final class Linear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: Generator = .shared) throws {
         guard inFeatures > 0, outFeatures > 0 else {
-            throw TensorError("nn.Linear: sizes must be positive, got \(inFeatures), \(outFeatures)")
+            throw TensorError("sizes must be positive, got \(inFeatures), \(outFeatures)")
         }
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -17,7 +17,6 @@ public final class Linear: Module {
 
     public override var kind: String { "Linear" }
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }
-    public override var constructor: String { "nn.Linear(\(inFeatures), \(outFeatures)\(bias == nil ? ", {bias = false}" : ""))" }
     public override var namedParameters: [(String, Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -8,15 +8,11 @@ open class Module {
 
     public init() {}
 
-    /// The layer's name as Lua sees it, e.g. "Linear".
+    /// The layer's type name, e.g. "Linear" (also its constructor's name on the Lua side).
     open var kind: String { "Module" }
 
     /// One line for `tostring(model)`, e.g. "Linear(784 -> 256)".
     open var summary: String { kind }
-
-    /// The Lua constructor call that rebuilds this layer (checkpoints store it),
-    /// e.g. "nn.Linear(784, 256, {bias = true})".
-    open var constructor: String { "nn.\(kind)()" }
 
     /// Trainable tensors, by name ("weight", "bias"), in a fixed order.
     open var namedParameters: [(String, Tensor)] { [] }

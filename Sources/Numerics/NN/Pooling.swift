@@ -7,10 +7,11 @@ public final class Pool2d: Module {
     public init(_ mode: Mode, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) throws {
         let s = stride ?? kernel
         guard kernel.0 > 0, kernel.1 > 0, s.0 > 0, s.1 > 0, padding.0 >= 0, padding.1 >= 0 else {
-            throw TensorError("nn.\(mode.rawValue): kernel and stride must be positive and padding non-negative")
+            throw TensorError("kernel and stride must be positive and padding non-negative, got kernel \(kernel.0)x\(kernel.1), "
+                              + "stride \(s.0)x\(s.1), padding \(padding.0)x\(padding.1)")
         }
         guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
-            throw TensorError("nn.\(mode.rawValue): padding must be at most half the kernel size")
+            throw TensorError("padding must be at most half the kernel size, got padding \(padding.0)x\(padding.1) for a \(kernel.0)x\(kernel.1) kernel")
         }
         self.mode = mode
         self.kernel = kernel
@@ -22,9 +23,6 @@ public final class Pool2d: Module {
     public override var summary: String {
         "\(kind)(\(kernel.0)x\(kernel.1)" + (stride != kernel ? ", stride \(stride.0)x\(stride.1)" : "")
             + (padding != (0, 0) ? ", padding \(padding.0)x\(padding.1)" : "") + ")"
-    }
-    public override var constructor: String {
-        "nn.\(kind)({\(kernel.0), \(kernel.1)}, {stride = {\(stride.0), \(stride.1)}, padding = {\(padding.0), \(padding.1)}})"
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor { try forward(x, reluInput: false) }

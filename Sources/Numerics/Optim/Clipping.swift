@@ -16,7 +16,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
         throw TensorError("max_norm must be a non-negative number, got \(HyperParameter.number(maxNorm))")
     }
     guard normType == .infinity || (normType.isFinite && normType > 0) else {
-        throw TensorError("norm_type must be a positive number or math.huge, got \(HyperParameter.number(normType))")
+        throw TensorError("norm_type must be a positive number or infinity, got \(HyperParameter.number(normType))")
     }
     let grads = ownedGradients(parameters)
     if grads.isEmpty { return 0 }

@@ -54,10 +54,10 @@ public class Optimizer: CustomStringConvertible {
         var seen = Set<ObjectIdentifier>()
         for (k, p) in parameters.enumerated() {
             guard p.isLeaf else {
-                throw TensorError("parameter \(k + 1) is not a leaf tensor (it was computed by \(p.gradFn?.name ?? "an operation")); optimize the tensors you created, e.g. model:parameters()")
+                throw TensorError("parameter \(k + 1) is not a leaf tensor (it was computed by \(p.gradFn?.name ?? "an operation")); optimize the tensors you created, such as a model's parameters")
             }
             guard p.isContiguous else {
-                throw TensorError("parameter \(k + 1) (size \(describeShape(p.shape))) is a non-contiguous view; optimize a contiguous tensor (clone() it)")
+                throw TensorError("parameter \(k + 1) (size \(describeShape(p.shape))) is a non-contiguous view; optimize a contiguous tensor (a clone of the view)")
             }
             guard seen.insert(ObjectIdentifier(p)).inserted else {
                 throw TensorError("parameter \(k + 1) appears more than once in the parameter list")

@@ -42,7 +42,7 @@ extension Tensor {
         }
         let steps = ((end - start) / step).rounded(.up)
         guard steps.isFinite, steps <= Double(maxElements) else {
-            throw TensorError("arange(\(start), \(end), \(step)) would have too many elements")
+            throw TensorError("from \(describeNumber(start)) to \(describeNumber(end)) by \(describeNumber(step)) would give too many elements")
         }
         let n = steps > 0 ? Int(steps) : 0
         let t = Tensor(uninitializedShape: [n])

@@ -44,7 +44,7 @@ extension Tensor {
     /// Reorders all dimensions (a view): `order[i]` is the old dimension placed at i.
     public func permute(_ order: [Int]) throws -> Tensor {
         guard order.count == rank, Set(order).count == rank else {
-            throw TensorError("permute needs each of the \(rank) dimensions once, got \(order.map { $0 + 1 })")
+            throw TensorError("expected each of the \(rank) dimensions once, got \(order.map { String($0 + 1) }.joined(separator: ", "))")
         }
         let dims = try order.map { try normalizeDim($0) }
         return Tensor(storage: storage, shape: dims.map { shape[$0] }, strides: dims.map { strides[$0] }, offset: offset)

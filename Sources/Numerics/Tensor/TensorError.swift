@@ -1,7 +1,8 @@
 /// An error caused by bad input to a tensor operation: wrong shape, index, size or value.
 ///
 /// Numerics never traps on input a user can reach; it throws this, and the Lua bridge turns
-/// it into a Lua error that names the function that was called.
+/// it into a Lua error that names the function that was called. The message itself names no
+/// Lua function and holds no Lua syntax (the bridge adds the name, once).
 public struct TensorError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public init(_ message: String) { self.message = message }

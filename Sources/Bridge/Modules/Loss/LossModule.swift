@@ -49,10 +49,9 @@ enum LossModule {
             let sampleWeights = try a.optTensor(4)
             a.push(try c.apply(input, targets, sampleWeights))
         } catch LuaError.argument(let i, let m) {
-            // crit:forward(...) numbers its arguments after self already; crit(...) does not.
-            let position = a.box.isMethod ? i : i - 1
-            let what = ["logits", "targets", "sample weights"][max(0, min(Int(position) - 1, 2))]
-            throw LuaError.plain("bad argument #\(position) to '\(c.name)' (\(what): \(m))")
+            // crit(...) and crit:forward(...) both number their arguments after self
+            let what = ["logits", "targets", "sample weights"][max(0, min(Int(i) - 1, 2))]
+            throw LuaError.plain("bad argument #\(i) to '\(c.name)' (\(what): \(m))")
         } catch let e as TensorError {
             throw LuaError.plain("\(c.name): \(e.message)")
         }

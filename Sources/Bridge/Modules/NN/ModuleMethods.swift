@@ -66,7 +66,8 @@ enum ModuleMethods {
         switch key {
         case "training": a.push(m.training)
         case "kind": a.push(m.kind)
-        case "constructor": a.push(m.constructor)
+        case "constructor":
+            if let call = LayerConstructors.call(for: m) { a.push(call) } else { a.pushNil() }
         default:
             if let t = (m.namedParameters + m.namedBuffers).first(where: { $0.0 == key })?.1 { a.push(t) } else { a.pushNil() }
         }

@@ -38,7 +38,8 @@ enum NNModule {
             try a.checkOptions(4, ["stride", "padding", "bias"])
             a.push(try Conv1d(a.positive(1, "input channels"), a.positive(2, "output channels"),
                               kernel: a.positive(3, "kernel size"),
-                              stride: a.optionInt(4, "stride") ?? 1, padding: a.optionInt(4, "padding") ?? 0,
+                              stride: a.optionInt(4, "stride", atLeast: 1) ?? 1,
+                              padding: a.optionInt(4, "padding", atLeast: 0) ?? 0,
                               bias: a.optionBool(4, "bias") ?? true))
             return 1
         }),
@@ -68,7 +69,7 @@ enum NNModule {
                 throw a.error(3, "only batch_first = true is supported (input BxTxI)")
             }
             let lstm = try LSTM(a.positive(1, "input size"), a.positive(2, "hidden size"),
-                                layers: a.optionInt(3, "layers") ?? 1)
+                                layers: a.optionInt(3, "layers", atLeast: 1) ?? 1)
             switch try a.optionString(3, "output") ?? "all" {
             case "all": a.push(lstm)
             case "last": a.push(LastStep(lstm))
@@ -114,7 +115,6 @@ final class LastStep: Module {
     init(_ lstm: LSTM) { self.lstm = lstm }
     override var kind: String { "LSTM" }
     override var summary: String { lstm.summary.dropLast() + ", last step)" }
-    override var constructor: String { "nn.LSTM(\(lstm.inputSize), \(lstm.hiddenSize), {layers = \(lstm.layers), output = \"last\"})" }
     override var namedParameters: [(String, Tensor)] { lstm.namedParameters }
     override func forward(_ x: Tensor) throws -> Tensor {
         let out = try lstm.forward(x)
@@ -137,9 +137,18 @@ extension LuaArgs {
         guard values.count == 1 || values.count == 2 else { throw error(i, "\(what) must be a number or {h, w}") }
         let p = (values[0], values.count == 2 ? values[1] : values[0])
         guard p.0 >= (allowZero ? 0 : 1), p.1 >= (allowZero ? 0 : 1) else {
-            throw error(i, "\(what) must be \(allowZero ? "non-negative" : "positive"), got \(values)")
+            let shown = values.count == 1 ? "\(values[0])" : "{\(values[0]), \(values[1])}"
+            throw error(i, "\(what) must be \(allowZero ? "non-negative" : "positive"), got \(shown)")
         }
         return p
+    }
+
+    /// An integer option that must be at least `minimum`: positive (1), non-negative (0).
+    func optionInt(_ table: Int32, _ key: String, atLeast minimum: Int) throws -> Int? {
+        guard let v = try optionInt(table, key) else { return nil }
+        let bound = minimum == 1 ? "positive" : minimum == 0 ? "non-negative" : "at least \(minimum)"
+        guard v >= minimum else { throw error(table, "option '\(key)' must be \(bound), got \(v)") }
+        return v
     }
 
     /// An option that is a number or {h, w}.

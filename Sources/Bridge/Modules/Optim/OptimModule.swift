@@ -34,6 +34,10 @@ enum OptimModule {
         let params = try OptimArgs.tensorList(a, 1)
         let maxNorm = try a.number(2, "a max_norm (number)")
         let normType = try a.optNumber(3, 2)
+        guard normType == .infinity || (normType.isFinite && normType > 0) else {
+            // checked here too, to name Lua's infinity
+            throw LuaError.message("norm_type must be a positive number or math.huge, got \(formatNumber(normType))")
+        }
         a.push(try Numerics.clipGradNorm(params, maxNorm: maxNorm, normType: normType))
         return 1
     }

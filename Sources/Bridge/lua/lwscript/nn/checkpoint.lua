@@ -19,6 +19,12 @@ end
 
 local function quote(s) return string.format("%q", s) end
 
+-- Why a call of the Swift helper nn.<helper> failed, without its position and name: the
+-- public function reports it under its own name.
+local function failure(err, helper)
+  return (util.strip_position(err):gsub("^nn%." .. helper .. ": ", "", 1))
+end
+
 function nn.save(m, path)
   if not is_module(m) then util.fail("nn.save: expected a module, got " .. type(m)) end
   if type(path) ~= "string" then util.fail("nn.save: expected a file path, got " .. type(path)) end
@@ -27,7 +33,7 @@ function nn.save(m, path)
   if ctor then meta = meta .. ", constructor = " .. quote(ctor) end
   meta = meta .. "}"
   local ok, err = pcall(nn.write_state, path, state_of(m), meta)
-  if not ok then util.fail("nn.save: " .. util.strip_position(err)) end
+  if not ok then util.fail("nn.save: " .. failure(err, "write_state")) end
   return m
 end
 
@@ -36,7 +42,7 @@ local function size(t) return table.concat(t:shape(), "x") end
 local function read_model_file(fname, path)
   if type(path) ~= "string" then util.fail(fname .. ": expected a file path, got " .. type(path)) end
   local ok, state, meta, kind = pcall(nn.read_state, path)
-  if not ok then util.fail(fname .. ": " .. util.strip_position(state)) end
+  if not ok then util.fail(fname .. ": " .. failure(state, "read_state")) end
   if kind ~= "model" then
     util.fail(fname .. ": " .. path .. " holds a checkpoint of kind '" .. tostring(kind) .. "', not a model")
   end
