@@ -18,16 +18,49 @@
 #include <signal.h>
 
 /* Sentinels returned by the Swift entry instead of a result count. */
-#define LWS_RAISE_MESSAGE (-1)   /* a string is on top: prefix the caller's position, raise */
+#define LWS_RAISE_MESSAGE (-1)   /* a string is on top: prefix the user's position, raise */
 #define LWS_RAISE_VALUE   (-2)   /* an error value is on top (from a nested pcall): re-raise as is */
 
 /* Defined in Swift (Bridge/Runtime/SwiftEntry.swift). Never raises. */
 int lws_swift_entry(lua_State *L);
 
+/* Pushes "source:line: " of the innermost Lua frame that is not lwscript's own library (the
+ * registry table "lwscript.library" holds the chunk names of its modules; see
+ * Bridge/Runtime/LuaLibrary.swift), or "" when there is none. So an error raised by a Swift
+ * function that the library called with a user's value points at the user's line, as the
+ * library's own errors do (util.fail in lwscript/util.lua); the traceback still shows every
+ * frame. The registry table is plain (no metatable), so the lookups run no Lua code. */
+static inline void lws_where_user(lua_State *L) {
+    lua_Debug ar;
+    lua_pushliteral(L, "lwscript.library");
+    int library = lua_rawget(L, LUA_REGISTRYINDEX) == LUA_TTABLE ? lua_gettop(L) : 0;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) break;
+        if (ar.what[0] == 'C') {
+            /* Called straight from C (pcall(f, ...)), the error has no position, as
+             * luaL_where(L, 1) would give; above library frames, go on. */
+            if (level == 1) break;
+            continue;
+        }
+        if (library) {
+            lua_pushstring(L, ar.source);
+            int known = lua_rawget(L, library) != LUA_TNIL;
+            lua_pop(L, 1);
+            if (known) continue;
+        }
+        lua_pop(L, 1);
+        if (ar.currentline > 0) lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        else lua_pushliteral(L, "");
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushliteral(L, "");
+}
+
 static inline int lws_trampoline(lua_State *L) {
     int n = lws_swift_entry(L);
     if (n == LWS_RAISE_MESSAGE) {
-        luaL_where(L, 1);
+        lws_where_user(L);
         lua_insert(L, -2);
         lua_concat(L, 2);
         return lua_error(L);
