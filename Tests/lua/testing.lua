@@ -9,7 +9,7 @@
 --
 -- Cheap setup that cannot fail in interesting ways may stay at file level (locals); anything
 -- else goes into a helper the cases call. Before loading the file and before each case the runner
--- calls tensor.seed(1): a case draws the same random numbers whether it runs alone or with the rest.
+-- calls tensor.seed(testing.SEED) (1), so a case draws the same random numbers alone as in a full run.
 --
 -- Assertions raise an error that names the caller's file:line:
 --   T.eq(actual, expected, what)              actual == expected
@@ -19,9 +19,10 @@
 --   T.tmpdir()                                a fresh directory, removed after the case
 --
 -- Runner: every case runs under xpcall with a traceback; every failure is reported.
---   T.run(suite [, filter])      runs the cases, returns a result (see `new_result` below)
---   T.run_file(path [, filter])  loads a test file and runs it; a file that does not load is reported
---   T.main(dir, args)            the command line (run.lua): prints a report, returns the exit status
+--   T.run(suite [, case [, on_case]])       runs the selected cases; returns a result (see `new_result`)
+--   T.run_file(path [, filter [, on_case]]) loads a test file and runs it; a file that does not load
+--                                           is reported as such (result.load_error)
+--   T.main(dir, args)                       the command line (run.lua): prints, returns the exit status
 --
 -- Selecting cases: a filter "file.case" or "case" (a "file." prefix counts only when file.lua is a
 -- test file in the same directory; other files are then skipped). A case runs when its name is
@@ -135,13 +136,6 @@ function testing.suite(name)
   return suite
 end
 
-function testing.is_suite(value) return suite_meta[value] ~= nil end
-
--- The suite's case names in definition order.
-function testing.cases(suite)
-  return {table.unpack(suite_meta[suite].order)}
-end
-
 -- Names of `names` selected by the case filter (see the header).
 local function select_cases(names, filter)
   if filter == nil or filter == "" then return names end
@@ -232,7 +226,7 @@ local function split_path(path)
 end
 
 -- The case filter for file `name` in `dir`, or false when the filter selects another file.
-function testing.case_filter(filter, dir, name)
+local function case_filter_for(filter, dir, name)
   if filter == nil or filter == "" then return "" end
   local file, rest = filter:match("^([%w_]+)%.(.*)$")
   if file == name then return rest end
@@ -244,7 +238,7 @@ end
 function testing.run_file(path, filter, on_case)
   local dir, name = split_path(path)
   local result = new_result(name)
-  local case_filter = testing.case_filter(filter, dir, name)
+  local case_filter = case_filter_for(filter, dir, name)
   if case_filter == false then
     result.selected = false
     return result
@@ -257,7 +251,7 @@ function testing.run_file(path, filter, on_case)
     ok, suite = xpcall(chunk, on_error)
     if not ok then suite = suite.message .. (suite.traceback ~= "" and "\n" .. suite.traceback or "") end
   end
-  if ok and not testing.is_suite(suite) then
+  if ok and not suite_meta[suite] then
     ok, suite = false, path .. " returned " .. type(suite) .. ", not a suite (end the file with `return test`)"
   elseif ok and suite_meta[suite].name ~= name then
     ok, suite = false, path .. " defines suite '" .. suite_meta[suite].name .. "'; name it after its file: '" .. name .. "'"
@@ -275,14 +269,14 @@ end
 -- Command line (run.lua) --------------------------------------------------------------------
 
 -- Files in `dir` that are not test suites: the helpers and the generated reference data.
-testing.helpers = {testing = true, run = true, datafiles = true}
+local helpers = {testing = true, run = true, datafiles = true}
 
 local function test_files(dir)
   local files = {}
   local p = assert(io.popen("ls -1 " .. quote(dir)))
   for f in p:lines() do
     local name = f:match("^(.*)%.lua$")
-    if name and not testing.helpers[name] and not name:find("_data$") then files[#files + 1] = name end
+    if name and not helpers[name] and not name:find("_data$") then files[#files + 1] = name end
   end
   p:close()
   table.sort(files)
@@ -298,7 +292,7 @@ usage: lwscript Tests/lua/run.lua [file [case]]
        lwscript Tests/lua/run.lua file.case
   Runs the test files in Tests/lua (all of them when no file is named) and reports every failed
   case. `case` is a case name, or a plain fragment or Lua pattern of names. Exit status 1 when a
-  case failed, a file did not load, or nothing matched.]==]
+  case failed, a file did not load, or nothing matched; 2 for an unknown file or extra arguments.]==]
 
 -- Runs the files named by `args` (see USAGE) from `dir`; prints a report and returns the
 -- exit status.
@@ -315,7 +309,7 @@ function testing.main(dir, args)
       local f, rest = file:match("^([%w_]+)%.(.*)$")
       if f then file, filter = f, rest end
     end
-    if testing.helpers[file] or not file_exists(dir .. "/" .. file .. ".lua") then
+    if helpers[file] or not file_exists(dir .. "/" .. file .. ".lua") then
       io.stderr:write("run.lua: no test file '", file, ".lua' in ", dir, "\n")
       return 2
     end
