@@ -2,12 +2,8 @@
 -- formats the loaders read (IDX, CIFAR binary, CSV, NPY).
 local M = {}
 
-function M.tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p '" .. d .. "'"))
-  return d
-end
+-- A scratch directory, removed after the test case that made it (testing.tmpdir).
+M.tmpdir = require("testing").tmpdir
 
 function M.write(path, bytes)
   local f = assert(io.open(path, "wb"))

@@ -2,11 +2,8 @@
 -- checkpoint and resume, online re-weighting, soft stop), evaluate against hand-computed
 -- metrics, Algorithm 1 with two seeds, JSON, and the cooperative Ctrl-C flag of sys.
 local T = require("testing")
+local test = T.suite("experiment")
 
-local dir = os.tmpname()
-os.remove(dir)
-sys.mkdir(dir)
-local function path(name) return dir .. "/" .. name end
 local function exists(p) local f = io.open(p, "rb"); if f then f:close() return true end return false end
 
 -- three Gaussian blobs in 2-D, class c around centres[c]
@@ -36,237 +33,328 @@ local function params_equal(a, b)
   return true
 end
 
----------------------------------------------------------------------------------------
--- history shape
----------------------------------------------------------------------------------------
-local model = new_model(1)
-local h = experiment.train(model, train, {epochs = 3, batch = 32, val = val, seed = 7, optimizer = sgd, quiet = true})
-T.eq(#h.epoch, 3, "epochs in the history")
-T.eq(h.epochs_done, 3, "epochs_done")
-for _, field in ipairs({"loss", "accuracy", "balanced_accuracy", "tpr", "lr", "time", "val_loss", "val_accuracy",
-                        "val_balanced_accuracy", "val_tpr", "val_var_tpr", "val_min_tpr", "val_min_class"}) do
-  T.eq(#h[field], 3, "history." .. field .. " per epoch")
-end
-T.eq(#h.val_tpr[2], 3, "per-class validation TPR")
-T.eq(#h.tpr[3], 3, "per-class training TPR")
-T.eq(h.interrupted, nil, "not interrupted")
-T.eq(h.val_accuracy[3] > 0.8, true, "the blobs are learned: " .. h.val_accuracy[3])
-T.near(h.val_var_tpr[3], metrics.variance(h.val_tpr[3]), 1e-12, "val_var_tpr is Var of val_tpr")
-T.eq(h.lr[1], 0.1, "lr per epoch")
-
----------------------------------------------------------------------------------------
--- determinism: the same seed gives the same history; another seed another one
----------------------------------------------------------------------------------------
+-- A 2-epoch training run of a fresh model with the data seed `seed`; `extra` adds options.
 local function run(seed, extra)
   local m = new_model(1)
   local opts = {epochs = 2, batch = 32, val = val, seed = seed, optimizer = sgd, quiet = true}
   for k, v in pairs(extra or {}) do opts[k] = v end
   return experiment.train(m, train, opts), m
 end
-local a, ma = run(5)
-local b, mb = run(5)
-local c = run(6)
-T.same_table(a.loss, b.loss, "same seed, same losses")
-T.same_table(a.val_tpr, b.val_tpr, "same seed, same per-class TPRs")
-T.eq(params_equal(ma, mb), true, "same seed, same parameters")
-T.eq(a.loss[1] ~= c.loss[1], true, "another seed, another loss")
+
+---------------------------------------------------------------------------------------
+-- history shape
+---------------------------------------------------------------------------------------
+function test.history_has_every_field_per_epoch()
+  local model = new_model(1)
+  local h = experiment.train(model, train, {epochs = 3, batch = 32, val = val, seed = 7, optimizer = sgd, quiet = true})
+  T.eq(#h.epoch, 3, "epochs in the history")
+  T.eq(h.epochs_done, 3, "epochs_done")
+  for _, field in ipairs({"loss", "accuracy", "balanced_accuracy", "tpr", "lr", "time", "val_loss", "val_accuracy",
+                          "val_balanced_accuracy", "val_tpr", "val_var_tpr", "val_min_tpr", "val_min_class"}) do
+    T.eq(#h[field], 3, "history." .. field .. " per epoch")
+  end
+  T.eq(#h.val_tpr[2], 3, "per-class validation TPR")
+  T.eq(#h.tpr[3], 3, "per-class training TPR")
+  T.eq(h.interrupted, nil, "not interrupted")
+  T.eq(h.val_accuracy[3] > 0.8, true, "the blobs are learned: " .. h.val_accuracy[3])
+  T.near(h.val_var_tpr[3], metrics.variance(h.val_tpr[3]), 1e-12, "val_var_tpr is Var of val_tpr")
+  T.eq(h.lr[1], 0.1, "lr per epoch")
+end
+
+---------------------------------------------------------------------------------------
+-- determinism: the same seed gives the same history; another seed another one
+---------------------------------------------------------------------------------------
+function test.same_seed_same_history_another_seed_another()
+  local a, ma = run(5)
+  local b, mb = run(5)
+  local c = run(6)
+  T.same_table(a.loss, b.loss, "same seed, same losses")
+  T.same_table(a.val_tpr, b.val_tpr, "same seed, same per-class TPRs")
+  T.eq(params_equal(ma, mb), true, "same seed, same parameters")
+  T.eq(a.loss[1] ~= c.loss[1], true, "another seed, another loss")
+end
 
 ---------------------------------------------------------------------------------------
 -- checkpoint and resume: 2 + 2 epochs equal 4 epochs, and so does a run stopped mid-epoch
 ---------------------------------------------------------------------------------------
 local sched = function(opt) return optim.StepLR(opt, {step_size = 1, gamma = 0.5}) end
-local full, mfull = run(3, {epochs = 4, lr_schedule = sched})
-T.eq(full.lr[4], 0.1 * 0.5 ^ 3, "the schedule steps once per epoch")
-local ck = path("ck")
-local part = run(3, {epochs = 2, lr_schedule = sched, checkpoint = ck})
-T.eq(exists(ck .. "/state.lua"), true, "checkpoint state written")
-T.eq(#part.epoch, 2, "first part")
-local m2 = new_model(99)   -- different initial weights: the checkpoint must replace them
-local resumed = experiment.train(m2, train, {epochs = 4, batch = 32, val = val, seed = 3, optimizer = sgd, quiet = true,
-                                            lr_schedule = sched, checkpoint = ck, resume = ck})
-T.same_table(resumed.loss, full.loss, "resumed losses")
-T.same_table(resumed.val_tpr, full.val_tpr, "resumed per-class TPRs")
-T.same_table(resumed.lr, full.lr, "resumed learning rates")
-T.eq(params_equal(m2, mfull), true, "resumed parameters equal the uninterrupted run's")
+local function full_run() return run(3, {epochs = 4, lr_schedule = sched}) end
+
+function test.two_plus_two_epochs_equal_four()
+  local full, mfull = full_run()
+  T.eq(full.lr[4], 0.1 * 0.5 ^ 3, "the schedule steps once per epoch")
+  local ck = T.tmpdir() .. "/ck"
+  local part = run(3, {epochs = 2, lr_schedule = sched, checkpoint = ck})
+  T.eq(exists(ck .. "/state.lua"), true, "checkpoint state written")
+  T.eq(#part.epoch, 2, "first part")
+  local m2 = new_model(99)   -- different initial weights: the checkpoint must replace them
+  local resumed = experiment.train(m2, train, {epochs = 4, batch = 32, val = val, seed = 3, optimizer = sgd, quiet = true,
+                                              lr_schedule = sched, checkpoint = ck, resume = ck})
+  T.same_table(resumed.loss, full.loss, "resumed losses")
+  T.same_table(resumed.val_tpr, full.val_tpr, "resumed per-class TPRs")
+  T.same_table(resumed.lr, full.lr, "resumed learning rates")
+  T.eq(params_equal(m2, mfull), true, "resumed parameters equal the uninterrupted run's")
+end
+
+-- Runs fn() while sys.interrupted() turns true at its n-th poll (as Ctrl-C would), and puts
+-- the real sys.interrupted back even when fn fails.
+local function interrupted_at_poll(n, fn)
+  local real_interrupted = sys.interrupted
+  local polls = 0
+  -- sys is a read-only global (.luacheckrc); simulating Ctrl-C means replacing this one field
+  sys.interrupted = function() polls = polls + 1; return polls == n end -- luacheck: ignore 122 (simulated Ctrl-C)
+  local ok, result = pcall(fn)
+  sys.interrupted = real_interrupted -- luacheck: ignore 122 (the real one back)
+  if not ok then error(result, 0) end
+  return result
+end
 
 -- a soft stop in the middle of epoch 2 (as Ctrl-C would: sys.interrupted() turns true)
-local real_interrupted = sys.interrupted
-local polls = 0
-sys.interrupted = function() polls = polls + 1; return polls == 12 end   -- 8 batches + 1 poll after epoch 1: epoch 2, batch 3
-local ck2 = path("ck2")
-local stopped, mstop = run(3, {epochs = 4, lr_schedule = sched, checkpoint = ck2})
-sys.interrupted = real_interrupted
-T.eq(stopped.interrupted ~= nil, true, "history.interrupted is set")
-T.eq(stopped.interrupted.epoch, 2, "stopped in epoch 2")
-T.eq(stopped.interrupted.batch, 3, "stopped after batch 3")
-T.eq(#stopped.epoch, 1, "the finished epoch is kept")
-T.same_table(stopped.loss, {full.loss[1]}, "the kept epoch is the full run's")
-local m3 = new_model(42)
-local rest = experiment.train(m3, train, {epochs = 4, batch = 32, val = val, seed = 3, optimizer = sgd, quiet = true,
-                                         lr_schedule = sched, checkpoint = ck2, resume = true})
-T.same_table(rest.loss, full.loss, "losses after a mid-epoch resume", 1e-12)
-T.eq(params_equal(m3, mfull), true, "parameters after a mid-epoch resume equal the uninterrupted run's")
-T.eq(rest.interrupted, nil, "the resumed run finished")
+function test.soft_stop_mid_epoch_then_resume_equals_the_full_run()
+  local full, mfull = full_run()
+  local ck2 = T.tmpdir() .. "/ck2"
+  -- 8 batches + 1 poll after epoch 1: epoch 2, batch 3
+  local stopped = interrupted_at_poll(12, function() return run(3, {epochs = 4, lr_schedule = sched, checkpoint = ck2}) end)
+  T.eq(stopped.interrupted ~= nil, true, "history.interrupted is set")
+  T.eq(stopped.interrupted.epoch, 2, "stopped in epoch 2")
+  T.eq(stopped.interrupted.batch, 3, "stopped after batch 3")
+  T.eq(#stopped.epoch, 1, "the finished epoch is kept")
+  T.same_table(stopped.loss, {full.loss[1]}, "the kept epoch is the full run's")
+  local m3 = new_model(42)
+  local rest = experiment.train(m3, train, {epochs = 4, batch = 32, val = val, seed = 3, optimizer = sgd, quiet = true,
+                                           lr_schedule = sched, checkpoint = ck2, resume = true})
+  T.same_table(rest.loss, full.loss, "losses after a mid-epoch resume", 1e-12)
+  T.eq(params_equal(m3, mfull), true, "parameters after a mid-epoch resume equal the uninterrupted run's")
+  T.eq(rest.interrupted, nil, "the resumed run finished")
+end
+
 -- resume = true without a checkpoint starts afresh
-local fresh = run(3, {epochs = 1, checkpoint = path("none"), resume = true})
-T.eq(#fresh.epoch, 1, "resume = true without a checkpoint trains from the start")
-T.raises("no checkpoint in", function() run(3, {resume = path("missing")}) end)
+function test.resume_true_without_a_checkpoint_starts_afresh()
+  local fresh = run(3, {epochs = 1, checkpoint = T.tmpdir() .. "/none", resume = true})
+  T.eq(#fresh.epoch, 1, "resume = true without a checkpoint trains from the start")
+end
+
+function test.resume_from_a_missing_checkpoint_fails()
+  T.raises("no checkpoint in", function() run(3, {resume = T.tmpdir() .. "/missing"}) end)
+end
 
 ---------------------------------------------------------------------------------------
 -- online re-weighting: a function of the latest validation report, called every epoch
 ---------------------------------------------------------------------------------------
-local calls, sampler_calls = {}, 0
-local online = run(4, {epochs = 3, weights = function(report, epoch)
-  calls[#calls + 1] = {epoch = epoch, report = report}
-  if report == nil then return nil end
-  return weights.tpr_power(report.tpr, 2, {floor = 0.05})
-end, sampler = function(report, epoch)
-  sampler_calls = sampler_calls + 1
-  return {1 / 3, 1 / 3, 1 / 3}
-end})
-T.eq(#calls, 3, "the weight function is called every epoch")
-T.eq(calls[1].epoch, 1, "epoch argument")
-T.eq(calls[1].report, nil, "no report before the first epoch")
-T.eq(calls[3].epoch, 3, "epoch argument at epoch 3")
-T.same_table(calls[2].report.tpr, online.val_tpr[1], "epoch 2 sees epoch 1's validation TPRs")
-T.same_table(online.weights[3], weights.tpr_power(online.val_tpr[2], 2, {floor = 0.05}), "the weights used are recorded", 1e-12)
-T.eq(#online.weights[1], 0, "epoch 1 unweighted")
-T.eq(sampler_calls, 3, "the sampling function is called every epoch")
-T.same_table(online.sampling[2], {1 / 3, 1 / 3, 1 / 3}, "sampling probabilities recorded", 1e-12)
+function test.weight_and_sampling_functions_run_every_epoch()
+  local calls, sampler_calls = {}, 0
+  local online = run(4, {epochs = 3, weights = function(report, epoch)
+    calls[#calls + 1] = {epoch = epoch, report = report}
+    if report == nil then return nil end
+    return weights.tpr_power(report.tpr, 2, {floor = 0.05})
+  end, sampler = function()
+    sampler_calls = sampler_calls + 1
+    return {1 / 3, 1 / 3, 1 / 3}
+  end})
+  T.eq(#calls, 3, "the weight function is called every epoch")
+  T.eq(calls[1].epoch, 1, "epoch argument")
+  T.eq(calls[1].report, nil, "no report before the first epoch")
+  T.eq(calls[3].epoch, 3, "epoch argument at epoch 3")
+  T.same_table(calls[2].report.tpr, online.val_tpr[1], "epoch 2 sees epoch 1's validation TPRs")
+  T.same_table(online.weights[3], weights.tpr_power(online.val_tpr[2], 2, {floor = 0.05}), "the weights used are recorded", 1e-12)
+  T.eq(#online.weights[1], 0, "epoch 1 unweighted")
+  T.eq(sampler_calls, 3, "the sampling function is called every epoch")
+  T.same_table(online.sampling[2], {1 / 3, 1 / 3, 1 / 3}, "sampling probabilities recorded", 1e-12)
+end
+
 -- fixed weights (two-stage) and a custom weighted loss
-local fixed = run(4, {epochs = 1, weights = {1, 2, 3}, loss = loss.focal{gamma = 2},
-                      loss_for = function(w) return loss.focal{gamma = 2, alpha = w} end})
-T.same_table(fixed.weights[1], {1, 2, 3}, "fixed weights recorded")
-T.raises("have 2 entries, the dataset has 3 classes", function() run(4, {epochs = 1, weights = {1, 2}}) end)
-T.raises("need 'loss_for'", function() run(4, {epochs = 1, weights = {1, 2, 3}, loss = loss.focal{}}) end)
-T.raises("unknown option 'epoch'", function() experiment.train(new_model(1), train, {epoch = 2}) end)
-T.raises("expected a dataset", function() experiment.train(new_model(1), {}, {}) end)
+function test.fixed_weights_with_a_custom_weighted_loss()
+  local fixed = run(4, {epochs = 1, weights = {1, 2, 3}, loss = loss.focal{gamma = 2},
+                        loss_for = function(w) return loss.focal{gamma = 2, alpha = w} end})
+  T.same_table(fixed.weights[1], {1, 2, 3}, "fixed weights recorded")
+end
+
+function test.train_rejects_bad_weights_and_options()
+  T.raises("have 2 entries, the dataset has 3 classes", function() run(4, {epochs = 1, weights = {1, 2}}) end)
+  T.raises("need 'loss_for'", function() run(4, {epochs = 1, weights = {1, 2, 3}, loss = loss.focal{}}) end)
+  T.raises("unknown option 'epoch'", function() experiment.train(new_model(1), train, {epoch = 2}) end)
+  T.raises("expected a dataset", function() experiment.train(new_model(1), {}, {}) end)
+end
+
 -- on_epoch sees the history and may stop early
-local seen_epochs = {}
-local early = run(4, {epochs = 5, on_epoch = function(epoch, hist) seen_epochs[#seen_epochs + 1] = #hist.epoch; return epoch < 2 end})
-T.same_table(seen_epochs, {1, 2}, "on_epoch after each epoch")
-T.eq(early.stopped_early, 2, "on_epoch returning false stops")
+function test.on_epoch_sees_the_history_and_may_stop()
+  local seen_epochs = {}
+  local early = run(4, {epochs = 5, on_epoch = function(epoch, hist) seen_epochs[#seen_epochs + 1] = #hist.epoch; return epoch < 2 end})
+  T.same_table(seen_epochs, {1, 2}, "on_epoch after each epoch")
+  T.eq(early.stopped_early, 2, "on_epoch returning false stops")
+end
 
 ---------------------------------------------------------------------------------------
 -- evaluate: a fixed "model" (identity over score rows) against hand-computed metrics
 ---------------------------------------------------------------------------------------
 local Identity = nn.Module("Identity")
-function Identity:forward(x) return x end
+function Identity.forward(_, x) return x end
+
 -- 8 samples; predicted class = argmax of the row
-local scores = tensor.new({{5, 0, 0}, {5, 0, 0}, {0, 5, 0}, {0, 5, 0}, {0, 0, 5}, {5, 0, 0}, {0, 0, 5}, {0, 0, 5}})
-local truth = tensor.new({1, 1, 2, 3, 3, 3, 1, 3})
+local function evaluated()
+  local scores = tensor.new({{5, 0, 0}, {5, 0, 0}, {0, 5, 0}, {0, 5, 0}, {0, 0, 5}, {5, 0, 0}, {0, 0, 5}, {0, 0, 5}})
+  local truth = tensor.new({1, 1, 2, 3, 3, 3, 1, 3})
+  local set = data.tensors(scores, truth, {classes = {"shirt", "t-shirt", "coat"}})
+  return experiment.evaluate(Identity(), set, {batch = 3}), set
+end
+
 -- predictions 1 1 2 2 3 1 3 3; confusion rows = truth: class 1: {2, 0, 1}; class 2: {0, 1, 0}; class 3: {1, 1, 2}
-local set = data.tensors(scores, truth, {classes = {"shirt", "t-shirt", "coat"}})
-local r = experiment.evaluate(Identity(), set, {batch = 3})
-T.same_table(r.confusion:totable(), {{2, 0, 1}, {0, 1, 0}, {1, 1, 2}}, "confusion matrix")
-T.near(r.accuracy, 5 / 8, 1e-12, "accuracy")
-T.same_table(r.tpr, {2 / 3, 1, 2 / 4}, "TPR", 1e-12)
-T.same_table(r.precision, {2 / 3, 1 / 2, 2 / 3}, "precision", 1e-12)
-T.near(r.balanced_accuracy, (2 / 3 + 1 + 0.5) / 3, 1e-12, "balanced accuracy")
-local mean = (2 / 3 + 1 + 0.5) / 3
-T.near(r.var_tpr, ((2 / 3 - mean) ^ 2 + (1 - mean) ^ 2 + (0.5 - mean) ^ 2) / 3, 1e-12, "Var(TPR)")
-T.near(r.min_tpr, 0.5, 1e-12, "lowest TPR")
-T.eq(r.min_class_name, "coat", "class with the lowest TPR")
-T.eq(r.confused[1].text, "shirt -> coat 33%", "most confused pair")
-T.eq(r.n, 8, "samples evaluated")
--- mean cross-entropy of logits (5, 0, 0): -log softmax = log(1 + 2 e^-5) when right, 5 + log(1 + 2e^-5) when wrong
-local right = math.log(1 + 2 * math.exp(-5))
-T.near(r.loss, (5 * right + 3 * (5 + right)) / 8, 1e-5, "mean cross-entropy")
-T.raises("expected a model", function() experiment.evaluate(42, set) end)
+function test.evaluate_matches_hand_computed_metrics()
+  local r, set = evaluated()
+  T.same_table(r.confusion:totable(), {{2, 0, 1}, {0, 1, 0}, {1, 1, 2}}, "confusion matrix")
+  T.near(r.accuracy, 5 / 8, 1e-12, "accuracy")
+  T.same_table(r.tpr, {2 / 3, 1, 2 / 4}, "TPR", 1e-12)
+  T.same_table(r.precision, {2 / 3, 1 / 2, 2 / 3}, "precision", 1e-12)
+  T.near(r.balanced_accuracy, (2 / 3 + 1 + 0.5) / 3, 1e-12, "balanced accuracy")
+  local mean = (2 / 3 + 1 + 0.5) / 3
+  T.near(r.var_tpr, ((2 / 3 - mean) ^ 2 + (1 - mean) ^ 2 + (0.5 - mean) ^ 2) / 3, 1e-12, "Var(TPR)")
+  T.near(r.min_tpr, 0.5, 1e-12, "lowest TPR")
+  T.eq(r.min_class_name, "coat", "class with the lowest TPR")
+  T.eq(r.confused[1].text, "shirt -> coat 33%", "most confused pair")
+  T.eq(r.n, 8, "samples evaluated")
+  -- mean cross-entropy of logits (5, 0, 0): -log softmax = log(1 + 2 e^-5) when right, 5 + log(1 + 2e^-5) when wrong
+  local right = math.log(1 + 2 * math.exp(-5))
+  T.near(r.loss, (5 * right + 3 * (5 + right)) / 8, 1e-5, "mean cross-entropy")
+  T.raises("expected a model", function() experiment.evaluate(42, set) end)
+end
 
 ---------------------------------------------------------------------------------------
 -- Algorithm 1: a tiny 3-class task, two seeds, paired
 ---------------------------------------------------------------------------------------
 local hard_train, hard_test = blobs(150, 11, 1.1), blobs(90, 12, 1.1)
-local model_seeds, method_seeds, W_calls = {}, {}, 0
-local out = path("study")
-local study = experiment.learnability{
-  data = {train = hard_train, test = hard_test, val = val},
-  model = function(seed) model_seeds[#model_seeds + 1] = seed; return new_model(seed) end,
-  seeds = {1, 2},
-  W = function(s) W_calls = W_calls + 1; return weights.tpr_power(s, 1, {floor = 0.05}) end,
-  methods = {"tpr_weighted_ce", "focal", "tpr_oversampling", "tpr_augmentation", "class_balanced_tpr",
-             {name = "mine", options = function(ctx)
-               method_seeds[#method_seeds + 1] = ctx.seed
-               T.eq(#ctx.s, 3, "ctx.s"); T.eq(#ctx.w, 3, "ctx.w")
-               return {weights = weights.inverse(ctx.s, {floor = 0.05})}
-             end}},
-  gammas = {0.5, 2},
-  epochs = 2, batch = 32, optimizer = sgd, out = out, quiet = true,
-}
-T.eq(W_calls, 2, "W(s) once per seed")
-T.same_table(model_seeds, {1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2}, "each run builds its model with its seed")
-T.same_table(method_seeds, {1, 2}, "methods see the seed")
-T.eq(#study.summary, 9, "baseline + 6 methods + 2 gammas")
-T.eq(study.summary[1].method, "baseline", "baseline first")
-for _, row in ipairs(study.summary) do
-  T.eq(row.seeds, 2, row.method .. ": two paired seeds")
-  T.eq(type(row.accuracy), "number", row.method .. ": accuracy")
-  T.eq(type(row.var_before), "number", row.method .. ": Var(s)")
-  T.eq(type(row.var_after), "number", row.method .. ": Var(s')")
+local study_dir = T.tmpdir()   -- the file's: the study below is run once and shared
+
+-- The study (18 training runs) runs once, for the first case that asks; the others reuse it.
+local study_run
+local function study()
+  if study_run then return study_run end
+  local s = {model_seeds = {}, method_seeds = {}, ctx_sizes = {}, W_calls = 0, out = study_dir .. "/study"}
+  s.study = experiment.learnability{
+    data = {train = hard_train, test = hard_test, val = val},
+    model = function(seed) s.model_seeds[#s.model_seeds + 1] = seed; return new_model(seed) end,
+    seeds = {1, 2},
+    W = function(sc) s.W_calls = s.W_calls + 1; return weights.tpr_power(sc, 1, {floor = 0.05}) end,
+    methods = {"tpr_weighted_ce", "focal", "tpr_oversampling", "tpr_augmentation", "class_balanced_tpr",
+               {name = "mine", options = function(ctx)
+                 s.method_seeds[#s.method_seeds + 1] = ctx.seed
+                 s.ctx_sizes[#s.ctx_sizes + 1] = {#ctx.s, #ctx.w}
+                 return {weights = weights.inverse(ctx.s, {floor = 0.05})}
+               end}},
+    gammas = {0.5, 2},
+    epochs = 2, batch = 32, optimizer = sgd, out = s.out, quiet = true,
+  }
+  study_run = s
+  return s
 end
-local mine = study.by_method.mine
-local D1 = study.runs.baseline[1].var_tpr - study.runs.mine[1].var_tpr
-local D2 = study.runs.baseline[2].var_tpr - study.runs.mine[2].var_tpr
-T.near(study.runs.mine[1].D, D1, 1e-12, "D per seed")
-T.near(mine.D, (D1 + D2) / 2, 1e-12, "mean D")
-T.near(mine.var_before - mine.var_after, mine.D, 1e-12, "D = Var(s) - Var(s')")
-T.near(mine.accuracy, (study.runs.mine[1].accuracy + study.runs.mine[2].accuracy) / 2, 1e-12, "mean accuracy")
+
+function test.learnability_runs_every_method_with_paired_seeds()
+  local s = study()
+  local st = s.study
+  for _, sizes in ipairs(s.ctx_sizes) do T.eq(sizes[1], 3, "ctx.s"); T.eq(sizes[2], 3, "ctx.w") end
+  T.eq(s.W_calls, 2, "W(s) once per seed")
+  T.same_table(s.model_seeds, {1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2}, "each run builds its model with its seed")
+  T.same_table(s.method_seeds, {1, 2}, "methods see the seed")
+  T.eq(#st.summary, 9, "baseline + 6 methods + 2 gammas")
+  T.eq(st.summary[1].method, "baseline", "baseline first")
+  for _, row in ipairs(st.summary) do
+    T.eq(row.seeds, 2, row.method .. ": two paired seeds")
+    T.eq(type(row.accuracy), "number", row.method .. ": accuracy")
+    T.eq(type(row.var_before), "number", row.method .. ": Var(s)")
+    T.eq(type(row.var_after), "number", row.method .. ": Var(s')")
+  end
+end
+
+function test.learnability_D_is_the_paired_variance_reduction()
+  local st = study().study
+  local mine = st.by_method.mine
+  local D1 = st.runs.baseline[1].var_tpr - st.runs.mine[1].var_tpr
+  local D2 = st.runs.baseline[2].var_tpr - st.runs.mine[2].var_tpr
+  T.near(st.runs.mine[1].D, D1, 1e-12, "D per seed")
+  T.near(mine.D, (D1 + D2) / 2, 1e-12, "mean D")
+  T.near(mine.var_before - mine.var_after, mine.D, 1e-12, "D = Var(s) - Var(s')")
+  T.near(mine.accuracy, (st.runs.mine[1].accuracy + st.runs.mine[2].accuracy) / 2, 1e-12, "mean accuracy")
+end
+
 -- seeds are paired: the baseline and a method that changes nothing give D = 0 exactly
-local same = experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, seeds = {3, 4},
-  methods = {{name = "plain", options = function() return {} end}}, epochs = 1, batch = 32, optimizer = sgd, quiet = true}
-T.eq(same.by_method.plain.D, 0, "an identical retraining gives D = 0 (seeds paired)")
-T.eq(same.out, nil, "no output directory unless asked")
-for _, f in ipairs({"config.json", "summary.json", "summary.csv", "summary.txt", "results.json", "runs.csv", "tpr.csv",
-                    "history.csv", "tpr_epochs.csv", "weights.csv", "runs/seed1-baseline/history.csv",
-                    "runs/seed2-mine/metrics.json", "runs/seed2-gamma=2/confusion.csv", "tpr_before_after.svg",
-                    "tpr_before_after.csv", "confusion_baseline.svg", "curves_loss.svg", "tradeoff_gamma.svg",
-                    "accuracy_vs_var.svg", "runs/seed1-baseline/tpr.svg"}) do
-  T.eq(exists(out .. "/" .. f), true, f .. " written")
+function test.identical_retraining_gives_D_zero()
+  local same = experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, seeds = {3, 4},
+    methods = {{name = "plain", options = function() return {} end}}, epochs = 1, batch = 32, optimizer = sgd, quiet = true}
+  T.eq(same.by_method.plain.D, 0, "an identical retraining gives D = 0 (seeds paired)")
+  T.eq(same.out, nil, "no output directory unless asked")
 end
-local rows = csv.read(out .. "/summary.csv")
-T.eq(#rows, 9, "summary.csv rows")
-T.eq(rows[1].method, "baseline", "summary.csv method column")
-local run_rows = csv.read(out .. "/runs.csv")
-T.eq(#run_rows, 18, "runs.csv: 9 runs x 2 seeds")
-T.eq(study.text:find("tpr_weighted_ce", 1, true) ~= nil, true, "summary text names the methods")
-T.raises("unknown method 'nope'", function()
-  experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, methods = {"nope"}, quiet = true}
-end)
-T.raises("option 'model' must be a function", function()
-  experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model(1), quiet = true}
-end)
+
+function test.learnability_writes_its_output_directory()
+  local s = study()
+  for _, f in ipairs({"config.json", "summary.json", "summary.csv", "summary.txt", "results.json", "runs.csv", "tpr.csv",
+                      "history.csv", "tpr_epochs.csv", "weights.csv", "runs/seed1-baseline/history.csv",
+                      "runs/seed2-mine/metrics.json", "runs/seed2-gamma=2/confusion.csv", "tpr_before_after.svg",
+                      "tpr_before_after.csv", "confusion_baseline.svg", "curves_loss.svg", "tradeoff_gamma.svg",
+                      "accuracy_vs_var.svg", "runs/seed1-baseline/tpr.svg"}) do
+    T.eq(exists(s.out .. "/" .. f), true, f .. " written")
+  end
+  local rows = csv.read(s.out .. "/summary.csv")
+  T.eq(#rows, 9, "summary.csv rows")
+  T.eq(rows[1].method, "baseline", "summary.csv method column")
+  local run_rows = csv.read(s.out .. "/runs.csv")
+  T.eq(#run_rows, 18, "runs.csv: 9 runs x 2 seeds")
+  T.eq(s.study.text:find("tpr_weighted_ce", 1, true) ~= nil, true, "summary text names the methods")
+end
+
+function test.learnability_rejects_bad_options()
+  T.raises("unknown method 'nope'", function()
+    experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, methods = {"nope"}, quiet = true}
+  end)
+  T.raises("option 'model' must be a function", function()
+    experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model(1), quiet = true}
+  end)
+end
+
+-- the "most confused" line the study scripts print, from the first seed's baseline
+function test.most_confused_line()
+  local line = experiment.most_confused(study().study)
+  T.eq(type(line), "string", "most_confused gives a line")
+  T.eq(line:find("^most confused %(baseline, seed %d+%): ") ~= nil, true, "most_confused: " .. line)
+  T.eq(experiment.most_confused({runs = {}}), nil, "most_confused without runs")
+end
 
 ---------------------------------------------------------------------------------------
 -- JSON and the run directory
 ---------------------------------------------------------------------------------------
-T.eq(experiment.json({b = {1, 2.5, 0 / 0}, a = "x\"y\n", c = {}, d = true}), '{"a":"x\\"y\\n","b":[1,2.5,null],"c":[],"d":true}', "JSON")
-T.eq(experiment.json(tensor.new({{1, 2}, {3, 4}})), "[[1,2],[3,4]]", "JSON of a tensor")
-T.eq(experiment.json(0.1), "0.1", "shortest round-trip number")
-T.eq(experiment.json({f = print}), '{"f":"<function>"}', "functions")
-local loop = {}; loop.self = loop
-T.raises("contains itself", function() experiment.json(loop) end)
-experiment.save_run(path("run"), {config = {epochs = 3}, history = h, report = r})
-T.eq(exists(path("run/history.csv")) and exists(path("run/metrics.csv")) and exists(path("run/config.json")), true, "save_run files")
-local m4 = new_model(1)
-experiment.train(m4, train, {epochs = 1, seed = 1, quiet = true, out = path("run2"), val = val})
-T.eq(exists(path("run2/history.json")), true, "train writes its run directory with out =")
+function test.json_encoding()
+  T.eq(experiment.json({b = {1, 2.5, 0 / 0}, a = "x\"y\n", c = {}, d = true}), '{"a":"x\\"y\\n","b":[1,2.5,null],"c":[],"d":true}', "JSON")
+  T.eq(experiment.json(tensor.new({{1, 2}, {3, 4}})), "[[1,2],[3,4]]", "JSON of a tensor")
+  T.eq(experiment.json(0.1), "0.1", "shortest round-trip number")
+  T.eq(experiment.json({f = print}), '{"f":"<function>"}', "functions")
+  local loop = {}; loop.self = loop
+  T.raises("contains itself", function() experiment.json(loop) end)
+end
+
+function test.save_run_writes_history_metrics_and_config()
+  local dir = T.tmpdir()
+  local h = run(7, {epochs = 1})
+  local r = evaluated()
+  experiment.save_run(dir .. "/run", {config = {epochs = 3}, history = h, report = r})
+  T.eq(exists(dir .. "/run/history.csv") and exists(dir .. "/run/metrics.csv") and exists(dir .. "/run/config.json"), true,
+       "save_run files")
+end
+
+function test.train_writes_its_run_directory_with_out()
+  local dir = T.tmpdir()
+  local m4 = new_model(1)
+  experiment.train(m4, train, {epochs = 1, seed = 1, quiet = true, out = dir .. "/run2", val = val})
+  T.eq(exists(dir .. "/run2/history.json"), true, "train writes its run directory with out =")
+end
 
 ---------------------------------------------------------------------------------------
 -- sys: the cooperative interrupt flag
 ---------------------------------------------------------------------------------------
-T.eq(sys.on_interrupt(), "raise", "default mode")
-T.eq(sys.on_interrupt("flag"), "raise", "returns the previous mode")
-T.eq(sys.interrupted(), false, "no Ctrl-C yet")
-T.eq(sys.on_interrupt("raise"), "flag", "back to raise")
-T.raises("expected \"flag\" or \"raise\"", function() sys.on_interrupt("soft") end)
-T.eq(type(sys.isatty()), "boolean", "isatty")
+function test.interrupt_mode_and_flag()
+  T.eq(sys.on_interrupt(), "raise", "default mode")
+  T.eq(sys.on_interrupt("flag"), "raise", "returns the previous mode")
+  T.eq(sys.interrupted(), false, "no Ctrl-C yet")
+  T.eq(sys.on_interrupt("raise"), "flag", "back to raise")
+  T.raises("expected \"flag\" or \"raise\"", function() sys.on_interrupt("soft") end)
+  T.eq(type(sys.isatty()), "boolean", "isatty")
+end
 
--- the "most confused" line the study scripts print, from the first seed's baseline
-local line = experiment.most_confused(study)
-T.eq(type(line), "string", "most_confused gives a line")
-T.eq(line:find("^most confused %(baseline, seed %d+%): ") ~= nil, true, "most_confused: " .. line)
-T.eq(experiment.most_confused({runs = {}}), nil, "most_confused without runs")
-
-os.execute("rm -rf '" .. dir .. "'")
-print("experiment.lua: all checks passed")
+return test

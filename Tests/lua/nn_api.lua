@@ -1,95 +1,142 @@
 -- The nn API: constructors, fields, modes, Lua-written modules, containers, and errors
 -- that say which layer and what shape it expected.
 local T = require("testing")
-tensor.seed(5)
+local test = T.suite("nn_api")
 
 -- fields and parameters
-local lin = nn.Linear(4, 3)
-T.same_table(lin.weight:shape(), {3, 4}, "weight shape"); T.same_table(lin.bias:shape(), {3}, "bias shape")
-T.eq(#lin:parameters(), 2, "parameters"); T.eq(lin:num_parameters(), 15, "num_parameters")
-T.eq(lin:named_parameters()[1][1], "weight", "named_parameters")
-T.eq(lin.kind, "Linear", "kind"); T.eq(tostring(lin), "Linear(4 -> 3)", "tostring")
-T.eq(lin.weight.needs_grad, true, "parameters require grad")
-T.eq(#nn.Linear(4, 3, {bias = false}):parameters(), 1, "no bias")
-T.eq(lin.constructor, "nn.Linear(4, 3)", "constructor")
+function test.linear_fields_and_parameters()
+  local lin = nn.Linear(4, 3)
+  T.same_table(lin.weight:shape(), {3, 4}, "weight shape"); T.same_table(lin.bias:shape(), {3}, "bias shape")
+  T.eq(#lin:parameters(), 2, "parameters"); T.eq(lin:num_parameters(), 15, "num_parameters")
+  T.eq(lin:named_parameters()[1][1], "weight", "named_parameters")
+  T.eq(lin.kind, "Linear", "kind"); T.eq(tostring(lin), "Linear(4 -> 3)", "tostring")
+  T.eq(lin.weight.needs_grad, true, "parameters require grad")
+  T.eq(#nn.Linear(4, 3, {bias = false}):parameters(), 1, "no bias")
+  T.eq(lin.constructor, "nn.Linear(4, 3)", "constructor")
+end
 
 -- PyTorch's default initialisation bounds: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-local big = nn.Linear(400, 300)
-local bound = 1 / math.sqrt(400)
-T.eq(big.weight:abs():max():item() <= bound, true, "weight within bound")
-T.near(big.weight:abs():max():item(), bound, 0.01, "weight reaches the bound")
-T.near(big.weight:var():item(), bound * bound / 3, 0.05, "uniform variance")
-local conv = nn.Conv2d(3, 8, 5)
-T.eq(conv.weight:abs():max():item() <= 1 / math.sqrt(75), true, "conv weight bound")
-T.near(nn.Embedding(1000, 20).weight:std():item(), 1, 0.05, "embedding ~ N(0, 1)")
-local bn = nn.BatchNorm2d(4)
-T.same_table(bn.weight:totable(), {1, 1, 1, 1}, "bn weight 1"); T.same_table(bn.running_var:totable(), {1, 1, 1, 1}, "running var 1")
-tensor.seed(9); local a1 = nn.Linear(3, 3).weight:totable()
-tensor.seed(9); local a2 = nn.Linear(3, 3).weight:totable()
-T.same_table(a1, a2, "seeded initialisation")
+function test.default_initialisation_follows_pytorch()
+  local big = nn.Linear(400, 300)
+  local bound = 1 / math.sqrt(400)
+  T.eq(big.weight:abs():max():item() <= bound, true, "weight within bound")
+  T.near(big.weight:abs():max():item(), bound, 0.01, "weight reaches the bound")
+  T.near(big.weight:var():item(), bound * bound / 3, 0.05, "uniform variance")
+  local conv = nn.Conv2d(3, 8, 5)
+  T.eq(conv.weight:abs():max():item() <= 1 / math.sqrt(75), true, "conv weight bound")
+  T.near(nn.Embedding(1000, 20).weight:std():item(), 1, 0.05, "embedding ~ N(0, 1)")
+end
+
+function test.batchnorm_starts_with_unit_weight_and_variance()
+  local bn = nn.BatchNorm2d(4)
+  T.same_table(bn.weight:totable(), {1, 1, 1, 1}, "bn weight 1"); T.same_table(bn.running_var:totable(), {1, 1, 1, 1}, "running var 1")
+end
+
+function test.seeded_initialisation_is_reproducible()
+  tensor.seed(9); local a1 = nn.Linear(3, 3).weight:totable()
+  tensor.seed(9); local a2 = nn.Linear(3, 3).weight:totable()
+  T.same_table(a1, a2, "seeded initialisation")
+end
 
 -- train / eval: dropout and batch norm change behaviour
-local drop = nn.Dropout(0.5)
-local ones = tensor.ones(1000)
-local dropped = drop(ones)
-T.eq(dropped:eq(0):sum():item() > 300, true, "dropout zeroes in training")
-T.near(dropped:mean():item(), 1, 0.15, "dropout rescales")
-drop:eval(); T.eq(drop.training, false, "eval")
-T.eq(tensor.equal(drop(ones), ones), true, "dropout is the identity in eval")
-local seq = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.3))
-seq:eval()
-T.eq(seq.modules[2].training, false, "eval propagates"); T.eq(seq.modules[3].training, false, "eval propagates 2")
-seq:train()
-T.eq(seq.modules[3].training, true, "train propagates")
-local bn1 = nn.BatchNorm1d(2)
-bn1(tensor.new({{1, 10}, {3, 30}}))
-T.same_table(bn1.running_mean:totable(), {0.2, 2.0}, "running mean, momentum 0.1", 1e-6)
-T.same_table(bn1.running_var:totable(), {0.9 + 0.1 * 2, 0.9 + 0.1 * 200}, "running var (unbiased)", 1e-4)
+function test.dropout_in_training_and_evaluation()
+  local drop = nn.Dropout(0.5)
+  local ones = tensor.ones(1000)
+  local dropped = drop(ones)
+  T.eq(dropped:eq(0):sum():item() > 300, true, "dropout zeroes in training")
+  T.near(dropped:mean():item(), 1, 0.15, "dropout rescales")
+  drop:eval(); T.eq(drop.training, false, "eval")
+  T.eq(tensor.equal(drop(ones), ones), true, "dropout is the identity in eval")
+end
+
+function test.eval_and_train_propagate_to_children()
+  local seq = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.3))
+  seq:eval()
+  T.eq(seq.modules[2].training, false, "eval propagates"); T.eq(seq.modules[3].training, false, "eval propagates 2")
+  seq:train()
+  T.eq(seq.modules[3].training, true, "train propagates")
+end
+
+function test.batchnorm_running_statistics()
+  local bn1 = nn.BatchNorm1d(2)
+  bn1(tensor.new({{1, 10}, {3, 30}}))
+  T.same_table(bn1.running_mean:totable(), {0.2, 2.0}, "running mean, momentum 0.1", 1e-6)
+  T.same_table(bn1.running_var:totable(), {0.9 + 0.1 * 2, 0.9 + 0.1 * 200}, "running var (unbiased)", 1e-4)
+end
 
 -- LSTM returns all outputs and the last states
-local lstm = nn.LSTM(3, 5, {layers = 2})
-local out, h, c = lstm(tensor.randn(4, 6, 3))
-T.same_table(out:shape(), {4, 6, 5}, "LSTM outputs"); T.same_table(h:shape(), {2, 4, 5}, "h_n"); T.same_table(c:shape(), {2, 4, 5}, "c_n")
-T.eq(tensor.allclose(h[2], out:select(2, 6)), true, "h_n of the last layer is the last output")
-T.same_table(nn.LSTM(3, 5, {output = "last"})(tensor.randn(4, 6, 3)):shape(), {4, 5}, "LSTM last step")
+function test.lstm_returns_outputs_and_last_states()
+  local lstm = nn.LSTM(3, 5, {layers = 2})
+  local out, h, c = lstm(tensor.randn(4, 6, 3))
+  T.same_table(out:shape(), {4, 6, 5}, "LSTM outputs"); T.same_table(h:shape(), {2, 4, 5}, "h_n"); T.same_table(c:shape(), {2, 4, 5}, "c_n")
+  T.eq(tensor.allclose(h[2], out:select(2, 6)), true, "h_n of the last layer is the last output")
+  T.same_table(nn.LSTM(3, 5, {output = "last"})(tensor.randn(4, 6, 3)):shape(), {4, 5}, "LSTM last step")
+end
 
 -- a module written in Lua composes with built-in ones and trains
-local Scale = nn.Module("Scale")
-function Scale:init(n) self.weight = tensor.ones(n):requires_grad() end
-function Scale:forward(x) return x * self.weight end
-local model = nn.Sequential(nn.Linear(3, 2), Scale(2))
-T.eq(#model:parameters(), 3, "Lua module parameters join the list")
-T.eq(model:named_parameters()[3][1], "2.weight", "named parameter of the Lua module")
-model(tensor.randn(5, 3)):sum():backward()
-T.eq(model.modules[2].weight.grad ~= nil, true, "gradient reaches the Lua module")
-T.eq(tostring(model):find("Scale()", 1, true) ~= nil, true, "tostring lists the Lua module")
-local res = nn.Residual(nn.Sequential(nn.Linear(3, 3), nn.Tanh()))
-T.same_table(res(tensor.ones(2, 3)):shape(), {2, 3}, "residual")
-local plain = {forward = function(self, x) return x * 2 end, parameters = function() return {} end,
-               named_parameters = function() return {} end}
-T.same_table(nn.Sequential(plain)(tensor.ones(2)):totable(), {2, 2}, "any table with forward is a module")
-T.eq(tostring(nn.mlp{inputs = 784, hidden = {256}, classes = 10}):find("Total: 203,530 parameters", 1, true) ~= nil, true,
-     "tostring totals parameters")
+function test.lua_module_composes_and_trains()
+  local Scale = nn.Module("Scale")
+  function Scale:init(n) self.weight = tensor.ones(n):requires_grad() end
+  function Scale:forward(x) return x * self.weight end
+  local model = nn.Sequential(nn.Linear(3, 2), Scale(2))
+  T.eq(#model:parameters(), 3, "Lua module parameters join the list")
+  T.eq(model:named_parameters()[3][1], "2.weight", "named parameter of the Lua module")
+  model(tensor.randn(5, 3)):sum():backward()
+  T.eq(model.modules[2].weight.grad ~= nil, true, "gradient reaches the Lua module")
+  T.eq(tostring(model):find("Scale()", 1, true) ~= nil, true, "tostring lists the Lua module")
+end
+
+function test.residual_and_plain_tables_as_modules()
+  local res = nn.Residual(nn.Sequential(nn.Linear(3, 3), nn.Tanh()))
+  T.same_table(res(tensor.ones(2, 3)):shape(), {2, 3}, "residual")
+  local plain = {forward = function(_, x) return x * 2 end, parameters = function() return {} end,
+                 named_parameters = function() return {} end}
+  T.same_table(nn.Sequential(plain)(tensor.ones(2)):totable(), {2, 2}, "any table with forward is a module")
+end
+
+function test.tostring_totals_parameters()
+  T.eq(tostring(nn.mlp{inputs = 784, hidden = {256}, classes = 10}):find("Total: 203,530 parameters", 1, true) ~= nil, true,
+       "tostring totals parameters")
+end
 
 -- errors name the layer and the expected shape
-T.raises("Linear(4 -> 3) expected input of size Nx4, got 2x5", lin.forward, lin, tensor.ones(2, 5))
-T.raises("Conv2d(3 -> 8, 5x5) expected input of size Bx3xHxW, got 2x1x8x8", conv.forward, conv, tensor.ones(2, 1, 8, 8))
-T.raises("is smaller than the 5x5 kernel", conv.forward, conv, tensor.ones(1, 3, 3, 3))
-T.raises("BatchNorm2d(4) expected input of size Bx4xHxW, got 2x3", bn.forward, bn, tensor.ones(2, 3))
-T.raises("needs more than one value per channel", bn1.forward, bn1, tensor.ones(1, 2))
-T.raises("LSTM(3 -> 5, 2 layers) expected input of size BxTx3", lstm.forward, lstm, tensor.ones(4, 3))
-T.raises("Embedding(10, 2): index 11 out of range 1..10", function() return nn.Embedding(10, 2)(tensor.new({11})) end)
-T.raises("bad argument #1 to 'Module:forward' (expected a Tensor, got string)", lin.forward, lin, "x")
-T.raises("In module 3 (Linear(8 -> 2)) of nn.Sequential: Linear(8 -> 2) expected input of size Nx8, got 5x4",
-         function() return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(8, 2))(tensor.ones(5, 3)) end)
-T.raises("bad argument #1 to 'nn.Linear' (input features must be positive, got 0)", nn.Linear, 0, 3)
-T.raises("unknown option 'strides'", nn.Conv2d, 1, 2, 3, {strides = 2})
-T.raises("nn.Dropout: p must be in [0, 1), got 1.0", nn.Dropout, 1)
-T.raises("nn.Sequential: element 2 is not a module", nn.Sequential, nn.ReLU(), 5)
-T.raises("nn.mlp: option 'inputs' is required", nn.mlp, {classes = 3})
-T.raises("bad argument #1 to 'nn.resnet_cnn' (unknown option 'chanels' (known: channels, classes, dense, dropout, size, widths))", nn.resnet_cnn, {chanels = 3})
-T.raises("cannot be added to its input", function()
-  return nn.Residual(nn.Linear(3, 2))(tensor.ones(2, 3))
-end)
-T.raises("only batch_first = true is supported", nn.LSTM, 3, 4, {batch_first = false})
-print("nn_api.lua: all checks ran")
+function test.shape_errors_name_the_layer_and_expected_size()
+  local lin, conv, bn = nn.Linear(4, 3), nn.Conv2d(3, 8, 5), nn.BatchNorm2d(4)
+  local bn1, lstm = nn.BatchNorm1d(2), nn.LSTM(3, 5, {layers = 2})
+  T.raises("Linear(4 -> 3) expected input of size Nx4, got 2x5", lin.forward, lin, tensor.ones(2, 5))
+  T.raises("Conv2d(3 -> 8, 5x5) expected input of size Bx3xHxW, got 2x1x8x8", conv.forward, conv, tensor.ones(2, 1, 8, 8))
+  T.raises("is smaller than the 5x5 kernel", conv.forward, conv, tensor.ones(1, 3, 3, 3))
+  T.raises("BatchNorm2d(4) expected input of size Bx4xHxW, got 2x3", bn.forward, bn, tensor.ones(2, 3))
+  T.raises("needs more than one value per channel", bn1.forward, bn1, tensor.ones(1, 2))
+  T.raises("LSTM(3 -> 5, 2 layers) expected input of size BxTx3", lstm.forward, lstm, tensor.ones(4, 3))
+  T.raises("Embedding(10, 2): index 11 out of range 1..10", function() return nn.Embedding(10, 2)(tensor.new({11})) end)
+end
+
+function test.forward_rejects_non_tensors()
+  local lin = nn.Linear(4, 3)
+  T.raises("bad argument #1 to 'Module:forward' (expected a Tensor, got string)", lin.forward, lin, "x")
+end
+
+function test.sequential_names_the_failing_module()
+  T.raises("In module 3 (Linear(8 -> 2)) of nn.Sequential: Linear(8 -> 2) expected input of size Nx8, got 5x4",
+           function() return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(8, 2))(tensor.ones(5, 3)) end)
+end
+
+function test.constructors_check_arguments_and_options()
+  T.raises("bad argument #1 to 'nn.Linear' (input features must be positive, got 0)", nn.Linear, 0, 3)
+  T.raises("unknown option 'strides'", nn.Conv2d, 1, 2, 3, {strides = 2})
+  T.raises("nn.Dropout: p must be in [0, 1), got 1.0", nn.Dropout, 1)
+  T.raises("nn.Sequential: element 2 is not a module", nn.Sequential, nn.ReLU(), 5)
+  T.raises("nn.mlp: option 'inputs' is required", nn.mlp, {classes = 3})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (unknown option 'chanels' (known: channels, classes, dense, dropout, size, widths))",
+           nn.resnet_cnn, {chanels = 3})
+  T.raises("only batch_first = true is supported", nn.LSTM, 3, 4, {batch_first = false})
+end
+
+function test.residual_needs_an_output_of_the_input_size()
+  T.raises("cannot be added to its input", function()
+    return nn.Residual(nn.Linear(3, 2))(tensor.ones(2, 3))
+  end)
+end
+
+return test

@@ -2,7 +2,7 @@
 -- gradients (input and parameters) and running statistics must equal those of the layers
 -- run one at a time, exactly: the fused kernels do the same arithmetic.
 local T = require("testing")
-tensor.seed(11)
+local test = T.suite("nn_fusion")
 
 -- Element-wise identity (infinities equal themselves, NaN only NaN); returns the first
 -- position that differs, or nil.
@@ -56,7 +56,7 @@ local function bn(kind, c)
   return m
 end
 
-for _, train in ipairs({true, false}) do
+local function batchnorm_relu(train)
   local mode = train and "train" or "eval"
   local ops = compare("BatchNorm2d+ReLU " .. mode, function() return {bn("BatchNorm2d", 3), nn.ReLU()} end,
                       tensor.randn(4, 3, 5, 7), train)
@@ -67,28 +67,43 @@ for _, train in ipairs({true, false}) do
           tensor.randn(3, 6, 11), train)
 end
 
+function test.batchnorm_relu_in_training() batchnorm_relu(true) end
+function test.batchnorm_relu_in_evaluation() batchnorm_relu(false) end
+
 -- max pooling of a ReLU: 2x2 windows (the fast path, odd sizes leave a row and column out),
 -- overlapping padded windows, and NaN, infinities and ties in the input
-local x = tensor.randn(2, 3, 7, 9)
-x[1][1][1][1] = 0 / 0; x[1][1][1][2] = 5; x[1][2][3][3] = -math.huge; x[2][1][2][2] = math.huge
-x[2][3][1][1] = 0; x[2][3][1][2] = 0; x[2][3][2][1] = -1; x[2][3][2][2] = -2
-local ops = compare("ReLU+MaxPool2d 2x2", function() return {nn.ReLU(), nn.MaxPool2d(2)} end, x, true)
-T.eq(ops["ReLU+MaxPool2d"], true, "ReLU and MaxPool2d ran fused")
-compare("ReLU+MaxPool2d 3x3 stride 2 padding 1",
-        function() return {nn.ReLU(), nn.MaxPool2d(3, {stride = 2, padding = 1})} end, x, true)
+local function hostile_input()
+  local x = tensor.randn(2, 3, 7, 9)
+  x[1][1][1][1] = 0 / 0; x[1][1][1][2] = 5; x[1][2][3][3] = -math.huge; x[2][1][2][2] = math.huge
+  x[2][3][1][1] = 0; x[2][3][1][2] = 0; x[2][3][2][1] = -1; x[2][3][2][2] = -2
+  return x
+end
+
+function test.relu_maxpool_2x2_with_nan_infinities_and_ties()
+  local ops = compare("ReLU+MaxPool2d 2x2", function() return {nn.ReLU(), nn.MaxPool2d(2)} end, hostile_input(), true)
+  T.eq(ops["ReLU+MaxPool2d"], true, "ReLU and MaxPool2d ran fused")
+end
+
+function test.relu_maxpool_3x3_stride_2_padding_1()
+  compare("ReLU+MaxPool2d 3x3 stride 2 padding 1",
+          function() return {nn.ReLU(), nn.MaxPool2d(3, {stride = 2, padding = 1})} end, hostile_input(), true)
+end
+
 -- the plain 2x2 backward (no zero fill any more) on odd sizes, against average-free reference:
 -- every input position gets its window's gradient if it won, else 0
-local m = nn.MaxPool2d(2)
-local xi = tensor.new({{{{1, 4, 2}, {3, 0, 9}, {7, 7, 7}}}}):requires_grad()
-m(xi):backward(tensor.new({{{{10}}}}))
-T.same_table(xi.grad:totable(), {{{{0, 10, 0}, {0, 0, 0}, {0, 0, 0}}}}, "2x2 max-pool gradient on an odd plane")
+function test.maxpool_2x2_gradient_on_an_odd_plane()
+  local m = nn.MaxPool2d(2)
+  local xi = tensor.new({{{{1, 4, 2}, {3, 0, 9}, {7, 7, 7}}}}):requires_grad()
+  m(xi):backward(tensor.new({{{{10}}}}))
+  T.same_table(xi.grad:totable(), {{{{0, 10, 0}, {0, 0, 0}, {0, 0, 0}}}}, "2x2 max-pool gradient on an odd plane")
+end
 
 -- the 2x2 kernel (four windows at a time, then one by one) against its definition, plain and
 -- after a ReLU: 13 columns give 6 windows per row (one group of four, two left, one column
 -- unused); ties go to the first position in row-major window order
-local function naive_pool(x, relu_first)
-  local b, c, h, w = table.unpack(x:shape())
-  local xs = x:totable()
+local function naive_pool(input, relu_first)
+  local b, c, h, w = table.unpack(input:shape())
+  local xs = input:totable()
   local out, win = {}, {}
   for n = 1, b do
     out[n], win[n] = {}, {}
@@ -112,8 +127,9 @@ local function naive_pool(x, relu_first)
   end
   return out, win
 end
-local xq = (tensor.randn(2, 3, 11, 13) * 4):round() / 4   -- quarter steps: ties happen
-for _, relu_first in ipairs({false, true}) do
+
+local function pool_against_definition(relu_first)
+  local xq = (tensor.randn(2, 3, 11, 13) * 4):round() / 4   -- quarter steps: ties happen
   local layers = relu_first and {nn.ReLU(), nn.MaxPool2d(2)} or {nn.MaxPool2d(2)}
   local xi = xq:clone():requires_grad()
   local y = nn.Sequential(layers)(xi)
@@ -130,16 +146,24 @@ for _, relu_first in ipairs({false, true}) do
   T.same_table(gx, expected, "2x2 max-pool gradient (relu first: " .. tostring(relu_first) .. ")")
 end
 
+function test.maxpool_2x2_matches_its_definition() pool_against_definition(false) end
+function test.relu_maxpool_2x2_matches_its_definition() pool_against_definition(true) end
+
 -- pairs without a fused kernel, and what nn.fused_forward says about them
-T.eq(nn.fused_forward(nn.ReLU(), nn.AvgPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no ReLU+AvgPool2d kernel")
-T.eq(nn.fused_forward(nn.Tanh(), nn.MaxPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no Tanh+MaxPool2d kernel")
-T.eq(nn.fused_forward(nn.ReLU(), nn.MaxPool2d(2), tensor.randn(1, 1, 1, 1)), nil, "input smaller than the window")
-T.eq(nn.fused_forward(nn.ReLU(), {forward = function(_, v) return v end}, tensor.randn(2)), nil, "Lua module")
-compare("Tanh then MaxPool2d", function() return {nn.Tanh(), nn.MaxPool2d(2)} end, tensor.randn(1, 2, 4, 4), true)
+function test.pairs_without_a_fused_kernel()
+  T.eq(nn.fused_forward(nn.ReLU(), nn.AvgPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no ReLU+AvgPool2d kernel")
+  T.eq(nn.fused_forward(nn.Tanh(), nn.MaxPool2d(2), tensor.randn(1, 1, 4, 4)), nil, "no Tanh+MaxPool2d kernel")
+  T.eq(nn.fused_forward(nn.ReLU(), nn.MaxPool2d(2), tensor.randn(1, 1, 1, 1)), nil, "input smaller than the window")
+  T.eq(nn.fused_forward(nn.ReLU(), {forward = function(_, v) return v end}, tensor.randn(2)), nil, "Lua module")
+  compare("Tanh then MaxPool2d", function() return {nn.Tanh(), nn.MaxPool2d(2)} end, tensor.randn(1, 2, 4, 4), true)
+end
 
 -- errors still name the layer that rejected the input
-T.raises("In module 1 (BatchNorm2d(3)) of nn.Sequential: BatchNorm2d(3) expected input of size Bx3xHxW",
-         function() nn.Sequential(nn.BatchNorm2d(3), nn.ReLU())(tensor.randn(2, 4, 3, 3)) end)
-T.raises("In module 2 (MaxPool2d(2x2)) of nn.Sequential: MaxPool2d(2x2): input 1x1 is smaller than the window",
-         function() nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(tensor.randn(2, 4, 1, 1)) end)
-print("nn_fusion: ok")
+function test.errors_name_the_layer()
+  T.raises("In module 1 (BatchNorm2d(3)) of nn.Sequential: BatchNorm2d(3) expected input of size Bx3xHxW",
+           function() nn.Sequential(nn.BatchNorm2d(3), nn.ReLU())(tensor.randn(2, 4, 3, 3)) end)
+  T.raises("In module 2 (MaxPool2d(2x2)) of nn.Sequential: MaxPool2d(2x2): input 1x1 is smaller than the window",
+           function() nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(tensor.randn(2, 4, 1, 1)) end)
+end
+
+return test

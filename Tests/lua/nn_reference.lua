@@ -3,6 +3,7 @@
 -- sets weights, inputs and the loss projection with the same formulas as below.
 local T = require("testing")
 local ref = require("nn_reference_data")
+local test = T.suite("nn_reference")
 
 local function fill_params(m)
   tensor.no_grad(function()
@@ -77,38 +78,68 @@ local function run(name, m, x, opts)
   end
 end
 
-run("linear", nn.Linear(5, 3), formula_input({4, 5}))
-run("conv2d", nn.Conv2d(2, 3, 3, {stride = 2, padding = 1}), formula_input({2, 2, 5, 6}))
-run("conv2d_rect", nn.Conv2d(3, 2, {2, 3}, {stride = {1, 2}, padding = {1, 0}}), formula_input({1, 3, 4, 7}))
-run("conv1d", nn.Conv1d(3, 4, 3, {padding = 1}), formula_input({2, 3, 7}))
-run("batchnorm2d_train", nn.BatchNorm2d(3), formula_input({4, 3, 2, 2}))
-run("batchnorm2d_eval", nn.BatchNorm2d(3), formula_input({4, 3, 2, 2}), {eval = true, pre_steps = 2})
-run("batchnorm1d_train", nn.BatchNorm1d(4), formula_input({5, 4}))
-run("maxpool", nn.MaxPool2d(3, {stride = 2, padding = 1}), formula_input({2, 2, 5, 5}))
-run("avgpool", nn.AvgPool2d(2), formula_input({2, 2, 4, 6}))
-run("leakyrelu", nn.LeakyReLU(0.1), formula_input({3, 4}))
-run("lstm", nn.LSTM(3, 4, {layers = 2}), formula_input({2, 5, 3}))
-run("embedding", nn.Embedding(6, 3), tensor.new({{1, 6, 3}, {3, 3, 2}}), {input_grad = false})
+function test.linear() run("linear", nn.Linear(5, 3), formula_input({4, 5})) end
+
+function test.conv2d_strided_padded()
+  run("conv2d", nn.Conv2d(2, 3, 3, {stride = 2, padding = 1}), formula_input({2, 2, 5, 6}))
+end
+
+function test.conv2d_rectangular()
+  run("conv2d_rect", nn.Conv2d(3, 2, {2, 3}, {stride = {1, 2}, padding = {1, 0}}), formula_input({1, 3, 4, 7}))
+end
+
+function test.conv1d() run("conv1d", nn.Conv1d(3, 4, 3, {padding = 1}), formula_input({2, 3, 7})) end
+
+function test.batchnorm2d_training() run("batchnorm2d_train", nn.BatchNorm2d(3), formula_input({4, 3, 2, 2})) end
+
+function test.batchnorm2d_evaluation_after_two_training_steps()
+  run("batchnorm2d_eval", nn.BatchNorm2d(3), formula_input({4, 3, 2, 2}), {eval = true, pre_steps = 2})
+end
+
+function test.batchnorm1d_training() run("batchnorm1d_train", nn.BatchNorm1d(4), formula_input({5, 4})) end
+
+function test.maxpool2d() run("maxpool", nn.MaxPool2d(3, {stride = 2, padding = 1}), formula_input({2, 2, 5, 5})) end
+
+function test.avgpool2d() run("avgpool", nn.AvgPool2d(2), formula_input({2, 2, 4, 6})) end
+
+function test.leakyrelu() run("leakyrelu", nn.LeakyReLU(0.1), formula_input({3, 4})) end
+
+function test.lstm_two_layers() run("lstm", nn.LSTM(3, 4, {layers = 2}), formula_input({2, 5, 3})) end
+
+function test.embedding()
+  run("embedding", nn.Embedding(6, 3), tensor.new({{1, 6, 3}, {3, 3, 2}}), {input_grad = false})
+end
 
 -- cross-entropy with class weights and label smoothing, and at extreme logits
-local logits = formula_input({4, 3}, 2.0):requires_grad()
-local ce = loss.cross_entropy{weights = {0.2, 1.0, 2.5}, label_smoothing = 0.1}
-local l = ce(logits, tensor.new({1, 3, 2, 3}))
-l:backward()
-T.near(l:item(), ref.cross_entropy.loss, 1e-5, "cross_entropy")
-close(logits.grad:flatten():totable(), ref.cross_entropy.input_grad, "cross_entropy gradient")
-local extreme = tensor.new({{100, -100, 0}, {-100, 100, 50}}):requires_grad()
-local le = loss.cross_entropy()(extreme, tensor.new({2, 1}))
-le:backward()
-T.near(le:item(), ref.cross_entropy_extreme.loss, 1e-5, "cross_entropy at extreme logits")
-close(extreme.grad:flatten():totable(), ref.cross_entropy_extreme.input_grad, "cross_entropy extreme gradient")
+function test.cross_entropy_with_class_weights_and_label_smoothing()
+  local logits = formula_input({4, 3}, 2.0):requires_grad()
+  local ce = loss.cross_entropy{weights = {0.2, 1.0, 2.5}, label_smoothing = 0.1}
+  local l = ce(logits, tensor.new({1, 3, 2, 3}))
+  l:backward()
+  T.near(l:item(), ref.cross_entropy.loss, 1e-5, "cross_entropy")
+  close(logits.grad:flatten():totable(), ref.cross_entropy.input_grad, "cross_entropy gradient")
+end
+
+function test.cross_entropy_at_extreme_logits()
+  local extreme = tensor.new({{100, -100, 0}, {-100, 100, 50}}):requires_grad()
+  local le = loss.cross_entropy()(extreme, tensor.new({2, 1}))
+  le:backward()
+  T.near(le:item(), ref.cross_entropy_extreme.loss, 1e-5, "cross_entropy at extreme logits")
+  close(extreme.grad:flatten():totable(), ref.cross_entropy_extreme.input_grad, "cross_entropy extreme gradient")
+end
 
 -- the presets: same parameter counts, outputs and gradients as the PyTorch models
-local cnn = nn.resnet_cnn{channels = 1, classes = 10, size = 28}
-T.eq(cnn:num_parameters(), ref.resnet_cnn_params.output[1], "resnet_cnn parameter count")
-run("resnet_cnn", cnn, formula_input({2, 1, 28, 28}), {summarise = true, dropout_off = true, tol = 2e-4})
-local cl = nn.conv_lstm{vocab = 12, classes = 4}
-T.eq(cl:num_parameters(), ref.conv_lstm_params.output[1], "conv_lstm parameter count")
-run("conv_lstm", cl, tensor.new({{2, 5, 8, 1, 1, 4}, {12, 3, 3, 10, 6, 1}}),
-    {summarise = true, dropout_off = true, input_grad = false, tol = 2e-4})
-print("nn_reference.lua: all layers match PyTorch")
+function test.resnet_cnn_preset()
+  local cnn = nn.resnet_cnn{channels = 1, classes = 10, size = 28}
+  T.eq(cnn:num_parameters(), ref.resnet_cnn_params.output[1], "resnet_cnn parameter count")
+  run("resnet_cnn", cnn, formula_input({2, 1, 28, 28}), {summarise = true, dropout_off = true, tol = 2e-4})
+end
+
+function test.conv_lstm_preset()
+  local cl = nn.conv_lstm{vocab = 12, classes = 4}
+  T.eq(cl:num_parameters(), ref.conv_lstm_params.output[1], "conv_lstm parameter count")
+  run("conv_lstm", cl, tensor.new({{2, 5, 8, 1, 1, 4}, {12, 3, 3, 10, 6, 1}}),
+      {summarise = true, dropout_off = true, input_grad = false, tol = 2e-4})
+end
+
+return test

@@ -1,97 +1,143 @@
 -- plot: SVG structure, the data CSV next to each plot, the notebook protocol, errors.
 local testing = require("testing")
-local base = os.tmpname()
-os.remove(base)
+local test = testing.suite("plot")
 
 local function count(s, pattern) local n = 0 for _ in s:gmatch(pattern) do n = n + 1 end return n end
 
--- bars: grouped bars, one rect per (label, series), legend, ticks, escaped text
-local p = plot.bars{labels = {"shirt", "t-shirt & top", "coat"},
-  series = {{name = "before", values = {0.6, 0.9, 0.8}}, {name = "<after>", values = {0.75, 0.88, 0 / 0}}},
-  title = "TPR \"per class\"", ylabel = "TPR", ylim = {0, 1}, value_labels = true}
-local svg = p:svg()
-testing.eq(svg:sub(1, 4), "<svg", "an SVG document")
-testing.eq(svg:find('viewBox="0 0 760 440"', 1, true) ~= nil, true, "viewBox")
-testing.eq(svg:find('xmlns="http://www.w3.org/2000/svg"', 1, true) ~= nil, true, "namespace")
-testing.eq(svg:find("t-shirt &amp; top", 1, true) ~= nil, true, "labels escaped")
-testing.eq(svg:find("&lt;after&gt;", 1, true) ~= nil, true, "series names escaped")
-testing.eq(svg:find("TPR &quot;per class&quot;", 1, true) ~= nil, true, "title escaped")
-testing.eq(svg:find("<after>", 1, true), nil, "no raw markup from user text")
-testing.eq(count(svg, 'fill="#0072B2"><title>'), 3, "three 'before' bars")
-testing.eq(count(svg, 'fill="#E69F00"><title>'), 2, "NaN bar not drawn")
-for _, tick in ipairs({"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}) do
-  testing.eq(svg:find(">" .. tick .. "</text>", 1, true) ~= nil, true, "tick " .. tick)
-end
-testing.eq(svg:sub(-6), "</svg>", "closed")
-testing.eq(getmetatable(p).__svg(p), svg, "__svg for notebooks")
-testing.eq(tostring(p), "Plot(bars 'TPR \"per class\"', 3 labels x 2 series)", "tostring")
+-- a path prefix in the case's scratch directory
+local function scratch_base() return testing.tmpdir() .. "/plot" end
 
-local svg_path, csv_path = p:save(base .. ".svg")
-testing.eq(svg_path, base .. ".svg", "svg path")
-testing.eq(csv_path, base .. ".csv", "csv path")
-local f = assert(io.open(svg_path, "rb")); testing.eq(f:read("a"), svg, "svg file"); f:close()
-local rows, header = csv.read(csv_path)
-testing.eq(table.concat(header, ","), "label,series,value", "bars csv header")
-testing.eq(#rows, 6, "one row per bar")
-testing.eq(rows[3].label, "t-shirt & top", "row label")
-testing.eq(rows[4].series, "<after>", "row series")
-testing.eq(rows[6].value ~= rows[6].value, true, "NaN kept in the data")
-os.remove(svg_path); os.remove(csv_path)
-local _, other = p:save(base)
-testing.eq(other, base .. ".csv", "no extension: .csv appended")
-os.remove(base); os.remove(other)
+-- bars: grouped bars, one rect per (label, series), legend, ticks, escaped text
+local function bars()
+  return plot.bars{labels = {"shirt", "t-shirt & top", "coat"},
+    series = {{name = "before", values = {0.6, 0.9, 0.8}}, {name = "<after>", values = {0.75, 0.88, 0 / 0}}},
+    title = "TPR \"per class\"", ylabel = "TPR", ylim = {0, 1}, value_labels = true}
+end
+
+function test.bars_svg_structure_and_escaped_text()
+  local p = bars()
+  local svg = p:svg()
+  testing.eq(svg:sub(1, 4), "<svg", "an SVG document")
+  testing.eq(svg:find('viewBox="0 0 760 440"', 1, true) ~= nil, true, "viewBox")
+  testing.eq(svg:find('xmlns="http://www.w3.org/2000/svg"', 1, true) ~= nil, true, "namespace")
+  testing.eq(svg:find("t-shirt &amp; top", 1, true) ~= nil, true, "labels escaped")
+  testing.eq(svg:find("&lt;after&gt;", 1, true) ~= nil, true, "series names escaped")
+  testing.eq(svg:find("TPR &quot;per class&quot;", 1, true) ~= nil, true, "title escaped")
+  testing.eq(svg:find("<after>", 1, true), nil, "no raw markup from user text")
+  testing.eq(count(svg, 'fill="#0072B2"><title>'), 3, "three 'before' bars")
+  testing.eq(count(svg, 'fill="#E69F00"><title>'), 2, "NaN bar not drawn")
+  for _, tick in ipairs({"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}) do
+    testing.eq(svg:find(">" .. tick .. "</text>", 1, true) ~= nil, true, "tick " .. tick)
+  end
+  testing.eq(svg:sub(-6), "</svg>", "closed")
+  testing.eq(getmetatable(p).__svg(p), svg, "__svg for notebooks")
+  testing.eq(tostring(p), "Plot(bars 'TPR \"per class\"', 3 labels x 2 series)", "tostring")
+end
+
+function test.bars_save_writes_the_svg_and_a_data_csv()
+  local p, base = bars(), scratch_base()
+  local svg = p:svg()
+  local svg_path, csv_path = p:save(base .. ".svg")
+  testing.eq(svg_path, base .. ".svg", "svg path")
+  testing.eq(csv_path, base .. ".csv", "csv path")
+  local f = assert(io.open(svg_path, "rb")); testing.eq(f:read("a"), svg, "svg file"); f:close()
+  local rows, header = csv.read(csv_path)
+  testing.eq(table.concat(header, ","), "label,series,value", "bars csv header")
+  testing.eq(#rows, 6, "one row per bar")
+  testing.eq(rows[3].label, "t-shirt & top", "row label")
+  testing.eq(rows[4].series, "<after>", "row series")
+  testing.eq(rows[6].value ~= rows[6].value, true, "NaN kept in the data")
+  local _, other = p:save(base)
+  testing.eq(other, base .. ".csv", "no extension: .csv appended")
+end
 
 -- heatmap: one cell per entry, values written, row normalisation, colour bar
-local h = plot.heatmap{matrix = tensor.new({{8, 2}, {1, 9}}), labels = {"cat", "dog"}, title = "cm", normalize = "row"}
-svg = h:svg()
-testing.eq(count(svg, "<title>cat %-> "), 2, "cells of row cat")
-testing.eq(svg:find(">0.80</text>", 1, true) ~= nil, true, "normalised value in a cell")
-testing.eq(svg:find(">predicted</text>", 1, true) ~= nil, true, "x axis title")
-testing.eq(svg:find(">true class</text>", 1, true) ~= nil, true, "y axis title")
-testing.eq(tostring(h), "Plot(heatmap 'cm', 2x2, row-normalised)", "heatmap tostring")
-h:save(base .. ".svg")
-rows = csv.read(base .. ".csv")
-testing.eq(#rows, 4, "one row per cell")
-testing.near(rows[2].value, 0.2, 1e-12, "normalised value")
-testing.eq(rows[2].count, 2, "raw count kept")
-os.remove(base .. ".svg"); os.remove(base .. ".csv")
-local counts = plot.heatmap{matrix = {{50, 3, 1}, {7, 40, 2}}, row_labels = {"a", "b"}, col_labels = {"x", "y", "z"}}:svg()
-testing.eq(counts:find(">50</text>", 1, true) ~= nil, true, "counts written as integers")
+local function heatmap()
+  return plot.heatmap{matrix = tensor.new({{8, 2}, {1, 9}}), labels = {"cat", "dog"}, title = "cm", normalize = "row"}
+end
+
+function test.heatmap_cells_values_and_axis_titles()
+  local h = heatmap()
+  local svg = h:svg()
+  testing.eq(count(svg, "<title>cat %-> "), 2, "cells of row cat")
+  testing.eq(svg:find(">0.80</text>", 1, true) ~= nil, true, "normalised value in a cell")
+  testing.eq(svg:find(">predicted</text>", 1, true) ~= nil, true, "x axis title")
+  testing.eq(svg:find(">true class</text>", 1, true) ~= nil, true, "y axis title")
+  testing.eq(tostring(h), "Plot(heatmap 'cm', 2x2, row-normalised)", "heatmap tostring")
+end
+
+function test.heatmap_save_writes_one_row_per_cell()
+  local h, base = heatmap(), scratch_base()
+  h:save(base .. ".svg")
+  local rows = csv.read(base .. ".csv")
+  testing.eq(#rows, 4, "one row per cell")
+  testing.near(rows[2].value, 0.2, 1e-12, "normalised value")
+  testing.eq(rows[2].count, 2, "raw count kept")
+end
+
+function test.heatmap_counts_are_written_as_integers()
+  local counts = plot.heatmap{matrix = {{50, 3, 1}, {7, 40, 2}}, row_labels = {"a", "b"}, col_labels = {"x", "y", "z"}}:svg()
+  testing.eq(counts:find(">50</text>", 1, true) ~= nil, true, "counts written as integers")
+end
 
 -- lines: a polyline per series, gaps at NaN, legend
-local l = plot.lines{x = {1, 2, 3, 4}, series = {{name = "shirt", values = {0.5, 0.6, 0 / 0, 0.7}}, {name = "coat", values = {0.4, 0.5, 0.6, 0.65}}},
-  title = "TPR over epochs", xlabel = "epoch", ylabel = "TPR"}
-svg = l:svg()
-testing.eq(count(svg, "<polyline"), 2, "shirt's line broken at NaN (one run of 2 points), coat whole")
-testing.eq(svg:find(">epoch</text>", 1, true) ~= nil, true, "x label")
-testing.eq(#l.rows, 8, "lines data rows")
-testing.eq(tostring(plot.lines{series = {{name = "loss", values = {3, 2, 1}}}}), "Plot(lines, 1 series x 3 points)", "x defaults to 1..n")
+function test.lines_break_at_nan_and_x_defaults_to_1_to_n()
+  local l = plot.lines{x = {1, 2, 3, 4},
+    series = {{name = "shirt", values = {0.5, 0.6, 0 / 0, 0.7}}, {name = "coat", values = {0.4, 0.5, 0.6, 0.65}}},
+    title = "TPR over epochs", xlabel = "epoch", ylabel = "TPR"}
+  local svg = l:svg()
+  testing.eq(count(svg, "<polyline"), 2, "shirt's line broken at NaN (one run of 2 points), coat whole")
+  testing.eq(svg:find(">epoch</text>", 1, true) ~= nil, true, "x label")
+  testing.eq(#l.rows, 8, "lines data rows")
+  testing.eq(tostring(plot.lines{series = {{name = "loss", values = {3, 2, 1}}}}), "Plot(lines, 1 series x 3 points)", "x defaults to 1..n")
+end
 
 -- scatter: labelled points, dashed connection
-local s = plot.scatter{points = {{x = 0.004, y = 0.91, label = "gamma=0"}, {x = 0.003, y = 0.9, label = "gamma=1"}, {x = 0.002, y = 0.88, label = "gamma=2"}},
-  connect = true, title = "front", xlabel = "Var(s)", ylabel = "accuracy"}
-svg = s:svg()
-testing.eq(count(svg, "<circle"), 3, "points")
-testing.eq(count(svg, "stroke%-dasharray"), 1, "connected")
-testing.eq(svg:find(">gamma=1</text>", 1, true) ~= nil, true, "point labels")
+function test.scatter_labelled_points_and_connection()
+  local s = plot.scatter{points = {{x = 0.004, y = 0.91, label = "gamma=0"}, {x = 0.003, y = 0.9, label = "gamma=1"},
+                                   {x = 0.002, y = 0.88, label = "gamma=2"}},
+    connect = true, title = "front", xlabel = "Var(s)", ylabel = "accuracy"}
+  local svg = s:svg()
+  testing.eq(count(svg, "<circle"), 3, "points")
+  testing.eq(count(svg, "stroke%-dasharray"), 1, "connected")
+  testing.eq(svg:find(">gamma=1</text>", 1, true) ~= nil, true, "point labels")
+end
 
 -- errors name the function and the problem, at the caller's line
-testing.raises("bad argument #1 to 'plot.bars' (expected an options table {...}, got nil)", plot.bars)
-testing.raises("plot.bars: series[1].values has 2 values, expected 3 (one per label)", plot.bars, {labels = {"a", "b", "c"}, series = {{name = "x", values = {1, 2}}}})
-testing.raises("bad argument #1 to 'plot.bars' (unknown option 'colour' (known: ", plot.bars, {labels = {"a"}, series = {{values = {1}}}, colour = "red"})
-testing.raises("option 'ylim' must be {lo, hi}", plot.bars, {labels = {"a"}, series = {{values = {1}}}, ylim = {1, 0}})
-testing.raises("series[1].values[1] must be a number, got string", plot.bars, {labels = {"a"}, series = {{values = {"x"}}}})
-testing.raises("option 'labels' must not be empty", plot.bars, {labels = {}, series = {{values = {}}}})
-testing.raises("plot.heatmap: matrix[2] has 1 values, expected 2", plot.heatmap, {matrix = {{1, 2}, {3}}})
-testing.raises("option 'normalize' must be \"row\" or nil", plot.heatmap, {matrix = {{1}}, normalize = "col"})
-testing.raises("option 'labels' has 1 names, expected 2", plot.heatmap, {matrix = {{1, 2}, {3, 4}}, labels = {"a"}})
-testing.raises("plot.lines: series[2].values has 1 values, expected 2", plot.lines, {x = {1, 2}, series = {{values = {1, 2}}, {values = {1}}}})
-testing.raises("plot.scatter: points[1] needs numbers x and y", plot.scatter, {points = {{x = 1}}})
-testing.raises("option 'width' must be a number of pixels", plot.scatter, {points = {{x = 1, y = 2}}, width = 1e9})
-testing.raises("bad argument #1 to 'Plot:save' (expected a file path, got nil)", p.save, p)
-testing.raises("Plot:save: cannot write /nonexistent-dir/p.svg", p.save, p, "/nonexistent-dir/p.svg")
-testing.raises("calling 'Plot:svg' on bad self", p.svg, {})
+function test.bars_reject_bad_options()
+  testing.raises("bad argument #1 to 'plot.bars' (expected an options table {...}, got nil)", plot.bars)
+  testing.raises("plot.bars: series[1].values has 2 values, expected 3 (one per label)", plot.bars,
+                 {labels = {"a", "b", "c"}, series = {{name = "x", values = {1, 2}}}})
+  testing.raises("bad argument #1 to 'plot.bars' (unknown option 'colour' (known: ", plot.bars,
+                 {labels = {"a"}, series = {{values = {1}}}, colour = "red"})
+  testing.raises("option 'ylim' must be {lo, hi}", plot.bars, {labels = {"a"}, series = {{values = {1}}}, ylim = {1, 0}})
+  testing.raises("series[1].values[1] must be a number, got string", plot.bars, {labels = {"a"}, series = {{values = {"x"}}}})
+  testing.raises("option 'labels' must not be empty", plot.bars, {labels = {}, series = {{values = {}}}})
+end
+
+function test.heatmap_rejects_bad_options()
+  testing.raises("plot.heatmap: matrix[2] has 1 values, expected 2", plot.heatmap, {matrix = {{1, 2}, {3}}})
+  testing.raises("option 'normalize' must be \"row\" or nil", plot.heatmap, {matrix = {{1}}, normalize = "col"})
+  testing.raises("option 'labels' has 1 names, expected 2", plot.heatmap, {matrix = {{1, 2}, {3, 4}}, labels = {"a"}})
+end
+
+function test.lines_and_scatter_reject_bad_options()
+  testing.raises("plot.lines: series[2].values has 1 values, expected 2", plot.lines, {x = {1, 2}, series = {{values = {1, 2}}, {values = {1}}}})
+  testing.raises("plot.scatter: points[1] needs numbers x and y", plot.scatter, {points = {{x = 1}}})
+  testing.raises("option 'width' must be a number of pixels", plot.scatter, {points = {{x = 1, y = 2}}, width = 1e9})
+end
+
+function test.plot_methods_check_their_arguments()
+  local p = bars()
+  testing.raises("bad argument #1 to 'Plot:save' (expected a file path, got nil)", p.save, p)
+  testing.raises("Plot:save: cannot write /nonexistent-dir/p.svg", p.save, p, "/nonexistent-dir/p.svg")
+  testing.raises("calling 'Plot:svg' on bad self", p.svg, {})
+end
+
 -- the error points at the caller's line
-local err = testing.raises("plot.bars", function() plot.bars(5) end)
-testing.eq(err:find("plot.lua:95: bad argument #1 to 'plot.bars'", 1, true) ~= nil, true, "position of the caller: " .. err)
-print("plot: ok")
+function test.errors_point_at_the_callers_line()
+  local err = testing.raises("plot.bars", function() plot.bars(5) end)
+  testing.eq(err:find("plot.lua:%d+: bad argument #1 to 'plot.bars'") ~= nil, true, "position of the caller: " .. err)
+end
+
+return test

@@ -2,111 +2,167 @@
 -- (Tests/lua/stats_reference_data.lua, made by scripts/reference/stats.py).
 local testing = require("testing")
 local ref = require("stats_reference_data")
+local test = testing.suite("stats")
 
-local worst = 0
-local function check(got, want, what, tol)
-  tol = tol or 1e-9
-  if want ~= want then
-    testing.eq(got ~= got, true, what .. " is NaN")
-    return
+-- A checker against SciPy: check(got, want, what[, tol]) raises when the relative difference
+-- exceeds tol; report(what) prints the largest relative difference it saw.
+local function scipy_checker()
+  local worst = 0
+  local function check(got, want, what, tol)
+    tol = tol or 1e-9
+    if want ~= want then
+      testing.eq(got ~= got, true, what .. " is NaN")
+      return
+    end
+    local diff = math.abs(got - want)
+    worst = math.max(worst, diff / math.max(1, math.abs(want)))
+    if diff > tol * math.max(1, math.abs(want)) then
+      error(string.format("%s: expected %.17g, got %.17g", what, want, got), 2)
+    end
   end
-  local diff = math.abs(got - want)
-  worst = math.max(worst, diff / math.max(1, math.abs(want)))
-  if diff > tol * math.max(1, math.abs(want)) then
-    error(string.format("%s: expected %.17g, got %.17g", what, want, got), 2)
+  local function report(what)
+    print(string.format("  %s: largest relative difference from SciPy %.3g", what, worst))
   end
+  return check, report
 end
 
+-- the hypothesis tests: one case per kind (welch_t, paired_t, ...), its reference cases in order
+local kinds, by_kind = {}, {}
 for i, case in ipairs(ref.tests) do
-  local what = string.format("case %d (%s, %s)", i, case.kind, case.alternative or "")
-  local r
-  if case.kind == "levene" or case.kind == "brown_forsythe" then
-    r = stats[case.kind](table.unpack(case.groups))
-    local r2 = stats[case.kind](case.groups)
-    testing.eq(r2.statistic, r.statistic, what .. " groups as one table")
-  elseif case.kind == "permutation_test" then
-    r = stats.permutation_test(case.a, case.b, {paired = case.paired, alternative = case.alternative, n = 10000})
-    testing.eq(r.exact, 1, what .. " exact")
-  else
-    r = stats[case.kind](case.a, case.b, {alternative = case.alternative})
+  if not by_kind[case.kind] then kinds[#kinds + 1] = case.kind; by_kind[case.kind] = {} end
+  table.insert(by_kind[case.kind], i)
+end
+
+for _, kind in ipairs(kinds) do
+  test[kind .. "_matches_scipy"] = function()
+    local check, report = scipy_checker()
+    for _, i in ipairs(by_kind[kind]) do
+      local case = ref.tests[i]
+      local what = string.format("case %d (%s, %s)", i, case.kind, case.alternative or "")
+      local r
+      if case.kind == "levene" or case.kind == "brown_forsythe" then
+        r = stats[case.kind](table.unpack(case.groups))
+        local r2 = stats[case.kind](case.groups)
+        testing.eq(r2.statistic, r.statistic, what .. " groups as one table")
+      elseif case.kind == "permutation_test" then
+        r = stats.permutation_test(case.a, case.b, {paired = case.paired, alternative = case.alternative, n = 10000})
+        testing.eq(r.exact, 1, what .. " exact")
+      else
+        r = stats[case.kind](case.a, case.b, {alternative = case.alternative})
+      end
+      check(r.statistic, case.expect.statistic, what .. " statistic")
+      check(r.pvalue, case.expect.pvalue, what .. " p-value")
+      if case.expect.df then check(r.df, case.expect.df, what .. " df") end
+      if case.expect.df2 then check(r.df2, case.expect.df2, what .. " df2") end
+      testing.eq(type(r.method), "string", what .. " method")
+    end
+    report(kind)
   end
-  check(r.statistic, case.expect.statistic, what .. " statistic")
-  check(r.pvalue, case.expect.pvalue, what .. " p-value")
-  if case.expect.df then check(r.df, case.expect.df, what .. " df") end
-  if case.expect.df2 then check(r.df2, case.expect.df2, what .. " df2") end
-  testing.eq(type(r.method), "string", what .. " method")
 end
 
-for _, w in ipairs(ref.wilson) do
-  local lo, hi = stats.wilson(w.k, w.n, {level = w.level})
-  check(lo, w.lo, "wilson lo " .. w.k .. "/" .. w.n, 1e-12)
-  check(hi, w.hi, "wilson hi " .. w.k .. "/" .. w.n, 1e-12)
+function test.wilson_intervals_match_scipy()
+  local check, report = scipy_checker()
+  for _, w in ipairs(ref.wilson) do
+    local lo, hi = stats.wilson(w.k, w.n, {level = w.level})
+    check(lo, w.lo, "wilson lo " .. w.k .. "/" .. w.n, 1e-12)
+    check(hi, w.hi, "wilson hi " .. w.k .. "/" .. w.n, 1e-12)
+  end
+  -- per-class: arrays of successes and trials give arrays of bounds
+  local los, his = stats.wilson({ref.wilson[2].k, ref.wilson[4].k}, {ref.wilson[2].n, ref.wilson[4].n})
+  check(los[2], ref.wilson[4].lo, "wilson array lo", 1e-12)
+  check(his[1], ref.wilson[2].hi, "wilson array hi", 1e-12)
+  report("wilson")
 end
--- per-class: arrays of successes and trials give arrays of bounds
-local los, his = stats.wilson({ref.wilson[2].k, ref.wilson[4].k}, {ref.wilson[2].n, ref.wilson[4].n})
-check(los[2], ref.wilson[4].lo, "wilson array lo", 1e-12)
-check(his[1], ref.wilson[2].hi, "wilson array hi", 1e-12)
 
-testing.same_table(stats.holm(ref.holm.p), ref.holm.adjusted, "holm", 1e-15)
-local e = ref.effect
-check(stats.cohens_d(e.a, e.b), e.d, "cohens_d", 1e-12)
-check(stats.hedges_g(e.a, e.b), e.g, "hedges_g", 1e-12)
-check(stats.cohens_d(e.pa, e.pb, {paired = true}), e.dz, "cohens_d paired", 1e-12)
-check(stats.hedges_g(e.pa, e.pb, {paired = true}), e.gz, "hedges_g paired", 1e-12)
+function test.holm_matches_scipy()
+  testing.same_table(stats.holm(ref.holm.p), ref.holm.adjusted, "holm", 1e-15)
+end
+
+function test.effect_sizes_match_scipy()
+  local check, report = scipy_checker()
+  local e = ref.effect
+  check(stats.cohens_d(e.a, e.b), e.d, "cohens_d", 1e-12)
+  check(stats.hedges_g(e.a, e.b), e.g, "hedges_g", 1e-12)
+  check(stats.cohens_d(e.pa, e.pb, {paired = true}), e.dz, "cohens_d paired", 1e-12)
+  check(stats.hedges_g(e.pa, e.pb, {paired = true}), e.gz, "hedges_g paired", 1e-12)
+  report("effect sizes")
+end
 
 -- resampling: reproducible for a seed, sensible
 local x = {}
 for i = 1, 30 do x[i] = math.sin(i) + i / 30 end
-local ci = stats.bootstrap_ci(x, {seed = 7, n = 2000})
-local ci2 = stats.bootstrap_ci(x, {seed = 7, n = 2000})
-testing.eq(ci.lo, ci2.lo, "bootstrap reproducible")
-testing.eq(ci.lo < ci.estimate and ci.estimate < ci.hi, true, "estimate inside the interval")
-testing.eq(ci.method, "percentile bootstrap", "method named")
--- the percentile interval of the mean is close to the t interval for a symmetric sample
-local se = math.sqrt(metrics.variance(x) * #x / (#x - 1) / #x)
-testing.near(ci.hi - ci.lo, 2 * 2.045 * se, 0.15, "bootstrap width near the t interval")
-local med = stats.bootstrap_ci(x, {statistic = "median", level = 0.9, n = 500})
-testing.eq(med.lo <= med.hi, true, "median interval")
-local p1 = stats.permutation_test(x, {0.1, 0.2, 0.3, 0.2, 0.5, 0.4, 0.3, 0.1, 0.0, 0.2, 0.3, 0.2}, {seed = 3, n = 999})
-testing.eq(p1.exact, 0, "random permutations when there are too many")
-testing.eq(p1.resamples, 999, "resamples")
-testing.eq(p1.pvalue, stats.permutation_test(x, {0.1, 0.2, 0.3, 0.2, 0.5, 0.4, 0.3, 0.1, 0.0, 0.2, 0.3, 0.2}, {seed = 3, n = 999}).pvalue, "permutation reproducible")
-testing.eq(p1.pvalue >= 1 / 1000, true, "p >= 1/(n+1)")
+
+function test.bootstrap_is_reproducible_and_near_the_t_interval()
+  local ci = stats.bootstrap_ci(x, {seed = 7, n = 2000})
+  local ci2 = stats.bootstrap_ci(x, {seed = 7, n = 2000})
+  testing.eq(ci.lo, ci2.lo, "bootstrap reproducible")
+  testing.eq(ci.lo < ci.estimate and ci.estimate < ci.hi, true, "estimate inside the interval")
+  testing.eq(ci.method, "percentile bootstrap", "method named")
+  -- the percentile interval of the mean is close to the t interval for a symmetric sample
+  local se = math.sqrt(metrics.variance(x) * #x / (#x - 1) / #x)
+  testing.near(ci.hi - ci.lo, 2 * 2.045 * se, 0.15, "bootstrap width near the t interval")
+  local med = stats.bootstrap_ci(x, {statistic = "median", level = 0.9, n = 500})
+  testing.eq(med.lo <= med.hi, true, "median interval")
+end
+
+function test.permutation_test_samples_when_there_are_too_many()
+  local b = {0.1, 0.2, 0.3, 0.2, 0.5, 0.4, 0.3, 0.1, 0.0, 0.2, 0.3, 0.2}
+  local p1 = stats.permutation_test(x, b, {seed = 3, n = 999})
+  testing.eq(p1.exact, 0, "random permutations when there are too many")
+  testing.eq(p1.resamples, 999, "resamples")
+  testing.eq(p1.pvalue, stats.permutation_test(x, b, {seed = 3, n = 999}).pvalue, "permutation reproducible")
+  testing.eq(p1.pvalue >= 1 / 1000, true, "p >= 1/(n+1)")
+end
 
 -- D across seeds: the workflow's paired comparison
-local D_base, D_method = {0.010, 0.012, 0.009, 0.011, 0.013}, {0.004, 0.006, 0.005, 0.003, 0.007}
-local t = stats.paired_t(D_base, D_method)
-testing.eq(t.df, 4, "paired df")
-testing.eq(t.pvalue < 0.01, true, "clear paired difference")
+function test.paired_t_on_D_across_seeds()
+  local D_base, D_method = {0.010, 0.012, 0.009, 0.011, 0.013}, {0.004, 0.006, 0.005, 0.003, 0.007}
+  local t = stats.paired_t(D_base, D_method)
+  testing.eq(t.df, 4, "paired df")
+  testing.eq(t.pvalue < 0.01, true, "clear paired difference")
+end
 
 -- errors name the function and the problem
-testing.raises("stats.welch_t: a needs at least 2 values, got 1", stats.welch_t, {1}, {1, 2})
-testing.raises("stats.welch_t: b[2] is NaN, expected a finite number", stats.welch_t, {1, 2}, {1, 0/0})
-testing.raises("bad argument #1 to 'stats.welch_t' (expected an array of numbers or a 1-D Tensor, got string)", stats.welch_t, "x", {1})
-testing.raises("alternative must be \"two-sided\", \"less\" or \"greater\", got \"bigger\"", stats.welch_t, {1, 2}, {1, 3}, {alternative = "bigger"})
-testing.raises("unknown option 'alt'", stats.paired_t, {1, 2}, {1, 3}, {alt = "less"})
-testing.raises("stats.paired_t: paired samples differ in length (2 and 3)", stats.paired_t, {1, 2}, {1, 2, 3})
-testing.raises("stats.mann_whitney: a needs at least 1 value, got 0", stats.mann_whitney, {}, {1})
-testing.raises("method must be \"auto\", \"exact\" or \"asymptotic\"", stats.mann_whitney, {1}, {2}, {method = "fast"})
--- Regression: a forced exact method used to truncate half-integer U under ties (a wrong
--- p-value) and to build an unbounded table for large samples.
-testing.raises("needs samples without ties", stats.mann_whitney, {1, 2, 2}, {2, 3}, {method = "exact"})
-local big = {}
-for i = 1, 600 do big[i] = i end
-local big2 = {}
-for i = 1, 600 do big2[i] = i + 0.5 end
-testing.raises("limited to samples", stats.mann_whitney, big, big2, {method = "exact"})
-testing.raises("stats.wilcoxon: every difference is zero", stats.wilcoxon, {1, 2}, {1, 2})
-testing.raises("stats.levene: needs at least 2 groups, got 1", stats.levene, {1, 2, 3})
-testing.raises("stats.brown_forsythe: group 2 needs at least 2 values", stats.brown_forsythe, {1, 2}, {3})
-testing.raises("level must be between 0 and 1", stats.bootstrap_ci, {1, 2}, {level = 95})
-testing.raises("option 'statistic' must be \"mean\", \"median\" or \"std\"", stats.bootstrap_ci, {1, 2}, {statistic = "max"})
-testing.raises("stats.bootstrap_ci: values needs at least 1 value, got 0", stats.bootstrap_ci, {})
-testing.raises("option 'seed' must be >= 0", stats.permutation_test, {1}, {2}, {seed = -1})
-testing.raises("stats.wilson: successes must be in 0..n (10), got 11", stats.wilson, 11, 10)
-testing.raises("stats.wilson: n must be a finite number > 0, got 0", stats.wilson, 0, 0)
-testing.raises("class 2: successes must be in 0..n", stats.wilson, {1, 5}, {2, 3})
-testing.raises("p-value [2] is 1.5", stats.holm, {0.1, 1.5})
-testing.raises("bad argument #1 to 'stats.holm' (p-values must not be empty)", stats.holm, {})
-testing.raises("stats.hedges_g: b needs at least 2 values", stats.hedges_g, {1, 2}, {1})
-print(string.format("stats: ok (largest relative difference from SciPy %.3g)", worst))
+function test.t_tests_reject_bad_samples_and_options()
+  testing.raises("stats.welch_t: a needs at least 2 values, got 1", stats.welch_t, {1}, {1, 2})
+  testing.raises("stats.welch_t: b[2] is NaN, expected a finite number", stats.welch_t, {1, 2}, {1, 0/0})
+  testing.raises("bad argument #1 to 'stats.welch_t' (expected an array of numbers or a 1-D Tensor, got string)", stats.welch_t, "x", {1})
+  testing.raises("alternative must be \"two-sided\", \"less\" or \"greater\", got \"bigger\"", stats.welch_t, {1, 2}, {1, 3},
+                 {alternative = "bigger"})
+  testing.raises("unknown option 'alt'", stats.paired_t, {1, 2}, {1, 3}, {alt = "less"})
+  testing.raises("stats.paired_t: paired samples differ in length (2 and 3)", stats.paired_t, {1, 2}, {1, 2, 3})
+end
+
+function test.mann_whitney_and_wilcoxon_reject_bad_input()
+  testing.raises("stats.mann_whitney: a needs at least 1 value, got 0", stats.mann_whitney, {}, {1})
+  testing.raises("method must be \"auto\", \"exact\" or \"asymptotic\"", stats.mann_whitney, {1}, {2}, {method = "fast"})
+  -- Regression: a forced exact method used to truncate half-integer U under ties (a wrong
+  -- p-value) and to build an unbounded table for large samples.
+  testing.raises("needs samples without ties", stats.mann_whitney, {1, 2, 2}, {2, 3}, {method = "exact"})
+  local big = {}
+  for i = 1, 600 do big[i] = i end
+  local big2 = {}
+  for i = 1, 600 do big2[i] = i + 0.5 end
+  testing.raises("limited to samples", stats.mann_whitney, big, big2, {method = "exact"})
+  testing.raises("stats.wilcoxon: every difference is zero", stats.wilcoxon, {1, 2}, {1, 2})
+end
+
+function test.levene_bootstrap_and_permutation_reject_bad_input()
+  testing.raises("stats.levene: needs at least 2 groups, got 1", stats.levene, {1, 2, 3})
+  testing.raises("stats.brown_forsythe: group 2 needs at least 2 values", stats.brown_forsythe, {1, 2}, {3})
+  testing.raises("level must be between 0 and 1", stats.bootstrap_ci, {1, 2}, {level = 95})
+  testing.raises("option 'statistic' must be \"mean\", \"median\" or \"std\"", stats.bootstrap_ci, {1, 2}, {statistic = "max"})
+  testing.raises("stats.bootstrap_ci: values needs at least 1 value, got 0", stats.bootstrap_ci, {})
+  testing.raises("option 'seed' must be >= 0", stats.permutation_test, {1}, {2}, {seed = -1})
+end
+
+function test.wilson_holm_and_hedges_g_reject_bad_input()
+  testing.raises("stats.wilson: successes must be in 0..n (10), got 11", stats.wilson, 11, 10)
+  testing.raises("stats.wilson: n must be a finite number > 0, got 0", stats.wilson, 0, 0)
+  testing.raises("class 2: successes must be in 0..n", stats.wilson, {1, 5}, {2, 3})
+  testing.raises("p-value [2] is 1.5", stats.holm, {0.1, 1.5})
+  testing.raises("bad argument #1 to 'stats.holm' (p-values must not be empty)", stats.holm, {})
+  testing.raises("stats.hedges_g: b needs at least 2 values", stats.hedges_g, {1, 2}, {1})
+end
+
+return test
