@@ -58,7 +58,9 @@ targets[#targets + 1] = {"csv.write", function(path, ...) return csv.write(type(
 targets[#targets + 1] = {"csv.read", function(path) return csv.read(type(path) == "string" and scratch or path) end, false}
 for _, name in ipairs({"bars", "heatmap", "lines", "scatter"}) do targets[#targets + 1] = {"plot." .. name, plot[name], false} end
 local a_plot = plot.bars{labels = {"a", "b"}, series = {{name = "s", values = {0.5, 0 / 0}}}}
-targets[#targets + 1] = {"Plot:save", function(p, path) return a_plot.save(math.random(2) == 1 and a_plot or p, type(path) == "string" and scratch .. ".svg" or path) end, false}
+targets[#targets + 1] = {"Plot:save", function(p, path)
+  return a_plot.save(math.random(2) == 1 and a_plot or p, type(path) == "string" and scratch .. ".svg" or path)
+end, false}
 targets[#targets + 1] = {"Plot:svg", a_plot.svg, false}
 for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
   -- Module:save too writes where it is told (it left a file "x" in the working directory)
@@ -71,19 +73,19 @@ for name, fn in pairs(sys) do
 end
 -- functions that write files write where they are told: every string path goes to scratch
 local scratch_dir = scratch .. ".d"
-local function redirect(fn) return function(path, ...) return fn(type(path) == "string" and scratch_dir or path, ...) end end
-targets[#targets + 1] = {"sys.mkdir", redirect(sys.mkdir), false}
+local function to_scratch_dir(fn) return function(path, ...) return fn(type(path) == "string" and scratch_dir or path, ...) end end
+targets[#targets + 1] = {"sys.mkdir", to_scratch_dir(sys.mkdir), false}
 for _, name in ipairs({"json", "summary_table", "evaluate", "train", "learnability"}) do
   targets[#targets + 1] = {"experiment." .. name, experiment[name], false}
 end
-targets[#targets + 1] = {"experiment.save_run", redirect(experiment.save_run), false}
-targets[#targets + 1] = {"experiment.write_json", redirect(experiment.write_json), false}
+targets[#targets + 1] = {"experiment.save_run", to_scratch_dir(experiment.save_run), false}
+targets[#targets + 1] = {"experiment.write_json", to_scratch_dir(experiment.write_json), false}
 for name, fn in pairs(experiment.methods) do targets[#targets + 1] = {"experiment.methods." .. name, fn, false} end
 table.sort(targets, function(a, b) return a[1] < b[1] end)
 
 local calls, errors = 0, 0
 for _, target in ipairs(targets) do
-  local name, fn = target[1], target[2]
+  local fn = target[2]
   -- every pair of pool values, then random triples and quadruples
   for i = 1, n do
     for j = 1, n do

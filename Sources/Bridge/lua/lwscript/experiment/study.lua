@@ -45,7 +45,9 @@ local function run_study(cfg)
   local seeds = cfg.seeds or {1, 2, 3}
   if type(seeds) ~= "table" or #seeds == 0 then util.fail("experiment.learnability: option 'seeds' must be a non-empty array of integers") end
   for i, s in ipairs(seeds) do
-    if math.type(s) == nil or s ~= math.floor(s) or s < 0 then util.fail(fmt("experiment.learnability: seeds[%d] must be an integer >= 0, got %s", i, tostring(s))) end
+    if math.type(s) == nil or s ~= math.floor(s) or s < 0 then
+      util.fail(fmt("experiment.learnability: seeds[%d] must be an integer >= 0, got %s", i, tostring(s)))
+    end
   end
   local classes = d.train.classes
   local C = #classes
@@ -118,7 +120,8 @@ local function run_study(cfg)
       r.balanced_accuracy, r.var_tpr, r.min_tpr, r.min_class, r.D and fmt("  D %+.5f", r.D) or "", r.seconds))
     if out and cfg.save_runs ~= false then
       outputs.save_run(join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
-               {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep, name = fmt("%s, seed %s", name, tostring(seed)),
+               {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep,
+                name = fmt("%s, seed %s", name, tostring(seed)),
                 plots = study.plots})
     end
     return r

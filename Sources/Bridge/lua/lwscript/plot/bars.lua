@@ -71,7 +71,8 @@ plot.bars = constructor("bars", function(opts)
         local v = s.values[c]
         if finite(v) then
           local y = math.max(area.y + 10, math.min(area.y + area.h - 2, ys(v) - 3))
-          out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="%s">%s</text>', num(left + (k - 0.5) * bar), num(y), num(math.max(5, math.min(10, bar * 0.33))), esc(short(v)))
+          out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="%s">%s</text>', num(left + (k - 0.5) * bar),
+                              num(y), num(math.max(5, math.min(10, bar * 0.33))), esc(short(v)))
         end
       end
     end
@@ -80,7 +81,8 @@ plot.bars = constructor("bars", function(opts)
   out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(area.x), num(zero), num(area.x + area.w), num(zero))
   local used = category_labels(out, labels, centers, slot, area.y + area.h, 11)
   if xlabel ~= "" then
-    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>', num(area.x + area.w / 2), num(area.y + area.h + used + 18), esc(xlabel))
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>', num(area.x + area.w / 2),
+                        num(area.y + area.h + used + 18), esc(xlabel))
   end
   if #series > 1 then legend(out, area.x + area.w + 16, area.y + 4, names) end
   out[#out + 1] = "</svg>"

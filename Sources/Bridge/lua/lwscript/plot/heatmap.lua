@@ -38,7 +38,9 @@ plot.heatmap = constructor("heatmap", function(opts)
   local m, nr, nc = matrix_of(opts.matrix)
   local row_labels, col_labels
   if opts.labels ~= nil then
-    if nr ~= nc then fail("heatmap", fmt("option 'labels' names both axes of a square matrix; this one is %dx%d (use row_labels and col_labels)", nr, nc)) end
+    if nr ~= nc then
+      fail("heatmap", fmt("option 'labels' names both axes of a square matrix; this one is %dx%d (use row_labels and col_labels)", nr, nc))
+    end
     row_labels = names_of("heatmap", opts.labels, "option 'labels'", nr)
     col_labels = row_labels
   end
@@ -100,18 +102,22 @@ plot.heatmap = constructor("heatmap", function(opts)
   end
   -- row labels on the left, column labels below, axis titles
   for r, l in ipairs(row_labels) do
-    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" dominant-baseline="central" font-size="11">%s</text>', num(area.x - 6), num(area.y + (r - 0.5) * cell), esc(l))
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" dominant-baseline="central" font-size="11">%s</text>', num(area.x - 6),
+                        num(area.y + (r - 0.5) * cell), esc(l))
   end
   local centers = {}
   for c = 1, nc do centers[c] = area.x + (c - 0.5) * cell end
   local used = category_labels(out, col_labels, centers, cell, area.y + area.h, 11)
-  out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>', num(area.x + area.w / 2), num(area.y + area.h + used + 18), esc(xlabel))
+  out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>', num(area.x + area.w / 2),
+                      num(area.y + area.h + used + 18), esc(xlabel))
   local ly = area.y + area.h / 2
-  out[#out + 1] = fmt('<text x="16" y="%s" text-anchor="middle" transform="rotate(-90 16 %s)" font-size="13">%s</text>', num(ly), num(ly), esc(ylabel))
+  out[#out + 1] = fmt('<text x="16" y="%s" text-anchor="middle" transform="rotate(-90 16 %s)" font-size="13">%s</text>',
+                      num(ly), num(ly), esc(ylabel))
   -- the colour bar: 40 steps from lo (bottom) to hi (top), with ticks
   local bx, bh = area.x + area.w + 24, math.max(area.h, 80)
   for k = 0, 39 do
-    out[#out + 1] = fmt('<rect x="%s" y="%s" width="14" height="%s" fill="%s"/>', num(bx), num(area.y + bh - (k + 1) * bh / 40), num(bh / 40 + 0.5), viridis((k + 0.5) / 40))
+    out[#out + 1] = fmt('<rect x="%s" y="%s" width="14" height="%s" fill="%s"/>', num(bx), num(area.y + bh - (k + 1) * bh / 40),
+                        num(bh / 40 + 0.5), viridis((k + 0.5) / 40))
   end
   out[#out + 1] = fmt('<rect x="%s" y="%s" width="14" height="%s" fill="none" stroke="#333"/>', num(bx), num(area.y), num(bh))
   local bs = scale(lo, hi, area.y + bh, area.y)

@@ -101,7 +101,8 @@ local function y_axis(out, area, yticks, ys, label)
   out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>', num(area.x), num(area.y), num(area.x), num(area.y + area.h))
   if label ~= "" then
     local x, y = 16, area.y + area.h / 2
-    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)" font-size="13">%s</text>', num(x), num(y), num(x), num(y), esc(label))
+    out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)" font-size="13">%s</text>',
+                        num(x), num(y), num(x), num(y), esc(label))
   end
 end
 
@@ -128,7 +129,8 @@ local function category_labels(out, names, centers, slot, base, size)
   for i, name in ipairs(names) do
     local x, y = centers[i], base + 16
     if rotate then
-      out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" font-size="%d" transform="rotate(-40 %s %s)">%s</text>', num(x), num(y - 4), size, num(x), num(y - 4), esc(name))
+      out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="end" font-size="%d" transform="rotate(-40 %s %s)">%s</text>',
+                          num(x), num(y - 4), size, num(x), num(y - 4), esc(name))
     else
       out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="%d">%s</text>', num(x), num(y), size, esc(name))
     end
@@ -142,7 +144,8 @@ local function legend(out, x, y, names, as_lines)
     local colour = PALETTE[(i - 1) % #PALETTE + 1]
     local yy = y + (i - 1) * 20
     if as_lines then
-      out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2.5"/>', num(x), num(yy + 6), num(x + 18), num(yy + 6), colour)
+      out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2.5"/>',
+                          num(x), num(yy + 6), num(x + 18), num(yy + 6), colour)
     else
       out[#out + 1] = fmt('<rect x="%s" y="%s" width="14" height="12" fill="%s"/>', num(x), num(yy), colour)
     end
