@@ -15,20 +15,21 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-/// Compiles `source` with the Lua 5.4 the binary links; returns "line: message" on error.
-func syntaxError(in source: [UInt8], path: String) -> (line: String, message: String)? {
+/// Compiles `source` with the Lua 5.4 the binary links; returns the line and message of a
+/// syntax error. (The chunk gets a short fixed name: Lua shortens long ones in messages.)
+func syntaxError(in source: [UInt8]) -> (line: String, message: String)? {
     guard let L = luaL_newstate() else { fail("LuaEmbed: cannot create a Lua state") }
     defer { lua_close(L) }
     let status = source.withUnsafeBufferPointer { buf in
         buf.withMemoryRebound(to: CChar.self) {
-            luaL_loadbufferx(L, $0.baseAddress, $0.count, "@" + path, "t")
+            luaL_loadbufferx(L, $0.baseAddress, $0.count, "=chunk", "t")
         }
     }
     guard status != LUA_OK else { return nil }
     let text = lua_tolstring(L, -1, nil).map { String(cString: $0) } ?? "unknown error"
-    // "path:12: unexpected symbol near 'x'" -> ("12", "unexpected symbol near 'x'")
-    let rest = text.hasPrefix(path + ":") ? String(text.dropFirst(path.count + 1)) : text
-    if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy(\.isNumber), colon > rest.startIndex {
+    // "chunk:12: unexpected symbol near 'x'" -> ("12", "unexpected symbol near 'x'")
+    let rest = text.hasPrefix("chunk:") ? text.dropFirst("chunk:".count) : Substring(text)
+    if let colon = rest.firstIndex(of: ":"), colon > rest.startIndex, rest[..<colon].allSatisfy(\.isNumber) {
         return (String(rest[..<colon]), rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
     return ("1", text)
@@ -71,7 +72,7 @@ for path in args.dropFirst(4).sorted() {
         failed = true
         continue
     }
-    if let error = syntaxError(in: bytes, path: path) {
+    if let error = syntaxError(in: bytes) {
         // The format compilers use, so that editors and CI logs point at the line.
         FileHandle.standardError.write(Data("\(path):\(error.line): error: Lua syntax: \(error.message)\n".utf8))
         failed = true

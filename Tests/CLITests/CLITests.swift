@@ -10,39 +10,6 @@ final class CLITests: XCTestCase {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }()
 
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
-
-    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:],
-             directory: URL? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        if let directory { p.currentDirectoryURL = directory }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(env) { $1 }
-        p.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    func tempScript(_ code: String, name: String = "script.lua") throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent(name)
-        try code.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
     func testExecuteOption() throws {
         let r = try run(["-e", "print(tensor.ones(2):sum():item())"])
         XCTAssertEqual(r.status, 0, r.stderr)
