@@ -82,6 +82,20 @@ final class LibraryCLITests: XCTestCase {
         XCTAssertTrue(typo.stderr.contains("LWSCRIPT_LUA_DIR names \(dir.path)-missing, which is not a directory"), typo.stderr)
     }
 
+    func testABrokenReplacementStopsTheStartWithItsFileAndLine() throws {
+        let dir = try tempDirectory()
+        let file = dir.appendingPathComponent("lwscript/weights.lua")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "local weights = require('weights')\nfunction weights.x( end\n".write(to: file, atomically: true, encoding: .utf8)
+        let script = dir.appendingPathComponent("s.lua")
+        try "print('never')".write(to: script, atomically: true, encoding: .utf8)
+        let r = try run([script.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.contains("cannot load lwscript's Lua library"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lwscript/weights.lua:2:"), r.stderr)
+    }
+
     /// The generator behind the EmbedLua plugin stops the build at a Lua syntax error, with
     /// the file and line.
     func testGeneratorRejectsASyntaxErrorWithFileAndLine() throws {

@@ -133,6 +133,13 @@ function test.constructors_check_arguments_and_options()
   T.raises("only batch_first = true is supported", nn.LSTM, 3, 4, {batch_first = false})
 end
 
+function test.presets_check_dropout()
+  T.raises("nn.mlp: option 'dropout' must be a number in [0, 1), got 3", nn.mlp, {inputs = 2, classes = 2, hidden = {2}, dropout = 3})
+  T.raises("nn.resnet_cnn: option 'dropout' must be a number in [0, 1), got x", nn.resnet_cnn, {dropout = "x"})
+  T.raises("nn.conv_lstm: option 'dropout' must be a number in [0, 1), got -0.1", nn.conv_lstm, {vocab = 5, classes = 2, dropout = -0.1})
+  T.eq(#nn.mlp{inputs = 2, classes = 2, hidden = {2}, dropout = 0.25}.modules, 4, "dropout 0.25 adds a layer")
+end
+
 function test.residual_needs_an_output_of_the_input_size()
   T.raises("cannot be added to its input", function()
     return nn.Residual(nn.Linear(3, 2))(tensor.ones(2, 3))

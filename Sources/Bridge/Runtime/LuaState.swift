@@ -15,8 +15,9 @@ public final class LuaState {
     ///
     /// `modulePaths` are directories put first on `package.path` before the library loads, so
     /// a module there named like a built-in one (`lwscript/experiment/train.lua` next to a
-    /// script) replaces it. A library that does not load (an override with an error) ends the
-    /// process with the message: a state without its library would give wrong answers.
+    /// script) replaces it. A library that does not load (a replacement with an error) ends
+    /// the process with the message and status 1: a state without its library would give
+    /// wrong answers.
     public init(library: LuaLibrary = .builtin, modulePaths: [String] = []) {
         letIdleBLASWorkersSleep()
         guard let L = lws_newstate() else {
@@ -41,8 +42,10 @@ public final class LuaState {
             try require("lwscript.show")
             lws_rawsetfield(L, lws_registryindex(), "lwscript.show")
         } catch {
+            // Most likely a replacement file of the user's (next to the script, on LUA_PATH or
+            // in LWSCRIPT_LUA_DIR) with an error; the message names it.
             fputs("lwscript: cannot load lwscript's Lua library: \(error)\n", stderr)
-            exit(70)
+            exit(1)
         }
     }
 

@@ -21,22 +21,9 @@ local write_file = require("lwscript.native").write_file
 -- searcher in Bridge/Runtime/LuaLibrary.swift: chunk name -> path in the tree).
 local function library_chunks() return registry["lwscript.library"] or {} end
 
--- Whether frame `level` (as debug.getinfo counts from the caller of this function's caller)
--- belongs to the library or is a C function.
+-- Whether a frame (debug.getinfo's "S" fields) belongs to the library or is a C function.
 local function library_frame(info)
   return info.what == "C" or library_chunks()[info.source] ~= nil
-end
-
--- util.user_level(): the error level (as error() counts from the function calling
--- user_level) of the innermost frame outside the library, or 0 when there is none.
-function util.user_level()
-  local level = 3 -- 1 is user_level, 2 its caller
-  while true do
-    local info = debug.getinfo(level, "S")
-    if info == nil then return 0 end
-    if not library_frame(info) then return level - 1 end
-    level = level + 1
-  end
 end
 
 -- util.fail(message): raises `message` at the user's line.

@@ -17,6 +17,15 @@ local function positive_integer(fname, name, v, default)
   return math.tointeger(v)
 end
 
+-- A dropout probability in [0, 1), `default` when absent.
+local function probability(fname, v, default)
+  if v == nil then return default end
+  if not util.finite(v) or v < 0 or v >= 1 then
+    util.fail(fname .. ": option 'dropout' must be a number in [0, 1), got " .. tostring(v))
+  end
+  return v
+end
+
 local function preset_call(name, opts, order)
   local parts = {}
   for _, k in ipairs(order) do
@@ -34,7 +43,7 @@ function nn.mlp(opts)
   local classes = positive_integer("nn.mlp", "classes", opts.classes)
   local hidden = opts.hidden or {}
   if type(hidden) == "number" then hidden = {hidden} end
-  local dropout = opts.dropout or 0
+  local dropout = probability("nn.mlp", opts.dropout, 0)
   local layers, width = {}, inputs
   for _, h in ipairs(hidden) do
     h = positive_integer("nn.mlp", "hidden", h)
@@ -63,7 +72,7 @@ function nn.resnet_cnn(opts)
   local size = positive_integer("nn.resnet_cnn", "size", opts.size, 28)
   local widths = opts.widths or {32, 64, 128}
   local dense = positive_integer("nn.resnet_cnn", "dense", opts.dense, 256)
-  local dropout = opts.dropout or 0.5
+  local dropout = probability("nn.resnet_cnn", opts.dropout, 0.5)
   if #widths ~= 3 then util.fail("nn.resnet_cnn: option 'widths' must hold 3 channel counts") end
   local layers, c, s = {}, channels, size
   local function conv_bn_relu(cin, cout)
@@ -107,7 +116,7 @@ function nn.conv_lstm(opts)
   local hidden = positive_integer("nn.conv_lstm", "hidden", opts.hidden, 128)
   local kernel = positive_integer("nn.conv_lstm", "kernel", opts.kernel, 3)
   local layers_n = positive_integer("nn.conv_lstm", "layers", opts.layers, 1)
-  local dropout = opts.dropout or 0.5
+  local dropout = probability("nn.conv_lstm", opts.dropout, 0.5)
   local model = nn.Sequential(
     nn.Embedding(vocab, embed),
     nn.Transpose(2, 3),
