@@ -47,14 +47,16 @@ function M.evaluate(model, set, opts)
   return report
 end
 
+-- M.check_arguments(fname, model, set, opts, known): the (model, dataset, options) arguments
+-- of experiment.evaluate and experiment.train; returns the options.
+function M.check_arguments(fname, model, set, opts, known)
+  if not util.is_module(model) then util.arg_error(fname, 1, "expected a model, got " .. type(model)) end
+  if not data.is_dataset(set) then util.arg_error(fname, 2, "expected a dataset, got " .. type(set)) end
+  return util.check_options(fname, opts, 3, known)
+end
+
 function experiment.evaluate(model, set, opts)
-  if not util.is_module(model) then
-    util.arg_error("experiment.evaluate", 1, "expected a model, got " .. type(model))
-  end
-  if not data.is_dataset(set) then
-    util.arg_error("experiment.evaluate", 2, "expected a dataset, got " .. type(set))
-  end
-  opts = util.check_options("experiment.evaluate", opts, 3, EVALUATE_OPTIONS)
+  opts = M.check_arguments("experiment.evaluate", model, set, opts, EVALUATE_OPTIONS)
   return M.evaluate(model, set, opts)
 end
 

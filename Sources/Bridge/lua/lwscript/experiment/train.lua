@@ -6,7 +6,8 @@
 -- next to your script to change it (docs/experiment.md, "Changing the library").
 local experiment = require("experiment")
 local util = require("lwscript.util")
-local evaluate = require("lwscript.experiment.evaluate").evaluate
+local evaluation = require("lwscript.experiment.evaluate")
+local evaluate = evaluation.evaluate
 local progress = require("lwscript.experiment.progress")
 local checkpoint = require("lwscript.experiment.checkpoint")
 
@@ -246,13 +247,7 @@ local function run_training(model, train_set, opts)
 end
 
 function experiment.train(model, train_set, opts)
-  if not util.is_module(model) then
-    util.arg_error("experiment.train", 1, "expected a model, got " .. type(model))
-  end
-  if not data.is_dataset(train_set) then
-    util.arg_error("experiment.train", 2, "expected a dataset, got " .. type(train_set))
-  end
-  opts = util.check_options("experiment.train", opts, 3, TRAIN_OPTIONS)
+  opts = evaluation.check_arguments("experiment.train", model, train_set, opts, TRAIN_OPTIONS)
   -- Ctrl-C only raises a flag while training: the loop stops at the next batch boundary and
   -- keeps the history and a checkpoint. A second Ctrl-C interrupts at once. The previous
   -- mode comes back however training ends; an error (from a callback of the user's, say)
