@@ -82,6 +82,25 @@ final class LibraryCLITests: XCTestCase {
         XCTAssertTrue(typo.stderr.contains("LWSCRIPT_LUA_DIR names \(dir.path)-missing, which is not a directory"), typo.stderr)
     }
 
+    /// The library is inside the binary: a copy elsewhere, with no build folder beside it,
+    /// has it all.
+    func testACopiedBinaryCarriesTheLibrary() throws {
+        let dir = try tempDirectory()
+        let copy = dir.appendingPathComponent("lwscript")
+        try FileManager.default.copyItem(at: CLITests.binary, to: copy)
+        let p = Process()
+        p.executableURL = copy
+        p.arguments = ["-e", "print(debug.getinfo(experiment.learnability, 'S').source, #nn.mlp{inputs = 2, classes = 2}.modules)"]
+        p.currentDirectoryURL = dir
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(text, "@lwscript/experiment/study.lua\t1\n")
+    }
+
     func testABrokenReplacementStopsTheStartWithItsFileAndLine() throws {
         let dir = try tempDirectory()
         let file = dir.appendingPathComponent("lwscript/weights.lua")
