@@ -3,13 +3,16 @@
 std = "lua54"
 max_line_length = 150
 
--- The built-in modules are globals in every lwscript state (and `require`-able by name).
--- Their fields are set only by the library's own Lua halves, which reach the tables through
--- `require`, so everywhere else they are read-only.
-read_globals = {
+-- The built-in modules are globals in every lwscript state (and `require`-able by name), and
+-- read-only for scripts and tests. The library's own files (Sources/*/lua) reach them only
+-- through `require`, so that a script assigning a global named `data` or `csv` cannot break
+-- the library: there they are not globals at all.
+local modules = {
   "tensor", "nn", "loss", "weights", "optim", "data", "sample", "augment", "metrics", "stats",
   "csv", "plot", "experiment", "sys",
 }
+files["Tests"] = {read_globals = modules}
+files["scripts"] = {read_globals = modules}
 
 -- A to-be-closed variable kept only for its __close (`local _restore <close> = ...`) is
 -- never read: names starting with "_" say so.

@@ -26,9 +26,10 @@ int lws_swift_entry(lua_State *L);
 
 /* Pushes "source:line: " of the innermost Lua frame that is not lwscript's own library (the
  * registry table "lwscript.library" holds the chunk names of its modules; see
- * Bridge/Runtime/LuaLibrary.swift), or "" when there is none. So an error raised by a Swift
- * function that the library called with a user's value points at the user's line, as the
- * library's own errors do (util.fail in lwscript/util.lua); the traceback still shows every
+ * Bridge/Runtime/LuaLibrary.swift), searching outwards from the caller, or "" when a C
+ * function or the end of the stack comes first. So an error raised by a Swift function that
+ * the library called with a user's value points at the user's line, as the library's own
+ * errors do (util.fail in lwscript/util.lua, same rule); the traceback still shows every
  * frame. The registry table is plain (no metatable), so the lookups run no Lua code. */
 static inline void lws_where_user(lua_State *L) {
     lua_Debug ar;
@@ -36,12 +37,9 @@ static inline void lws_where_user(lua_State *L) {
     int library = lua_rawget(L, LUA_REGISTRYINDEX) == LUA_TTABLE ? lua_gettop(L) : 0;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         if (!lua_getinfo(L, "Sl", &ar)) break;
-        if (ar.what[0] == 'C') {
-            /* Called straight from C (pcall(f, ...)), the error has no position, as
-             * luaL_where(L, 1) would give; above library frames, go on. */
-            if (level == 1) break;
-            continue;
-        }
+        /* A C function (pcall(f, ...), say) ends the search with no position, as
+         * luaL_where(L, 1) gives for a call straight from C. */
+        if (ar.what[0] == 'C') break;
         if (library) {
             lua_pushstring(L, ar.source);
             int known = lua_rawget(L, library) != LUA_TNIL;
@@ -101,6 +99,26 @@ static inline lua_State *lws_newstate(void) {
 
 /* Message handler for lua_pcall: turns the error into "message\nstack traceback:...". */
 static inline int lws_msghandler(lua_State *L) {
+    /* An error the library caught (to clean up, or to add where a layer sits) and raised
+     * again: util.lua recorded the traceback where it was first raised, which has the user's
+     * frames; use that one (once). */
+    lua_pushliteral(L, "lwscript.pending_traceback");
+    if (lua_type(L, 1) == LUA_TSTRING && lua_rawget(L, LUA_REGISTRYINDEX) == LUA_TTABLE) {
+        lua_pushliteral(L, "error");
+        lua_rawget(L, 2);
+        int same = lua_rawequal(L, -1, 1);
+        lua_pushliteral(L, "traceback");
+        if (same && lua_rawget(L, 2) == LUA_TSTRING) {
+            lua_pushliteral(L, "lwscript.pending_traceback");
+            lua_pushnil(L);
+            lua_rawset(L, LUA_REGISTRYINDEX);
+            lua_pushvalue(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+            return 1;
+        }
+    }
+    lua_settop(L, 1);
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)

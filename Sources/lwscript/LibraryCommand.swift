@@ -5,7 +5,7 @@ import Notebook
 /// `lwscript lib`: the Lua library built into the binary, for reading and changing it.
 ///
 ///     lwscript lib                  every module, its file, and where it loads from here
-///     lwscript lib show NAME        print a module's source as lwscript would load it
+///     lwscript lib show NAME        print a module's source as built in (or LWSCRIPT_LUA_DIR's)
 ///     lwscript lib path NAME        print where NAME loads from
 ///     lwscript lib copy NAME [DIR]  write the built-in file under DIR (default .) to change it
 ///     lwscript lib extract DIR      write the whole tree under DIR (for LWSCRIPT_LUA_DIR)
@@ -16,7 +16,7 @@ import Notebook
 enum LibraryCommand {
     static let usage = """
     usage: lwscript lib                  list the Lua library's modules and where each loads from
-           lwscript lib show NAME        print a module's source (NAME: experiment.train,
+           lwscript lib show NAME        print a module's built-in source (NAME: experiment.train,
                                          lwscript.experiment.train or experiment/train.lua)
            lwscript lib path NAME        print the file NAME loads from, or 'built in: <path>'
            lwscript lib copy NAME [DIR]  write the built-in file to DIR/lwscript/... (default: .),
@@ -90,33 +90,20 @@ enum LibraryCommand {
         return name
     }
 
+    /// The built-in module (or LWSCRIPT_LUA_DIR's): what `show` prints and `copy` writes.
     static func find(_ text: String) throws -> LuaLibrary.Found {
         let name = try moduleName(text)
         guard let found = library.find(name) else { throw UsageError("no module '\(text)' in the library") }
         return found
     }
 
-    /// The first file on package.path that holds `name`, as a script in the current
-    /// directory sees it (Lua's own path from LUA_PATH or its default, and "./").
-    static func pathOverride(_ name: String) -> String? {
-        guard let path = packagePath else { return nil }
-        let stem = name.replacingOccurrences(of: ".", with: "/")
-        for template in path.split(separator: ";") where !template.isEmpty {
-            let file = template.replacingOccurrences(of: "?", with: stem)
-            if FileManager.default.fileExists(atPath: file) { return file }
-        }
-        return nil
-    }
+    /// package.path as a script in the current directory sees it.
+    static let packagePath: String? = LuaState(library: library, modulePaths: ["."]).packagePath
 
-    static let packagePath: String? = {
-        let lua = LuaState(library: library, modulePaths: ["."])
-        guard let package = try? lua.module("package") else { return nil }
-        return lua.value(of: package, depth: 1)["path"].string
-    }()
-
+    /// Where `name` loads from: a file (on package.path or in LWSCRIPT_LUA_DIR), or
+    /// "built in: <path>".
     static func origin(of name: String) throws -> String {
-        if let file = pathOverride(name) { return file }
-        guard let found = library.find(name) else { throw UsageError("no module '\(name)'") }
+        guard let found = library.find(name, packagePath: packagePath) else { throw UsageError("no module '\(name)'") }
         return found.origin == "built in" ? "built in: \(found.path)" : found.origin
     }
 

@@ -218,6 +218,100 @@ final class LuaLibraryTests: XCTestCase {
     }
 }
 
+extension LuaLibraryTests {
+    // MARK: what the library restores and how its errors read (found in review)
+
+    /// A coroutine resumed with coroutine.resume that dies in an error does not close its
+    /// to-be-closed variables; the library's cleanup must not depend on them.
+    func testModesComeBackWhenACoroutineDiesInAnError() throws {
+        let lua = LuaState()
+        try lua.execute(tiny + """
+            local function dies(f) local co = coroutine.create(f); assert(not coroutine.resume(co)) end
+            dies(function() tensor.no_grad(function() error("x") end) end)
+            assert(tensor.set_grad_enabled(true) == true, "grad mode left off by no_grad")
+            local m = model()
+            dies(function() experiment.evaluate(m, set, {classes = {"a", "b"}, batch = 2, wrong = 1}) end)
+            local Broken = nn.Module("Broken")
+            function Broken:forward() error("x") end
+            local broken = nn.Sequential(nn.Linear(2, 2), Broken())
+            dies(function() experiment.evaluate(broken, set) end)
+            assert(broken.modules[1].training, "model left in eval mode")
+            assert(tensor.set_grad_enabled(true) == true, "grad mode left off by evaluate")
+            dies(function() experiment.train(model(), set, {epochs = 1, quiet = true, on_epoch = function() error("x") end}) end)
+            assert(sys.on_interrupt("raise") == "raise", "Ctrl-C mode left at flag")
+            dies(function() nn.Sequential(nn.Linear(4, 3))(tensor.ones(1, 2)) end)
+            local ok, err = pcall(nn.Sequential(nn.Linear(2, 3)), tensor.ones(1, 5))
+            assert(err:find("^In module 1 %(Linear%(2 %-> 3%)%) of nn.Sequential: Linear"), err)
+            """, chunkname: "@co.lua")
+    }
+
+    func testModelErrorsInTrainingNameTheUsersLineAndEvaluate() {
+        let lua = LuaState()
+        let wide = tiny.replacingOccurrences(of: "inputs = 2", with: "inputs = 5")
+        let training = failure(lua, wide + "\nexperiment.train(model(), set, {epochs = 1, quiet = true})")
+        XCTAssertTrue(training.hasPrefix("cb.lua:6: In module 1 (Linear(5 -> 3)) of nn.Sequential: Linear(5 -> 3) expected input"),
+                      training)
+        let evaluation = failure(lua, wide + "\nexperiment.evaluate(model(), set)")
+        XCTAssertTrue(evaluation.hasPrefix("cb.lua:6: experiment.evaluate: In module 1 (Linear(5 -> 3)) of nn.Sequential:"),
+                      evaluation)
+        // validation inside training: the caller's line once, the function that failed
+        let validation = failure(lua, tiny + """
+            local wide = data.tensors(tensor.ones(2, 5), tensor.new({1, 2}), {classes = {"a", "b"}})
+            experiment.train(model(), set, {epochs = 1, quiet = true, val = wide})
+            """)
+        XCTAssertTrue(validation.hasPrefix("cb.lua:6: experiment.evaluate: In module 1 (Linear(2 -> 3))"), validation)
+    }
+
+    func testCaughtAndWrappedErrorsCarryOnePosition() {
+        let lua = LuaState()
+        let run = failure(lua, "\nexperiment.save_run('/proc/no-such-dir/run', {config = {a = 1}})")
+        XCTAssertTrue(run.hasPrefix("cb.lua:2: experiment.save_run: sys.mkdir: cannot create /proc/no-such-dir/run"), run)
+        let cycle = failure(lua, "local t = {}; t.t = t\nexperiment.write_json(os.tmpname(), t)")
+        XCTAssertTrue(cycle.hasPrefix("cb.lua:2: experiment.write_json: experiment.json: a table contains itself"), cycle)
+        // straight under pcall, a library function's error has no position, as a Swift one's
+        XCTAssertNoThrow(try lua.execute("""
+            local _, a = pcall(nn.Sequential, 3)
+            local _, b = pcall(nn.Linear, -1, 2)
+            assert(a:find("^nn.Sequential: element 1 is not a module"), a)
+            assert(b:find("^bad argument #1 to 'nn.Linear'"), b)
+            """, chunkname: "=(test)"))
+    }
+
+    /// The documented "copy it next to your script": the copy is still library code, so its
+    /// errors point at the user's line, not into the copy.
+    func testACopiedFileIsStillTheLibrarysCode() throws {
+        let dir = try tempDirectory()
+        let original = try XCTUnwrap(LuaLibrary.builtin.find("lwscript.experiment.train"))
+        try write(String(decoding: original.source, as: UTF8.self), to: "lwscript/experiment/train.lua", under: dir)
+        let lua = LuaState(modulePaths: [dir.path])
+        let message = failure(lua, tiny + "experiment.train(model(), set, {epochs = 0})")
+        XCTAssertTrue(message.hasPrefix("cb.lua:5: experiment.train: option 'epochs' must be an integer >= 1, got 0"), message)
+        XCTAssertTrue(message.contains(dir.path.suffix(20) + "/lwscript/experiment/train.lua:"), message)
+    }
+
+    /// The library uses its modules through require: a script's global of the same name does
+    /// not break it.
+    func testScriptGlobalsNamedLikeModulesDoNotBreakTheLibrary() throws {
+        let lua = LuaState()
+        try lua.execute(tiny + """
+            local keep = {csv = csv, data = data, tensor = tensor, plot = plot}
+            local path = os.tmpname()
+            local p = plot.bars{labels = {"a"}, series = {{values = {1}}}}
+            csv, data, tensor = "results.csv", nil, nil
+            p:save(path .. ".svg")
+            experiment.train(model(), set, {epochs = 1, quiet = true})
+            csv, data, tensor = keep.csv, keep.data, keep.tensor
+            os.remove(path); os.remove(path .. ".svg"); os.remove(path .. ".csv")
+            """, chunkname: "=(test)")
+    }
+
+    func testRequireOfAnotherModuleSaysNothingOfTheLibrary() {
+        let message = failure(LuaState(), "require('no_such_module_here')")
+        XCTAssertTrue(message.contains("module 'no_such_module_here' not found"), message)
+        XCTAssertFalse(message.contains("lwscript"), message)
+    }
+}
+
 private extension LuaValue {
     var isNil: Bool { if case .nil = self { return true } else { return false } }
 }

@@ -101,6 +101,16 @@ final class LibraryCLITests: XCTestCase {
         XCTAssertEqual(text, "@lwscript/experiment/study.lua\t1\n")
     }
 
+    /// A script called lwscript.lua (or a stray lwscript/init.lua) is not the library.
+    func testAScriptNamedLwscriptIsNotTheLibrary() throws {
+        let dir = try tempDirectory()
+        let script = dir.appendingPathComponent("lwscript.lua")
+        try "print('ran', nn.mlp ~= nil, experiment.train ~= nil)".write(to: script, atomically: true, encoding: .utf8)
+        let r = try run([script.path], directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "ran\ttrue\ttrue\n")
+    }
+
     func testABrokenReplacementStopsTheStartWithItsFileAndLine() throws {
         let dir = try tempDirectory()
         let file = dir.appendingPathComponent("lwscript/weights.lua")

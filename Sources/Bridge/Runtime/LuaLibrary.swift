@@ -19,11 +19,12 @@ public struct LuaLibraryFile: Sendable {
     }
 }
 
-/// Where a state's `require` finds lwscript's own Lua modules (names `lwscript` and
-/// `lwscript.*`). The searcher sits after Lua's own path searcher, so a module of the same
-/// name on `package.path` (next to the script, or on LUA_PATH) overrides the built-in one.
-/// Otherwise the module comes from the directories in `LWSCRIPT_LUA_DIR` (a tree on disk,
-/// edited without rebuilding), else from the files embedded in the binary.
+/// Where a state's `require` finds lwscript's own Lua modules (the names `lwscript` and
+/// `lwscript.*`), in this order: a file on `package.path` (next to the script, on LUA_PATH),
+/// which replaces the built-in one; a file under a directory of `LWSCRIPT_LUA_DIR` (a tree on
+/// disk, edited without rebuilding); the files embedded in the binary. The library's entry
+/// point `lwscript` itself never comes from `package.path`, so a script named lwscript.lua
+/// cannot stand in for the whole library.
 public struct LuaLibrary: Sendable {
     public private(set) var files: [LuaLibraryFile]
     /// Directories holding an `lwscript/` tree that take precedence over the embedded files.
@@ -65,10 +66,21 @@ public struct LuaLibrary: Sendable {
         public let path: String
     }
 
-    /// The module `name` as this library would load it (nil when it is not in the library).
-    public func find(_ name: String) -> Found? {
+    /// The module `name` as this library would load it, given the state's `package.path`
+    /// (nil when it is not in the library).
+    public func find(_ name: String, packagePath: String? = nil) -> Found? {
         guard Self.owns(name) else { return nil }
         let stem = name.replacingOccurrences(of: ".", with: "/")
+        let treePath = files.first(where: { $0.module == name })?.path ?? stem + ".lua"
+        if name != "lwscript", let packagePath {
+            // as package.searchpath does: each template with '?' replaced by the name
+            for template in packagePath.split(separator: ";") where !template.isEmpty {
+                let path = template.replacingOccurrences(of: "?", with: stem)
+                if let data = FileManager.default.contents(atPath: path) {
+                    return Found(chunkname: "@" + path, origin: path, source: [UInt8](data), path: treePath)
+                }
+            }
+        }
         for dir in directories {
             for relative in [stem + ".lua", stem + "/init.lua"] {
                 let path = (dir.hasSuffix("/") ? dir : dir + "/") + relative
@@ -92,10 +104,10 @@ public struct LuaLibrary: Sendable {
 }
 
 extension LuaState {
-    /// Installs the library's searcher in package.searchers, right after Lua's own path
-    /// searcher (position 2), and the registry table "lwscript.library" that maps the chunk
-    /// name of every library module loaded to its path in the tree (util.lua uses it to tell
-    /// library frames from the user's).
+    /// Installs the library's searcher in package.searchers before Lua's own path searcher
+    /// (at position 2, after the preload searcher), and the registry table "lwscript.library"
+    /// that maps the chunk name of every library module loaded, wherever from, to its path in
+    /// the tree (util.lua and lws_where_user use it to tell library frames from the user's).
     func installLibrarySearcher(_ library: LuaLibrary) {
         lua_createtable(L, 0, 32)
         lws_rawsetfield(L, lws_registryindex(), "lwscript.library")
@@ -105,20 +117,20 @@ extension LuaState {
             fputs("lwscript: the Lua package library is missing\n", stderr)
             exit(70)
         }
-        // Shift searchers 3... up by one and put ours at 3.
+        // Shift searchers 2... up by one and put ours at 2.
         let searchers = lua_gettop(L)
-        let n = Int(lua_rawlen(L, searchers))
-        var i = n
-        while i >= 3 {
+        var i = Int(lua_rawlen(L, searchers))
+        while i >= 2 {
             lua_rawgeti(L, searchers, lua_Integer(i))
             lua_rawseti(L, searchers, lua_Integer(i + 1))
             i -= 1
         }
         pushFunction(L, name: "lwscript library searcher") { a in
             let name = try a.string(1, "a module name")
-            guard let found = library.find(name) else {
-                a.push(LuaLibrary.owns(name) ? "no built-in module '\(name)' in lwscript's library"
-                                             : "'\(name)' is not in lwscript's library")
+            // not ours: say nothing, the other searchers go on
+            guard LuaLibrary.owns(name) else { return 0 }
+            guard let found = library.find(name, packagePath: readPackagePath(a.L)) else {
+                a.push("no module '\(name)' in lwscript's library")
                 return 1
             }
             let status = found.source.withUnsafeBufferPointer { buf in
@@ -131,7 +143,7 @@ extension LuaState {
                 lws_pop(a.L, 1)
                 throw LuaError.plain("error loading module '\(name)' from \(found.origin):\n\t\(message)")
             }
-            // Record the chunk so that util.lua knows its frames as the library's.
+            // Record the chunk so that its frames are known as the library's.
             lws_rawgetfield(a.L, lws_registryindex(), "lwscript.library")
             pushString(a.L, found.chunkname)
             pushString(a.L, found.path)
@@ -140,7 +152,21 @@ extension LuaState {
             pushString(a.L, String(found.chunkname.dropFirst()))
             return 2
         }
-        lua_rawseti(L, searchers, 3)
+        lua_rawseti(L, searchers, 2)
         lws_pop(L, 3)
     }
+
+    /// package.path of the state, read with raw access.
+    public var packagePath: String? { readPackagePath(L) }
+}
+
+/// package.path of the state `L`, read with raw access (nil if a script replaced it by a
+/// non-string).
+func readPackagePath(_ L: OpaquePointer) -> String? {
+    let base = lua_gettop(L)
+    defer { lua_settop(L, base) }
+    guard lws_rawgetfield(L, lws_registryindex(), LUA_LOADED_TABLE) == LUA_TTABLE,
+          lws_rawgetfield(L, -1, "package") == LUA_TTABLE,
+          lws_rawgetfield(L, -1, "path") == LUA_TSTRING else { return nil }
+    return stringAt(L, -1)
 }

@@ -129,6 +129,9 @@ public final class LuaState {
     /// Calls the function below `nargs` arguments under lua_pcall with a traceback handler.
     /// On success leaves `nresults` results (all of them for LUA_MULTRET).
     public func protectedCall(nargs: Int32, nresults: Int32) throws {
+        // A traceback util.lua kept for an error of an earlier call is not this call's.
+        lua_pushnil(L)
+        lws_rawsetfield(L, lws_registryindex(), "lwscript.pending_traceback")
         let base = lua_gettop(L) - nargs
         lws_pushmsghandler(L)
         lws_insert(L, base)

@@ -3,6 +3,7 @@
 -- untouched (their position and traceback are the function's).
 local loss = require("loss")
 local util = require("lwscript.util")
+local tensor = require("tensor")
 
 local function size(t)
   local shape = t:shape()

@@ -3,15 +3,17 @@ local tensor = require("tensor")
 local util = require("lwscript.util")
 
 -- tensor.no_grad(f, ...): runs f without recording gradients and returns its results. The
--- previous mode comes back however f ends; an error from f passes through untouched (its
--- position and traceback are f's).
+-- previous mode comes back however f ends; an error from f goes on unchanged (its position
+-- and traceback are f's).
 function tensor.no_grad(f, ...)
   if type(f) ~= "function" then
     util.arg_error("tensor.no_grad", 1, "expected a function, got " .. type(f))
   end
   local previous = tensor.set_grad_enabled(false)
-  local _restore <close> = util.on_exit(function() tensor.set_grad_enabled(previous) end)
-  return f(...)
+  local results = table.pack(util.try(f, ...))
+  tensor.set_grad_enabled(previous)
+  if not results[1] then util.raise_again(results[2]) end
+  return table.unpack(results, 2, results.n)
 end
 
 -- tensor.gradcheck(f, inputs, {eps=, atol=, rtol=, seed=}): compares the gradients that

@@ -8,38 +8,49 @@ local util = {}
 local fmt = string.format
 local registry = debug.getregistry()
 local write_file = require("lwscript.native").write_file
+local tensor = require("tensor")
+local nn = require("nn")
 
 ---------------------------------------------------------------------------------------
--- Errors. Library code raises with util.fail (or util.arg_error): the message gets the
--- position of the innermost frame that is not the library's, that is the user's line that
--- led to the error (a script, or a callback such as a W function). Errors raised inside a
--- user's callback are never caught and re-raised by the library, so they keep their own
--- position and the whole traceback.
+-- Errors. The library raises with util.fail (or util.arg_error): the message gets the
+-- position of the user's line that led to it (a script, or a callback such as a W
+-- function), not of a line inside the library.
+--
+-- Where the library must clean up or add context whatever happens (restore the gradient or
+-- Ctrl-C mode, name the failing layer), it calls with util.try and raises the error again
+-- with util.raise_again. An error that already names a line outside the library (raised in
+-- a user's callback) goes on unchanged, and the traceback printed is the one recorded where
+-- it was first raised, so the user's frames are never cut off.
 ---------------------------------------------------------------------------------------
 
 -- The chunk names of the library's modules (registry "lwscript.library", filled by the
 -- searcher in Bridge/Runtime/LuaLibrary.swift: chunk name -> path in the tree).
 local function library_chunks() return registry["lwscript.library"] or {} end
 
--- Whether a frame (debug.getinfo's "S" fields) belongs to the library or is a C function.
-local function library_frame(info)
-  return info.what == "C" or library_chunks()[info.source] ~= nil
-end
-
--- util.fail(message): raises `message` at the user's line.
-function util.fail(message)
-  local level = 2 -- 1 is fail itself
+-- "source:line: " of the innermost frame outside the library, searching from stack level
+-- `level` (as debug.getinfo counts inside this function) outwards: the library's frames are
+-- skipped, and a C function (pcall, say) ends the search with no position, as an error
+-- raised straight under pcall has none. lws_where_user (CLua/shim.h) does the same for
+-- errors of Swift functions.
+local function where(level)
   while true do
-    local info = debug.getinfo(level, "S")
-    if info == nil then error(message, 0) end
-    if not library_frame(info) then error(message, level) end
+    local info = debug.getinfo(level, "Sl")
+    if info == nil or info.what == "C" then return "" end
+    if library_chunks()[info.source] == nil then
+      return info.currentline > 0 and fmt("%s:%d: ", info.short_src, info.currentline) or ""
+    end
     level = level + 1
   end
 end
 
+-- util.fail(message): raises `message` at the user's line.
+function util.fail(message)
+  error(where(3) .. message, 0)
+end
+
 -- util.arg_error(fname, position, message): "bad argument #2 to 'fname' (message)".
 function util.arg_error(fname, position, message)
-  util.fail(fmt("bad argument #%d to '%s' (%s)", position, fname, message))
+  error(where(3) .. fmt("bad argument #%d to '%s' (%s)", position, fname, message), 0)
 end
 
 -- util.strip_position(err): the message without a leading "lwscript/x.lua:12: " that an
@@ -55,12 +66,48 @@ function util.strip_position(err)
   return err
 end
 
--- util.on_exit(f): a value for a to-be-closed variable that calls f(err) when the block is
--- left, normally (err nil) or by an error (err the error), without catching the error:
---   local _restore <close> = util.on_exit(function() sys.on_interrupt(previous) end)
--- So cleanup runs and an error from a user's callback keeps its position and traceback.
-local Exit = {__close = function(self, err) self.f(err) end}
-function util.on_exit(f) return setmetatable({f = f}, Exit) end
+-- Whether an error message starts with a position outside the library ("study.lua:12: ").
+local function positioned(err)
+  local source = err:match("^(.-):%d+: ")
+  return source ~= nil and not source:find(": ", 1, true) and util.strip_position(err) == err
+end
+
+-- The traceback of where an error was raised, kept (registry "lwscript.pending_traceback")
+-- until util.raise_again raises it again and the host prints it (lws_msghandler, CLua/shim.h).
+local PENDING = "lwscript.pending_traceback"
+local function capture(err)
+  local pending = registry[PENDING]
+  if pending == nil or not rawequal(pending.error, err) then
+    registry[PENDING] = {error = err, traceback = debug.traceback("", 2)}
+  end
+  return err
+end
+
+-- util.try(f, ...): like pcall(f, ...), but an error's traceback is kept for raise_again.
+function util.try(f, ...)
+  return xpcall(f, capture, ...)
+end
+
+-- util.raise_again(err[, prefix[, at_user_line]]): raises an error caught by util.try again.
+-- One that names a line outside the library goes on unchanged; any other gets `prefix`
+-- and, with at_user_line, the position of the user's line.
+function util.raise_again(err, prefix, at_user_line)
+  if type(err) == "string" and not positioned(err) then
+    err = (at_user_line and where(3) or "") .. (prefix or "") .. util.strip_position(err)
+    local pending = registry[PENDING]
+    if pending ~= nil then pending.error = err end
+  end
+  error(err, 0)
+end
+
+-- util.protect(cleanup, f, ...): f(...)'s results; cleanup() runs once f has ended, however
+-- it ended. An error then goes on as util.raise_again(err, nil, true) raises it.
+function util.protect(cleanup, f, ...)
+  local results = table.pack(util.try(f, ...))
+  cleanup()
+  if not results[1] then util.raise_again(results[2], nil, true) end
+  return table.unpack(results, 2, results.n)
+end
 
 ---------------------------------------------------------------------------------------
 -- Options and values.

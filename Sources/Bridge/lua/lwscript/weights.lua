@@ -2,6 +2,7 @@
 -- formula and edge-case rule).
 local weights = require("weights")
 local util = require("lwscript.util")
+local tensor = require("tensor")
 
 -- Errors name the function and point at the user's line.
 local function arg_error(fname, position, message)

@@ -4,6 +4,8 @@
 -- always names complete files.
 local util = require("lwscript.util")
 local literal = require("lwscript.experiment.literal")
+local nn = require("nn")
+local sys = require("sys")
 
 local M = {}
 

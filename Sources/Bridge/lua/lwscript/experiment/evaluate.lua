@@ -3,9 +3,13 @@
 -- (accuracy, balanced accuracy, tpr, precision, f1, support, var_tpr, min_tpr, confused
 -- pairs) plus `confusion` (the [C, C] tensor, rows = true class), `loss` (mean
 -- cross-entropy) and `n`. The model's mode and the gradient mode come back afterwards, also
--- when the model raises an error (which passes through with its own traceback).
+-- when the model raises an error.
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local tensor = require("tensor")
+local loss = require("loss")
+local data = require("data")
+local metrics = require("metrics")
 
 local M = {}
 
@@ -28,18 +32,17 @@ function M.evaluate(model, set, opts)
   local was_training = training_mode(model)
   model:eval()
   local grad_was = tensor.set_grad_enabled(false)
-  do
-    local _restore <close> = util.on_exit(function()
-      tensor.set_grad_enabled(grad_was)
-      if was_training then model:train() end
-    end)
+  local ok, err = util.try(function()
     for x, y in set:batches(batch) do
       local z = model(x)
       metrics.confusion_add(cm, z, y)
       total = total + sum_ce(z, y):item()
       n = n + y:size(1)
     end
-  end
+  end)
+  tensor.set_grad_enabled(grad_was)
+  if was_training then model:train() end
+  if not ok then util.raise_again(err, "experiment.evaluate: ", true) end
   local report = metrics.report(cm, {classes = classes})
   report.confusion = cm
   report.loss = total / n

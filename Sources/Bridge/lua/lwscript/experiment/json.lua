@@ -4,10 +4,9 @@
 -- functions become "<function>"; userdata (optimizers, losses, datasets) the text tostring gives.
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local tensor = require("tensor")
 
 local fmt = string.format
-local json = {}
-
 local function json_number(v)
   if v ~= v or v == math.huge or v == -math.huge then return "null" end
   if math.type(v) == "integer" then return tostring(v) end
@@ -51,7 +50,7 @@ local function json_encode(v, indent, depth, seen)
   end
   if tv == "function" then return '"<function>"' end
   if not plain_table(v) then return json_string(tostring(v)) end
-  if seen[v] then error("a table contains itself", 0) end
+  if seen[v] then error("experiment.json: a table contains itself", 0) end
   seen[v] = true
   local nl, pad, inner = "", "", ""
   if indent then nl = "\n"; pad = string.rep(indent, depth); inner = pad .. indent end
@@ -81,9 +80,6 @@ local function json_encode(v, indent, depth, seen)
   return out
 end
 
--- json.encode(value[, indent]) -> text; raises "a table contains itself" (no position).
-function json.encode(v, indent) return json_encode(v, indent, 0, {}) end
-
 function experiment.json(v, opts)
   opts = util.check_options("experiment.json", opts, 2, {"indent"})
   local indent = opts.indent
@@ -92,7 +88,7 @@ function experiment.json(v, opts)
     util.arg_error("experiment.json", 2, "option 'indent' must be a string or true")
   end
   local ok, text = pcall(json_encode, v, indent, 0, {})
-  if not ok then util.fail("experiment.json: " .. util.strip_position(text)) end
+  if not ok then util.fail(util.strip_position(text)) end
   return text
 end
 
@@ -102,5 +98,3 @@ function experiment.write_json(path, v)
   local ok, err = pcall(function() util.write_file(path, json_encode(v, "  ", 0, {}) .. "\n") end)
   if not ok then util.fail("experiment.write_json: " .. util.strip_position(err)) end
 end
-
-return json

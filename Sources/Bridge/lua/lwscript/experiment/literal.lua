@@ -1,5 +1,6 @@
 -- Lua literals for checkpoint state: literal.write(value) -> text (exact floats via %q, tensors
 -- as T{...}), literal.read(path) -> value or nil, message (evaluated with only T in scope).
+local tensor = require("tensor")
 local fmt = string.format
 local literal = {}
 

@@ -5,6 +5,10 @@
 -- sampler, augment, transform, ...).
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local tensor = require("tensor")
+local loss = require("loss")
+local weights = require("weights")
+local augment = require("augment")
 
 local M = {}
 

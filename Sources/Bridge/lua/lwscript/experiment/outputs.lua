@@ -3,6 +3,10 @@
 -- directory. The study (study_outputs.lua) writes the same rows for every run.
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local tensor = require("tensor")
+local csv = require("csv")
+local plot = require("plot")
+local sys = require("sys")
 
 local M = {}
 
@@ -74,7 +78,6 @@ end
 
 -- Saves a plot (SVG and its data as CSV) and never stops a study over a picture.
 function M.save_plot(path, build)
-  if not rawget(_G, "plot") then return false end
   local ok, err = pcall(function() build():save(path) end)
   if not ok then warn_failure("plot " .. path, err) end
   return ok

@@ -1,5 +1,6 @@
 -- Training progress: a bar redrawn in place on a terminal, one line per epoch otherwise (and
 -- nothing with quiet = true). In a notebook the output is captured, so no bar is drawn.
+local sys = require("sys")
 local M = {}
 
 local fmt = string.format

@@ -11,6 +11,10 @@ local outputs = require("lwscript.experiment.outputs")
 local methods_lib = require("lwscript.experiment.methods")
 local summary = require("lwscript.experiment.summary")
 local study_outputs = require("lwscript.experiment.study_outputs")
+local weights = require("weights")
+local data = require("data")
+local metrics = require("metrics")
+local sys = require("sys")
 
 local fmt = string.format
 local join, merge = util.join, util.merge
@@ -187,6 +191,5 @@ function experiment.learnability(cfg)
   -- Ctrl-C stops the run in progress at a batch boundary and ends the study with what is
   -- done; the previous mode comes back however the study ends.
   local previous = sys.on_interrupt("flag")
-  local _restore <close> = util.on_exit(function() sys.on_interrupt(previous) end)
-  return run_study(cfg)
+  return util.protect(function() sys.on_interrupt(previous) end, run_study, cfg)
 end

@@ -5,6 +5,8 @@ local experiment = require("experiment")
 local util = require("lwscript.util")
 local outputs = require("lwscript.experiment.outputs")
 local summary = require("lwscript.experiment.summary")
+local plot = require("plot")
+local sys = require("sys")
 
 local M = {}
 

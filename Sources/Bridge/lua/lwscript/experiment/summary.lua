@@ -2,6 +2,7 @@
 -- experiment.summary_table (the printed table) and experiment.most_confused.
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local stats = require("stats")
 
 local M = {}
 

@@ -10,6 +10,14 @@ local evaluation = require("lwscript.experiment.evaluate")
 local evaluate = evaluation.evaluate
 local progress = require("lwscript.experiment.progress")
 local checkpoint = require("lwscript.experiment.checkpoint")
+local tensor = require("tensor")
+local nn = require("nn")
+local loss = require("loss")
+local optim = require("optim")
+local data = require("data")
+local sample = require("sample")
+local metrics = require("metrics")
+local sys = require("sys")
 
 local fmt = string.format
 local join = util.join
@@ -250,13 +258,15 @@ function experiment.train(model, train_set, opts)
   opts = evaluation.check_arguments("experiment.train", model, train_set, opts, TRAIN_OPTIONS)
   -- Ctrl-C only raises a flag while training: the loop stops at the next batch boundary and
   -- keeps the history and a checkpoint. A second Ctrl-C interrupts at once. The previous
-  -- mode comes back however training ends; an error (from a callback of the user's, say)
-  -- passes through with its own position and traceback.
+  -- mode comes back however training ends; an error from a callback of the user's goes on
+  -- with its own position and traceback.
   local previous = sys.on_interrupt("flag")
-  local _restore <close> = util.on_exit(function(err)
-    sys.on_interrupt(previous)
+  local ok, result = util.try(run_training, model, train_set, opts)
+  sys.on_interrupt(previous)
+  if not ok then
     -- end the progress bar's line before the error is printed
-    if err ~= nil and progress.is_terminal() and not opts.quiet then io.stdout:write("\n") end
-  end)
-  return run_training(model, train_set, opts)
+    if progress.is_terminal() and not opts.quiet then io.stdout:write("\n") end
+    util.raise_again(result, nil, true)
+  end
+  return result
 end

@@ -5,6 +5,7 @@
 local nn = require("nn")
 local util = require("lwscript.util")
 local base = require("lwscript.nn.module")
+local tensor = require("tensor")
 
 local is_module = util.is_module
 

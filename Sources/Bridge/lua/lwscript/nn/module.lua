@@ -10,6 +10,7 @@
 -- modules (recursively), in sorted field order.
 local nn = require("nn")
 local util = require("lwscript.util")
+local tensor = require("tensor")
 
 local M = {}
 
@@ -48,41 +49,19 @@ function M.constructor_of(m)
 end
 
 ---------------------------------------------------------------------------------------
--- Where a layer failed. Containers run each child through M.run_child, which records the
--- path (module 4 of a Sequential, the body of a Residual, module 1 of a Sequential...) so
--- that a Swift layer's error says where it sits: "In module 4 (Residual) of nn.Sequential:
--- In the body of nn.Residual: ...". Only Swift layers are run under pcall (no Lua frames
--- lie between them and the container); a Lua module's error passes through untouched,
--- with its own position and traceback.
+-- Where a layer failed. A container runs each child through M.forward_child: an error of
+-- a Swift layer (or of an inner container) gets the container's context, so that it says
+-- where the layer sits ("In module 4 (Residual) of nn.Sequential: In the body of
+-- nn.Residual: ..."); an error raised in a Lua module of the user's goes on unchanged, with
+-- its own position and traceback.
 ---------------------------------------------------------------------------------------
-local path = {}   -- {container, label} pairs, outermost first
-local Leave = setmetatable({}, {__close = function() path[#path] = nil end})
 
--- The text of the current path, each container saying where its child sits.
-function M.where()
-  local parts = {}
-  for i, step in ipairs(path) do parts[i] = step[1]:child_label(step[2]) .. ": " end
-  return table.concat(parts)
-end
-
--- Enters `label` (what child_label of the container takes) for the scope of the returned
--- to-be-closed value.
-function M.enter(container, label)
-  path[#path + 1] = {container, label}
-  return Leave
-end
-
--- Runs f(m, ...) for a Swift layer under pcall and raises its error with the path.
-function M.run_swift(f, ...)
-  local ok, out = pcall(f, ...)
-  if not ok then error(M.where() .. util.strip_position(out), 0) end
+-- M.forward_child(container, label, f, ...): f(...) (the child's forward), its error raised
+-- again with container:child_label(label) in front.
+function M.forward_child(container, label, f, ...)
+  local ok, out = util.try(f, ...)
+  if not ok then util.raise_again(out, container:child_label(label) .. ": ") end
   return out
-end
-
-function M.run_child(container, label, m, x)
-  local _leave <close> = M.enter(container, label)
-  if nn.is_module(m) then return M.run_swift(m.forward, m, x) end
-  return m:forward(x)
 end
 
 ---------------------------------------------------------------------------------------

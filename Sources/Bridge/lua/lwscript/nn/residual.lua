@@ -25,12 +25,12 @@ end
 local function size(t) return table.concat(t:shape(), "x") end
 
 function Residual:forward(x)
-  local y = base.run_child(self, "body", self.body, x)
+  local y = base.forward_child(self, "body", self.body.forward, self.body, x)
   local s = x
-  if self.shortcut then s = base.run_child(self, "shortcut", self.shortcut, x) end
+  if self.shortcut then s = base.forward_child(self, "shortcut", self.shortcut.forward, self.shortcut, x) end
   local ok, sum = pcall(function() return s + y end)
   if not ok then
-    error(base.where() .. "nn.Residual: the body's output (" .. size(y) .. ") cannot be added to its input ("
+    error("nn.Residual: the body's output (" .. size(y) .. ") cannot be added to its input ("
           .. size(s) .. "); give a shortcut module that maps one to the other", 0)
   end
   return sum

@@ -31,17 +31,12 @@ function Sequential:forward(x)
   local modules, i = self.modules, 1
   while modules[i] ~= nil do
     local m = modules[i]
-    local _leave <close> = base.enter(self, i)
-    if nn.is_module(m) then
-      -- nil when this pair has no fused kernel
-      local out = base.run_swift(fused_forward, m, modules[i + 1], x)
-      if out ~= nil then
-        x, i = out, i + 2
-      else
-        x, i = base.run_swift(m.forward, m, x), i + 1
-      end
+    -- nil when this pair has no fused kernel (or m is not a Swift layer)
+    local out = nn.is_module(m) and base.forward_child(self, i, fused_forward, m, modules[i + 1], x) or nil
+    if out ~= nil then
+      x, i = out, i + 2
     else
-      x, i = m:forward(x), i + 1
+      x, i = base.forward_child(self, i, m.forward, m, x), i + 1
     end
   end
   return x

@@ -4,6 +4,7 @@ local plot = require("plot")
 local svg = require("lwscript.plot.svg")
 local check = require("lwscript.plot.options")
 local new_plot = require("lwscript.plot.object").new_plot
+local tensor = require("tensor")
 
 local fmt = string.format
 local finite, esc, num, short = svg.finite, svg.esc, svg.num, svg.short

@@ -2,6 +2,7 @@
 -- columns and the SVG text. p:svg(), p:save(path) (SVG and CSV, atomically), tostring(p),
 -- and __svg, which notebooks use to show it.
 local util = require("lwscript.util")
+local csv = require("csv")
 
 local fmt = string.format
 

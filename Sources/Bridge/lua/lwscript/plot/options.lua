@@ -3,6 +3,7 @@
 -- the user's line.
 local util = require("lwscript.util")
 local svg = require("lwscript.plot.svg")
+local tensor = require("tensor")
 
 local fmt = string.format
 local finite, short, ticks = svg.finite, svg.short, svg.ticks

@@ -7,6 +7,7 @@
 -- luacheck: globals display notebook
 local capture = require("lwscript.notebook.capture")
 local show = require("lwscript.show")
+local tensor = require("tensor")
 
 local M = {}
 
