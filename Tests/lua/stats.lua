@@ -165,4 +165,57 @@ function test.wilson_holm_and_hedges_g_reject_bad_input()
   testing.raises("stats.hedges_g: b needs at least 2 values", stats.hedges_g, {1, 2}, {1})
 end
 
+-- t intervals and the power of t-tests, against SciPy and statsmodels' TTestPower
+-- (Tests/lua/stats_power_reference_data.lua, made by scripts/reference/power.py)
+local power_ref = require("stats_power_reference_data")
+
+-- |got - want| <= tol |want| (relative, also for tiny values such as far tails)
+local function close(got, want, tol, what)
+  if math.abs(got - want) > tol * math.abs(want) + 1e-300 then
+    error(string.format("%s: expected %.17g, got %.17g", what, want, got), 2)
+  end
+end
+
+function test.t_interval_matches_scipy()
+  for i, c in ipairs(power_ref.t_interval) do
+    local r = stats.t_interval(c[1], {level = c[2]})
+    -- the t distribution matches SciPy to about 1e-10 (StatsTests), the quantile with it
+    close(r.lo, c[3], 1e-9, "t_interval " .. i .. " lo")
+    close(r.hi, c[4], 1e-9, "t_interval " .. i .. " hi")
+    testing.eq(r.df, #c[1] - 1, "df"); testing.eq(r.method, "t", "method")
+  end
+  testing.raises("stats.t_interval: values needs at least 2 values, got 1", stats.t_interval, {1})
+  testing.raises("level must be between 0 and 1", stats.t_interval, {1, 2}, {level = 95})
+end
+
+function test.t_power_matches_statsmodels()
+  for i, c in ipairs(power_ref.power) do
+    close(stats.t_power(c[1], c[2], {alpha = c[3], alternative = c[4]}), c[5], 1e-10, "power " .. i)
+  end
+  testing.raises("n must be a number > 1 (the number of pairs), got 1", stats.t_power, 0.5, 1)
+  testing.raises("alpha must be between 0 and 1", stats.t_power, 0.5, 10, {alpha = 0})
+  testing.raises("unknown option 'power'", stats.t_power, 0.5, 10, {power = 0.8})
+end
+
+function test.t_sample_size_and_detectable_effect_match_statsmodels()
+  for i, c in ipairs(power_ref.sample_size) do
+    local n, exact = stats.t_sample_size(c[1], {power = c[2], alpha = c[3], alternative = c[4]})
+    -- statsmodels stops its root search at about 1e-8 relative
+    close(exact, c[5], 1e-7, "sample size " .. i)
+    testing.eq(n, math.ceil(c[5]), "sample size " .. i .. " rounded up")
+  end
+  for i, c in ipairs(power_ref.detectable) do
+    local d = stats.t_detectable(c[1], {power = c[2], alpha = c[3], alternative = c[4]})
+    -- statsmodels' solver stops early (its d for n = 30 has power 0.9000021): a loose match
+    close(d, c[5], 1e-5, "detectable " .. i)
+    -- ours is solved to full precision: the power there is the target
+    close(stats.t_power(d, c[1], {alpha = c[3], alternative = c[4]}), c[2], 1e-12, "power at detectable " .. i)
+  end
+  -- the study's case: D with d_z 0.79 needs 15 seeds for 80% power; 2 seeds detect only d 11.5
+  testing.eq((stats.t_sample_size(0.79)), 15, "seeds for d_z 0.79")
+  testing.raises("the effect size must be a finite number other than 0", stats.t_sample_size, 0)
+  testing.raises("on the other side of a 'greater' test", stats.t_sample_size, -0.5, {alternative = "greater"})
+  testing.raises("power must be between alpha (0.05) and 1", stats.t_detectable, 10, {power = 1})
+end
+
 return test

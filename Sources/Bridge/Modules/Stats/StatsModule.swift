@@ -19,6 +19,10 @@ enum StatsModule {
         ("holm", holm),
         ("cohens_d", { a in try effectSize(a, hedges: false) }),
         ("hedges_g", { a in try effectSize(a, hedges: true) }),
+        ("t_interval", tInterval),
+        ("t_power", tPower),
+        ("t_sample_size", tSampleSize),
+        ("t_detectable", tDetectable),
     ])
 
     static let sample = "an array of numbers or a 1-D Tensor"
@@ -174,6 +178,62 @@ enum StatsModule {
         try a.checkOptions(3, ["paired"])
         let pairedOpt = try a.optionBool(3, "paired") ?? false
         a.push(hedges ? try Intervals.hedgesG(x, y, paired: pairedOpt) : try Intervals.cohensD(x, y, paired: pairedOpt).d)
+        return 1
+    }
+
+    // MARK: t intervals and power (Numerics/Stats/Power.swift)
+
+    /// stats.t_interval(values[, {level = 0.95}]): the t interval of the mean.
+    static func tInterval(_ a: LuaArgs) throws -> Int32 {
+        let x = try a.doubles(1, sample)
+        try a.checkOptions(2, ["level"])
+        let level = try a.optionNumber(2, "level") ?? 0.95
+        let r = try Intervals.tInterval(x, level: level)
+        lua_createtable(a.L, 0, 7)
+        a.setField("lo", r.lo)
+        a.setField("hi", r.hi)
+        a.setField("estimate", r.estimate)
+        a.setField("se", r.se)
+        a.setField("df", r.df)
+        a.setField("level", level)
+        a.setField("method", "t")
+        return 1
+    }
+
+    /// The options of the power functions: alpha (0.05), alternative, and power (0.8) where
+    /// it is an input.
+    static func powerOptions(_ a: LuaArgs, _ i: Int32, withPower: Bool) throws -> (alpha: Double, power: Double, alternative: Alternative) {
+        try a.checkOptions(i, withPower ? ["alpha", "power", "alternative"] : ["alpha", "alternative"])
+        return (try a.optionNumber(i, "alpha") ?? 0.05, try a.optionNumber(i, "power") ?? 0.8, try alternative(a, i))
+    }
+
+    /// stats.t_power(d, n[, {alpha = 0.05, alternative}]): the power of a one-sample (paired)
+    /// t-test with n pairs at effect size d = mean / sd of the differences.
+    static func tPower(_ a: LuaArgs) throws -> Int32 {
+        let d = try a.number(1, "an effect size d (mean / sd of the differences)")
+        let n = try a.number(2, "the number of pairs n")
+        let o = try powerOptions(a, 3, withPower: false)
+        a.push(try TPower.power(effect: d, n: n, alpha: o.alpha, alternative: o.alternative))
+        return 1
+    }
+
+    /// stats.t_sample_size(d[, {power = 0.8, alpha = 0.05, alternative}]) -> n, exact: the
+    /// pairs (seeds) needed, rounded up, and the fractional solution.
+    static func tSampleSize(_ a: LuaArgs) throws -> Int32 {
+        let d = try a.number(1, "an effect size d (mean / sd of the differences)")
+        let o = try powerOptions(a, 2, withPower: true)
+        let exact = try TPower.sampleSize(effect: d, power: o.power, alpha: o.alpha, alternative: o.alternative)
+        a.push(Int(exact.rounded(.up)))
+        a.push(exact)
+        return 2
+    }
+
+    /// stats.t_detectable(n[, {power = 0.8, alpha = 0.05, alternative}]): the smallest effect
+    /// size n pairs detect with that power.
+    static func tDetectable(_ a: LuaArgs) throws -> Int32 {
+        let n = try a.number(1, "the number of pairs n")
+        let o = try powerOptions(a, 2, withPower: true)
+        a.push(try TPower.detectableEffect(n: n, power: o.power, alpha: o.alpha, alternative: o.alternative))
         return 1
     }
 }

@@ -1,0 +1,185 @@
+import Foundation
+
+// The t-based interval of a mean, the noncentral t distribution, and the power of one-sample
+// (paired) t-tests: how many seeds a study needs to see an effect, and the smallest effect
+// its seeds can see. Matched against SciPy and statsmodels' TTestPower
+// (scripts/reference/power.py).
+
+extension StudentT {
+    /// The density of Student's t with `df` degrees of freedom.
+    public static func pdf(_ t: Double, df: Double) -> Double {
+        let logc = lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * Double.pi)
+        return exp(logc - (df + 1) / 2 * log1p(t * t / df))
+    }
+
+    /// The quantile function (inverse CDF): Newton steps from the normal quantile, kept
+    /// inside a bracket that bisection narrows whenever a step leaves it.
+    public static func quantile(_ p: Double, df: Double) -> Double {
+        if p.isNaN || p < 0 || p > 1 || !(df > 0) { return .nan }
+        if p == 0 { return -.infinity }
+        if p == 1 { return .infinity }
+        if p == 0.5 { return 0 }
+        // by symmetry, solve in the upper half, where sf has full relative precision
+        if p < 0.5 { return -quantile(1 - p, df: df) }
+        let q = 1 - p
+        var lo = 0.0, hi = 1.0
+        while sf(hi, df: df) > q { lo = hi; hi *= 2; if hi > 1e300 { return .infinity } }
+        var t = min(max(Normal.quantile(p), lo), hi)
+        for _ in 0..<200 {
+            let e = sf(t, df: df) - q            // > 0: t is too small
+            if e > 0 { lo = t } else { hi = t }
+            if abs(e) <= 1e-15 * q || hi - lo <= 1e-15 * max(1, abs(t)) { break }
+            var next = t + e / pdf(t, df: df)
+            if !(next > lo && next < hi) { next = (lo + hi) / 2 }
+            t = next
+        }
+        return t
+    }
+}
+
+/// The noncentral t distribution: T = (Z + nc) / sqrt(V/df), Z standard normal, V chi-square
+/// with df degrees of freedom.
+public enum NoncentralT {
+    /// P(T <= t). For t >= 0, Lenth's series (AS 243):
+    /// F = Phi(-nc) + 1/2 sum_j [p_j I_x(j + 1/2, df/2) + q_j I_x(j + 1, df/2)], x = t^2/(t^2 + df),
+    /// p_j = e^(-nc^2/2) (nc^2/2)^j / j!, q_j = nc e^(-nc^2/2) (nc^2/2)^j / (sqrt 2 Gamma(j + 3/2));
+    /// for t < 0, F(t; nc) = 1 - F(-t; -nc). The terms are summed until past their peak
+    /// (j near nc^2/2) and negligible.
+    public static func cdf(_ t: Double, df: Double, nc: Double) -> Double {
+        if t.isNaN || nc.isNaN || !(df > 0) { return .nan }
+        if t == .infinity { return 1 }
+        if t == -.infinity { return 0 }
+        if t < 0 { return 1 - cdf(-t, df: df, nc: -nc) }
+        if nc == 0 { return StudentT.cdf(t, df: df) }
+        var sum = Normal.cdf(-nc)
+        if t == 0 { return sum }
+        let x = t * t / (t * t + df), y = df / (t * t + df)
+        let h = nc * nc / 2
+        let logh = log(h)
+        let peak = Int(h.rounded(.up))
+        var j = 0
+        var series = 0.0
+        while j < 100_000 {
+            let jd = Double(j)
+            let logp = -h + jd * logh - lgamma(jd + 1)
+            let logq = -h + jd * logh - lgamma(jd + 1.5)
+            let p = exp(logp), q = nc * exp(logq) / 2.0.squareRoot()
+            let term = p * SpecialFunctions.regularizedBeta(jd + 0.5, df / 2, x: x, y: y)
+                + q * SpecialFunctions.regularizedBeta(jd + 1, df / 2, x: x, y: y)
+            series += term
+            // the weights p_j, q_j fall off past the peak; stop once they cannot matter
+            if j > peak && max(p, abs(q)) < 1e-17 * max(abs(series), 1e-300) { break }
+            j += 1
+        }
+        sum += series / 2
+        return min(1, max(0, sum))
+    }
+
+    /// P(T > t).
+    public static func sf(_ t: Double, df: Double, nc: Double) -> Double {
+        if t.isNaN || nc.isNaN || !(df > 0) { return .nan }
+        // the lower tail of -T, which has noncentrality -nc, keeps the precision of small values
+        return cdf(-t, df: df, nc: -nc)
+    }
+}
+
+/// The power of one-sample t-tests, which is what a paired t-test is on the differences (the
+/// per-seed D of a study): effect size d = mean / sd of the differences, n pairs. As
+/// statsmodels' TTestPower: power = P(reject | d) with T noncentral, df = n - 1,
+/// nc = d sqrt(n), critical values from Student's t at alpha (alpha/2 each side two-sided).
+public enum TPower {
+    static func check(alpha: Double) throws {
+        guard alpha > 0 && alpha < 1 else { throw TensorError("alpha must be between 0 and 1 (e.g. 0.05), got \(describeNumber(alpha))") }
+    }
+
+    /// The power of the test at effect size `d` with `n` pairs (n may be fractional, as in
+    /// statsmodels; it must exceed 1).
+    public static func power(effect d: Double, n: Double, alpha: Double = 0.05,
+                             alternative: Alternative = .twoSided) throws -> Double {
+        guard d.isFinite else { throw TensorError("the effect size must be a finite number, got \(describeNumber(d))") }
+        guard n.isFinite, n > 1 else { throw TensorError("n must be a number > 1 (the number of pairs), got \(describeNumber(n))") }
+        try check(alpha: alpha)
+        let df = n - 1, nc = d * n.squareRoot()
+        switch alternative {
+        case .twoSided:
+            let crit = StudentT.quantile(1 - alpha / 2, df: df)
+            return NoncentralT.sf(crit, df: df, nc: nc) + NoncentralT.cdf(-crit, df: df, nc: nc)
+        case .greater:
+            return NoncentralT.sf(StudentT.quantile(1 - alpha, df: df), df: df, nc: nc)
+        case .less:
+            return NoncentralT.cdf(StudentT.quantile(alpha, df: df), df: df, nc: nc)
+        }
+    }
+
+    static func checkPower(_ power: Double, alpha: Double) throws {
+        guard power > alpha && power < 1 else {
+            throw TensorError("power must be between alpha (\(describeNumber(alpha))) and 1 (e.g. 0.8), got \(describeNumber(power))")
+        }
+    }
+
+    /// The (fractional) number of pairs at which the test reaches `power` for effect size d:
+    /// round it up for a number of seeds.
+    public static func sampleSize(effect d: Double, power target: Double = 0.8, alpha: Double = 0.05,
+                                  alternative: Alternative = .twoSided) throws -> Double {
+        try check(alpha: alpha)
+        try checkPower(target, alpha: alpha)
+        guard d.isFinite, d != 0 else { throw TensorError("the effect size must be a finite number other than 0, got \(describeNumber(d))") }
+        if (alternative == .greater && d < 0) || (alternative == .less && d > 0) {
+            throw TensorError("an effect of \(describeNumber(d)) is on the other side of a '\(alternative.rawValue)' test: no number of pairs detects it")
+        }
+        let f = { (n: Double) throws -> Double in try power(effect: d, n: n, alpha: alpha, alternative: alternative) - target }
+        var lo = 1.0 + 1e-9, hi = 2.0
+        while try f(hi) < 0 {
+            lo = hi
+            hi *= 2
+            if hi > 1e12 { throw TensorError("the effect size \(describeNumber(d)) is too small: more than 1e12 pairs would be needed") }
+        }
+        if try f(lo) >= 0 { return lo }
+        return try bisect(lo, hi, f)
+    }
+
+    /// The smallest effect size (d > 0; for "less" its negative) that `n` pairs detect with
+    /// `power`.
+    public static func detectableEffect(n: Double, power target: Double = 0.8, alpha: Double = 0.05,
+                                        alternative: Alternative = .twoSided) throws -> Double {
+        try check(alpha: alpha)
+        try checkPower(target, alpha: alpha)
+        guard n.isFinite, n > 1 else { throw TensorError("n must be a number > 1 (the number of pairs), got \(describeNumber(n))") }
+        let sign: Double = alternative == .less ? -1 : 1
+        let f = { (d: Double) throws -> Double in try power(effect: sign * d, n: n, alpha: alpha, alternative: alternative) - target }
+        var lo = 0.0, hi = 1.0
+        while try f(hi) < 0 {
+            lo = hi
+            hi *= 2
+            if hi > 1e6 { throw TensorError("no effect size reaches power \(describeNumber(target)) with n = \(describeNumber(n))") }
+        }
+        return sign * (try bisect(lo, hi, f))
+    }
+
+    /// A root of an increasing f in [lo, hi] (f(lo) < 0 <= f(hi)) to full precision.
+    static func bisect(_ lo0: Double, _ hi0: Double, _ f: (Double) throws -> Double) throws -> Double {
+        var lo = lo0, hi = hi0
+        for _ in 0..<200 {
+            let mid = (lo + hi) / 2
+            if mid <= lo || mid >= hi { break }
+            if try f(mid) < 0 { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
+    }
+}
+
+extension Intervals {
+    /// The t interval of the mean of `x`: mean +- t_{(1+level)/2, n-1} sd / sqrt(n) (as
+    /// scipy.stats.t.interval(level, n - 1, loc = mean, scale = sem)). For the mean of a study's
+    /// per-seed D, the interval of the paired t-test.
+    public static func tInterval(_ x: [Double], level: Double = 0.95) throws
+        -> (lo: Double, hi: Double, estimate: Double, se: Double, df: Double) {
+        try SampleCheck.finite(x, "values", atLeast: 2)
+        try Resampling.checkLevel(level)
+        let n = Double(x.count)
+        let m = Describe.mean(x)
+        let se = Describe.variance(x).squareRoot() / n.squareRoot()
+        let q = StudentT.quantile((1 + level) / 2, df: n - 1)
+        return (m - q * se, m + q * se, m, se, n - 1)
+    }
+}
