@@ -46,6 +46,16 @@ function test.methods_check_self_dimensions_and_options()
   T.raises("option 'keepdim' must be a boolean, got number", t.sum, t, 1, {keepdim = 1})
 end
 
+function test.softmax_rejects_bad_dimensions()
+  local m2 = tensor.new({{1, 2}, {3, 4}})
+  T.raises("bad argument #1 to 'Tensor:softmax' (dimension 7 out of range for a 2-dimensional tensor)", m2.softmax, m2, 7)
+  T.raises("bad argument #1 to 'Tensor:log_softmax' (dimension 3 out of range for a 2-dimensional tensor)", m2.log_softmax, m2, 3)
+  T.raises("dimension 0 does not exist (dimensions count from 1)", m2.softmax, m2, 0)
+  T.raises("dimension -3 out of range for a 2-dimensional tensor", m2.log_softmax, m2, -3)
+  T.raises("expected a dimension, got string", m2.softmax, m2, "x")
+  T.raises("expected a dimension, got 1.5", m2.softmax, m2, 1.5)
+end
+
 function test.reshape_get_and_matmul_arguments()
   T.raises("cannot reshape a tensor of size 2x3 (6 elements) into 4x2", m.reshape, m, 4, 2)
   T.raises("get expects 2 indices", m.get, m, 1)
