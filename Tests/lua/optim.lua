@@ -99,6 +99,15 @@ local function lrs(sched, n)
   return out
 end
 
+-- a gradient that is a view of the parameter's own storage is read before the update
+function test.gradient_sharing_the_parameter_storage()
+  local big = tensor.arange(4)                   -- 0, 1, 2, 3
+  local p = big:narrow(1, 2, 3)                  -- 1, 2, 3
+  p.grad = big:narrow(1, 1, 3)                   -- 0, 1, 2
+  optim.SGD({p}, {lr = 1}):step()
+  T.same_table(p:totable(), {1, 1, 1}, "p - grad, with grad read before p changes")
+end
+
 function test.step_lr_matches_pytorch()
   local s = optim.SGD({tensor.zeros(1)}, {lr = 0.1, momentum = 0.9})
   close_table(lrs(optim.StepLR(s, {step_size = 3, gamma = 0.5}), 7),
