@@ -32,7 +32,7 @@ enum SysModule {
         }),
         // sys.mkdir(path): creates a directory and its missing parents (an existing one is fine).
         ("mkdir", { a in
-            let path = try a.string(1, "a directory path")
+            let path = try a.path(1, "a directory path")
             guard !path.isEmpty else { throw a.error(1, "expected a directory path, got an empty string") }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
