@@ -238,6 +238,14 @@ function test.every_path_argument_refuses_nul_bytes()
     ["sys.mkdir"] = function() sys.mkdir(bad) end,
     ["plot:save"] = function() plot.bars{labels = {"a"}, series = {{name = "s", values = {1}}}}:save(bad) end,
     ["experiment.write_json"] = function() experiment.write_json(bad, {1}) end,
+    ["experiment.train checkpoint"] = function()
+      experiment.train(nn.Linear(2, 2), data.tensors(tensor.randn(4, 2), tensor.new({1, 2, 1, 2})),
+                       {epochs = 1, quiet = true, checkpoint = bad})
+    end,
+    ["experiment.train resume"] = function()
+      experiment.train(nn.Linear(2, 2), data.tensors(tensor.randn(4, 2), tensor.new({1, 2, 1, 2})),
+                       {epochs = 1, quiet = true, resume = bad})
+    end,
   }
   local names = {}
   for name in pairs(calls) do names[#names + 1] = name end

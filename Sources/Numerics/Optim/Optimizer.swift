@@ -118,6 +118,9 @@ public class Optimizer: CustomStringConvertible {
     func applyStep(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, count n: Int,
                    state: inout ParameterState, parameter: Tensor) {}
 
+    /// Whether a state buffer can never be negative (second moments), checked on load.
+    func bufferIsNonNegative(_ name: String) -> Bool { false }
+
     /// Which buffer counts a saved parameter state may have (overridden where state is lazy).
     func acceptsBufferCount(_ n: Int) -> Bool { n == stateNames.count }
 
