@@ -169,11 +169,12 @@ static inline int lws_tostring_cf(lua_State *L) {
  * Lua's context, so it may read the registry; when registry[LWS_INTERRUPT_MODE] is "flag" and
  * no Ctrl-C came yet, it only sets registry[LWS_INTERRUPTED] = true (sys.interrupted() reads
  * it at a batch boundary) and re-arms the handler. A second Ctrl-C raises "interrupted!" as
- * usual; a third, before the hook has run, kills the process (SIG_DFL), as in lua.c. All the
- * mode state lives in the Lua registry, so Swift reads and writes it with raw access. */
-#define LWS_INTERRUPT_MODE "lwscript.interrupt_mode"
+ * usual; a third, before the hook has run, kills the process (SIG_DFL), as in lua.c. The mode
+ * belongs to the Lua thread that runs (see "Modes per Lua thread" below); the flag lives in the
+ * Lua registry, so Swift reads and writes it with raw access. */
 #define LWS_INTERRUPTED "lwscript.interrupted"
 static inline void lws_sigint_handler(int sig);
+static inline int lws_flag_mode(lua_State *L);
 static inline int lws_registry_flag(lua_State *L, const char *key, const char *value) {
     lua_pushstring(L, key);
     int t = lua_rawget(L, LUA_REGISTRYINDEX);
@@ -184,7 +185,7 @@ static inline int lws_registry_flag(lua_State *L, const char *key, const char *v
 static inline void lws_stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    if (lws_registry_flag(L, LWS_INTERRUPT_MODE, "flag") && !lws_registry_flag(L, LWS_INTERRUPTED, NULL)) {
+    if (lws_flag_mode(L) && !lws_registry_flag(L, LWS_INTERRUPTED, NULL)) {
         lua_pushstring(L, LWS_INTERRUPTED);
         lua_pushboolean(L, 1);
         lua_rawset(L, LUA_REGISTRYINDEX);
@@ -212,6 +213,113 @@ static inline void lws_release_sigint(void) {
     if (L) lua_sethook(L, NULL, 0, 0);
     *lws_sigint_slot() = NULL;
 }
+
+/* Modes per Lua thread. The gradient mode (tensor.no_grad, tensor.set_grad_enabled) and the
+ * Ctrl-C mode (sys.on_interrupt) belong to the Lua thread -- the main one or a coroutine --
+ * that sets them, as PyTorch's gradient mode belongs to an OS thread: a coroutine that yields
+ * inside tensor.no_grad (or experiment.train, ...) and is never resumed leaves the code around
+ * it as it was, and gets its own modes back when it is resumed. They live in each thread's
+ * extra space (LUA_EXTRASPACE, which lua_newthread fills from the main thread's):
+ *   byte 0: gradients off; byte 1: Ctrl-C only sets a flag; byte 2: this thread set a mode.
+ * A coroutine that never set a mode follows the thread that resumes it: coroutine.resume and
+ * the functions of coroutine.wrap (replaced below by copies of lcorolib's that do this first)
+ * give it the resumer's modes at every resume. The Swift entry reads the running thread's
+ * gradient mode into Numerics' GradMode on every call. */
+/* LUA_EXTRASPACE must hold the 3 bytes (it is sizeof(void *) unless Lua was built otherwise) */
+typedef char lws_extraspace_holds_the_modes[(LUA_EXTRASPACE >= 3) ? 1 : -1];
+static inline unsigned char *lws_modes(lua_State *L) { return (unsigned char *)lua_getextraspace(L); }
+static inline void lws_reset_modes(lua_State *L) { memset(lws_modes(L), 0, 3); }
+static inline int lws_grad_enabled(lua_State *L) { return !lws_modes(L)[0]; }
+/* A coroutine that sets a mode keeps its modes from then on. (Not the main thread: new threads
+ * start with a copy of its extra space, and must start following their resumer.) */
+static inline void lws_owns_modes(lua_State *L) {
+    if (!lua_pushthread(L)) lws_modes(L)[2] = 1;
+    lua_pop(L, 1);
+}
+static inline void lws_set_grad_enabled(lua_State *L, int on) { lws_modes(L)[0] = !on; lws_owns_modes(L); }
+static inline int lws_flag_mode(lua_State *L) { return lws_modes(L)[1]; }
+static inline void lws_set_flag_mode(lua_State *L, int on) { lws_modes(L)[1] = on != 0; lws_owns_modes(L); }
+static inline void lws_follow_modes(lua_State *from, lua_State *co) {
+    if (!lws_modes(co)[2]) { lws_modes(co)[0] = lws_modes(from)[0]; lws_modes(co)[1] = lws_modes(from)[1]; }
+}
+
+/* lcorolib.c's auxresume (Lua 5.4), giving the coroutine its resumer's modes first. */
+static inline int lws_auxresume(lua_State *L, lua_State *co, int narg) {
+    int status, nres;
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    lws_follow_modes(L, co);
+    lua_xmove(L, co, narg);
+    status = lua_resume(co, L, narg, &nres);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+static inline int lws_coresume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    int r = lws_auxresume(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+static inline int lws_auxwrap(lua_State *L) {
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = lws_auxresume(L, co, lua_gettop(L));
+    if (r < 0) {
+        int stat = lua_status(co);
+        if (stat != LUA_OK && stat != LUA_YIELD) {   /* an error in the coroutine: close it */
+#if LUA_VERSION_RELEASE_NUM >= 50406
+            stat = lua_closethread(co, L);
+#else
+            stat = lua_resetthread(co);
+#endif
+            lua_xmove(co, L, 1);
+        }
+        if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+static inline int lws_cowrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *NL = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, NL, 1);
+    lua_pushcclosure(L, lws_auxwrap, 1);
+    return 1;
+}
+/* Puts lws_coresume and lws_cowrap in the coroutine library; run under lua_pcall. */
+static inline int lws_install_coroutines_cf(lua_State *L) {
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "coroutine") == LUA_TTABLE) {
+        lua_pushcfunction(L, lws_coresume);
+        lua_setfield(L, -2, "resume");
+        lua_pushcfunction(L, lws_cowrap);
+        lua_setfield(L, -2, "wrap");
+    }
+    return 0;
+}
+static inline void lws_pushinstallcoroutines(lua_State *L) { lua_pushcfunction(L, lws_install_coroutines_cf); }
 
 /* Macros of lua.h as functions, so Swift can call them. */
 static inline int lws_registryindex(void) { return LUA_REGISTRYINDEX; }

@@ -245,6 +245,49 @@ extension LuaLibraryTests {
             """, chunkname: "@co.lua")
     }
 
+    /// A coroutine that yields inside tensor.no_grad, experiment.evaluate, experiment.train
+    /// or a study and is never resumed leaves the modes of the code around it as they were:
+    /// modes belong to the coroutine (thread) that sets them.
+    func testModesOfAnAbandonedCoroutineStayInIt() throws {
+        let lua = LuaState()
+        try lua.execute(tiny + """
+            local function abandon(f) local co = coroutine.wrap(f); co(); return co end
+            abandon(function() tensor.no_grad(function() coroutine.yield() end) end)
+            assert(tensor.is_grad_enabled() == true, "grad mode left off by an abandoned no_grad")
+            local Yielding = nn.Module("Yielding")
+            function Yielding:forward(v) coroutine.yield(); return v end
+            abandon(function() experiment.evaluate(nn.Sequential(nn.Linear(2, 2), Yielding()), set) end)
+            assert(tensor.is_grad_enabled() == true, "grad mode left off by an abandoned evaluate")
+            abandon(function()
+              experiment.train(model(), set, {epochs = 1, quiet = true, on_epoch = function() coroutine.yield() end})
+            end)
+            assert(sys.on_interrupt() == "raise", "Ctrl-C mode left at flag by an abandoned train")
+            abandon(function()
+              experiment.learnability{data = {train = set, test = set}, seeds = {1}, epochs = 1, quiet = true,
+                                      model = function() coroutine.yield(); return model() end}
+            end)
+            assert(sys.on_interrupt() == "raise", "Ctrl-C mode left at flag by an abandoned study")
+            -- the coroutine keeps its own modes: resumed, it is still inside no_grad
+            local co = coroutine.create(function()
+              tensor.no_grad(function() coroutine.yield(tensor.is_grad_enabled()); coroutine.yield(tensor.is_grad_enabled()) end)
+              return tensor.is_grad_enabled()
+            end)
+            assert(select(2, coroutine.resume(co)) == false, "inside no_grad in the coroutine")
+            assert(tensor.is_grad_enabled() == true, "outside it, gradients on")
+            local p = tensor.ones(2):requires_grad()
+            assert((p * 2).needs_grad, "the resumer records")
+            assert(select(2, coroutine.resume(co)) == false, "still inside no_grad when resumed")
+            assert(select(2, coroutine.resume(co)) == true, "after no_grad in the coroutine")
+            -- a coroutine that sets no mode follows the code that resumes it
+            local follows = coroutine.wrap(function() while true do coroutine.yield(tensor.is_grad_enabled()) end end)
+            assert(follows() == true)
+            assert(tensor.no_grad(follows) == false, "resumed inside no_grad")
+            assert(follows() == true)
+            local step = coroutine.wrap(function() while true do coroutine.yield((p * 2).needs_grad) end end)
+            assert(tensor.no_grad(step) == false, "records nothing when resumed inside no_grad")
+            """, chunkname: "@co.lua")
+    }
+
     func testModelErrorsInTrainingNameTheUsersLineAndEvaluate() {
         let lua = LuaState()
         let wide = tiny.replacingOccurrences(of: "inputs = 2", with: "inputs = 5")

@@ -217,4 +217,45 @@ final class OptimTests: XCTestCase {
         let scale = Float(1 / ((50.0).squareRoot() + 1e-6))
         assertClose(p.grad!.toArray(), [3 * scale, 4 * scale, 3 * scale, 4 * scale], tol: 1e-6, "expanded grad")
     }
+
+    /// An optimizer checkpoint whose checksum is fine but whose fields are not: every field is
+    /// checked on load, and a refused load changes nothing.
+    func testCheckpointFieldsAreValidatedOnLoad() throws {
+        func trained() throws -> (Adam, Tensor) {
+            let (p, q) = Self.makeParameters()
+            let opt = try Adam(parameters: [p, q], lr: 0.01)
+            for t in 1...2 { Self.setGradients(p, q, step: t); try opt.step() }
+            return (opt, p)
+        }
+        let (source, _) = try trained()
+        let (metadata, tensors) = source.checkpointContents()
+        func refused(_ metadata: String, _ tensors: [(String, Tensor)], _ fragment: String,
+                     line: UInt = #line) throws {
+            let (opt, p) = try trained()
+            let before = (p.toArray(), opt.state.map { $0?.step }, opt.lr)
+            XCTAssertThrowsError(try opt.restore(from: Checkpoint(kind: "optimizer", metadata: metadata, tensors: tensors)),
+                                 line: line) { e in
+                XCTAssertTrue("\(e)".contains(fragment), "\(e)", line: line)
+            }
+            XCTAssertEqual(opt.state.map { $0?.step }, before.1, "state unchanged", line: line)
+            XCTAssertEqual(opt.lr, before.2, line: line)
+        }
+        XCTAssertTrue(metadata.contains("step.1=2\n"), metadata)
+        try refused(metadata.replacingOccurrences(of: "step.1=2\n", with: "step.1=9223372036854775807\n"), tensors,
+                    "step count 9223372036854775807 of parameter 1 is out of range (at most 9007199254740992)")
+        try refused(metadata.replacingOccurrences(of: "step.1=2\n", with: "step.1=2\nstep.1=3\n"), tensors,
+                    "the metadata has 'step.1' twice")
+        func replacing(_ name: String, _ values: [Float]) -> [(String, Tensor)] {
+            tensors.map { $0.0 == name ? ($0.0, try! Tensor(shape: $0.1.shape, values: values)) : $0 }
+        }
+        try refused(metadata, replacing("1.exp_avg_sq", [0, 0, -1, 0, 0, 0]),
+                    "state '1.exp_avg_sq' holds -1.0 at element 3 (it must be a finite number >= 0)")
+        try refused(metadata, replacing("2.exp_avg", [0, .nan, 0]),
+                    "state '2.exp_avg' holds nan at element 2 (it must be a finite number)")
+        // the file as written loads, and training goes on exactly
+        let (opt, p) = try trained()
+        try opt.restore(from: Checkpoint(kind: "optimizer", metadata: metadata, tensors: tensors))
+        XCTAssertEqual(opt.state.map { $0?.step }, [2, 1])
+        XCTAssertTrue(p.toArray().allSatisfy { $0.isFinite })
+    }
 }

@@ -130,6 +130,26 @@ end
 -- semantics: accumulation, zero_grad, no_grad, detach, flags, retain_graph
 local function leaf() return tensor.new({1, 2, 3}):requires_grad() end
 
+-- d/dx of sum(w * softmax(x, d)) is y * (w - sum_d(y * w)); of sum(w * log_softmax(x, d))
+-- it is w - softmax(x, d) * sum_d(w); written out with the definition's sums
+function test.softmax_gradients_along_any_dimension()
+  local x0, w = tensor.randn(3, 4, 2), tensor.randn(3, 4, 2)
+  for _, d in ipairs({1, 2, 3}) do
+    local x = x0:clone():requires_grad()
+    local y = x:softmax(d)
+    local l = (y * w):sum()
+    l:backward()
+    local yd = y:detach()
+    local expected = yd * (w - (yd * w):sum(d, {keepdim = true}))
+    T.same_table(x.grad:totable(), expected:totable(), "softmax(" .. d .. ") gradient", 1e-5)
+    x = x0:clone():requires_grad()
+    l = (x:log_softmax(d) * w):sum()
+    l:backward()
+    expected = w - yd * w:sum(d, {keepdim = true})
+    T.same_table(x.grad:totable(), expected:totable(), "log_softmax(" .. d .. ") gradient", 1e-5)
+  end
+end
+
 function test.leaf_flags_and_grad_fn()
   local p = leaf()
   T.eq(p.needs_grad, true, "needs_grad"); T.eq(p.is_leaf, true, "is_leaf")

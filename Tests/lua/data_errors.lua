@@ -112,6 +112,51 @@ function test.names_bad_rows_vocabularies_and_options()
   T.raises("option 'length' must be between 1 and 4096, got 0", data.names, csv_file("name,label\nAnn,GB\n"), {length = 0})
 end
 
+-- the NPY header is read as the Python literal it is: a dict of exactly 'descr' (a string),
+-- 'fortran_order' (True/False) and 'shape' (a tuple of integers), in any order and spacing
+function test.npy_header_is_read_as_a_python_literal()
+  local dir = F.tmpdir()
+  local function npy(h, body)
+    h = h .. string.rep(" ", 63 - (#h + 10) % 64) .. "\n"
+    return F.write(dir .. "/h.npy", "\147NUMPY\1\0" .. string.pack("<I2", #h) .. h .. body)
+  end
+  local four = string.pack("<ffff", 1, 2, 3, 4)
+  T.raises("h.npy: Fortran-order arrays are not supported", data.npy,
+           npy("{'descr':'<f4','fortran_order':True,'shape':(2,2)}", four))
+  T.raises("h.npy: malformed NPY header (unexpected key 'note'", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'note': \"'shape': (1,)\"}", four))
+  T.raises("h.npy: malformed NPY header (key 'shape' appears twice", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'shape': (4,)}", four))
+  T.raises("h.npy: malformed NPY header (missing key 'fortran_order')", data.npy,
+           npy("{'descr': '<f4', 'shape': (4,)}", four))
+  T.raises("h.npy: malformed NPY header ('fortran_order' must be True or False, got a tuple)", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': (1,), 'shape': (4,)}", four))
+  T.raises("h.npy: malformed NPY header ('shape' must be a tuple of integers, got a string)", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': '(4,)'}", four))
+  T.raises("h.npy: malformed NPY header (expected a string, True, False or a tuple at character 51", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 2]}", four))
+  T.raises("h.npy: malformed NPY header (expected a non-negative integer at character 52", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-4,)}", four))
+  T.raises("h.npy: malformed NPY header (expected ',' or ')' at character 54", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2 2)}", four))
+  T.raises("h.npy: malformed NPY header (unexpected text after the dict at character 59", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)} x", four))
+  T.raises("h.npy: malformed NPY header (expected True or False at character 35", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': false, 'shape': (2, 2)}", four))
+  T.raises("h.npy: malformed NPY header (expected a tuple, got the integer 4 at character 51", data.npy,
+           npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4)}", four))
+  -- accepted: no spaces, any key order, double quotes, a trailing comma, Python 2 longs, ()
+  local function values(h, body) return data.npy(npy(h, body or four)):totable() end
+  T.same_table(values("{'descr':'<f4','fortran_order':False,'shape':(2,2)}"), {{1, 2}, {3, 4}}, "no spaces")
+  T.same_table(values("{\"shape\": (4,), \"fortran_order\": False, \"descr\": \"<f4\",}"), {1, 2, 3, 4},
+               "keys in another order, double quotes, trailing comma")
+  T.same_table(values("{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 2L), }"), {{1, 2}, {3, 4}}, "Python 2 longs")
+  T.same_table(values("{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }"), {1, 2, 3, 4},
+               "Fortran order of one dimension is C order")
+  T.eq(data.npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", string.pack("<f", 5))):item(), 5,
+       "a 0-dimensional array")
+end
+
 -- NPY: wrong magic, unsupported dtype, Fortran order, truncated data
 function test.npy_wrong_magic_dtype_order_and_truncation()
   local dir = F.tmpdir()

@@ -138,6 +138,51 @@ function test.resume_from_a_missing_checkpoint_fails()
   T.raises("no checkpoint in", function() run(3, {resume = T.tmpdir() .. "/missing"}) end)
 end
 
+-- state.lua is data: read without running code, every field checked
+local function with_time_limit(f, ...)
+  local co = coroutine.create(f)
+  debug.sethook(co, function() error("did not finish: the file ran code", 0) end, "", 20000000)
+  return coroutine.resume(co, ...)
+end
+
+local function read_file(p) local f = assert(io.open(p, "rb")); local s = f:read("a"); f:close(); return s end
+local function write_file(p, s) local f = assert(io.open(p, "wb")); f:write(s); f:close() end
+
+function test.checkpoint_state_is_data()
+  local ck = T.tmpdir() .. "/ck"
+  run(3, {epochs = 1, checkpoint = ck})
+  local good = read_file(ck .. "/state.lua")
+  local function refused(text, fragment)
+    write_file(ck .. "/state.lua", text)
+    local ok, err = with_time_limit(run, 3, {epochs = 2, checkpoint = ck, resume = ck})
+    T.eq(ok, false, "resume refused: " .. fragment)
+    T.eq(tostring(err):find(fragment, 1, true) ~= nil, true, tostring(err))
+  end
+  refused("return (function() while true do end end)()",
+          "state.lua is not a valid experiment checkpoint (line 1: expected a value near '(function()")
+  refused(good:gsub('%["epoch"%]=1', '["epoch"]=os.exit()', 1), "unknown call os.exit (only T(values) is a tensor)")
+  refused(good:gsub('%["epoch"%]=1', '["epoch"]=-1', 1), "(field 'epoch' must be an integer >= 0, got -1)")
+  refused(good:gsub('%["model_file"%]="model%-e1%-b0%.ckpt"', '["model_file"]="../victim.ckpt"', 1),
+          [[(field 'model_file' must be "model-e1-b0.ckpt", got "../victim.ckpt")]])
+  refused(good:gsub('%["seed"%]=3', '["seed"]=3,\n["extra"]=1', 1), [[(unexpected field "extra")]])
+  refused(good:gsub('%["epochs_done"%]=1', '["epochs_done"]="x"', 1), [[(field 'history.epochs_done' must be an integer >= 0, got "x")]])
+  -- the state as written resumes
+  write_file(ck .. "/state.lua", good)
+  T.eq(#run(3, {epochs = 2, checkpoint = ck, resume = ck}).epoch, 2, "the state as written resumes")
+end
+
+-- a damaged state.lua never makes a new checkpoint remove files outside its directory
+function test.damaged_checkpoint_state_removes_no_other_file()
+  local dir = T.tmpdir()
+  local ck = dir .. "/ck"
+  run(3, {epochs = 1, checkpoint = ck})
+  write_file(dir .. "/victim.ckpt", "precious")
+  local state = read_file(ck .. "/state.lua"):gsub('%["model_file"%]="model%-e1%-b0%.ckpt"', '["model_file"]="../victim.ckpt"', 1)
+  write_file(ck .. "/state.lua", state)
+  run(3, {epochs = 1, checkpoint = ck})
+  T.eq(exists(dir .. "/victim.ckpt"), true, "the file named by the damaged state is still there")
+end
+
 ---------------------------------------------------------------------------------------
 -- online re-weighting: a function of the latest validation report, called every epoch
 ---------------------------------------------------------------------------------------

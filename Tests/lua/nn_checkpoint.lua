@@ -109,6 +109,89 @@ function test.load_of_a_damaged_or_missing_file()
   T.raises("nn.load:", nn.load, dir .. "/no-such-file")
 end
 
+-- Checkpoint metadata is data: loading never runs code from the file. `with_time_limit`
+-- stops a call that runs too long (a metadata text that loops), so that a regression fails
+-- here instead of hanging the suite.
+local function with_time_limit(f, ...)
+  local co = coroutine.create(f)
+  debug.sethook(co, function() error("did not finish: the file ran code", 0) end, "", 5000000)
+  local ok, err = coroutine.resume(co, ...)
+  return ok, err
+end
+
+local function linear_state()
+  tensor.seed(3)
+  local m = nn.Linear(2, 2)
+  local state = m:named_parameters()
+  return m, state
+end
+
+local function write_model(meta)
+  local file = T.tmpdir() .. "/meta.ckpt"
+  local _, state = linear_state()
+  nn.write_state(file, state, meta)
+  return file
+end
+
+local function load_error(f, ...)
+  local ok, err = with_time_limit(f, ...)
+  T.eq(ok, false, "the load is refused")
+  return tostring(err)
+end
+
+function test.metadata_that_runs_code_is_refused()
+  local linear = nn.Linear
+  -- a constructor text that reassigns a global
+  local err = load_error(nn.load, write_model([[{format = "lwscript model", version = 1, constructor = "(function() nn.Linear = nil end)()"}]]))
+  T.eq(nn.Linear, linear, "nn.Linear is unchanged")
+  T.eq(err:find("cannot rebuild the model from", 1, true) ~= nil and err:find("expected a value near '(function()", 1, true) ~= nil,
+       true, err)
+  -- metadata that loops
+  err = load_error(nn.load, write_model("(function() while true do end end)()"))
+  T.eq(err:find("has unreadable metadata (line 1: expected a value near '(function()", 1, true) ~= nil, true, err)
+  err = load_error(function(path) nn.Linear(2, 2):load(path) end, write_model("(function() while true do end end)()"))
+  T.eq(err:find("model:load: ", 1, true) ~= nil and err:find("has unreadable metadata", 1, true) ~= nil, true, err)
+  err = load_error(nn.load, write_model([[{format = "lwscript model", version = 1, constructor = "nn.Linear(2, 2)"}
+    and (function() nn.Linear = nil end)()]]))
+  T.eq(err:find("has unreadable metadata (line 2: unexpected text after the value near 'and", 1, true) ~= nil, true, err)
+  -- anything but the constructors a checkpoint holds
+  err = load_error(nn.load, write_model([[{format = "lwscript model", version = 1, constructor = "nn.write_state('/tmp/x', {}, '')"}]]))
+  T.eq(err:find("nn.write_state is not a constructor a checkpoint may call", 1, true) ~= nil, true, err)
+  err = load_error(nn.load, write_model([[{format = "lwscript model", version = 1, constructor = "nn.Linear(2, 2, os.exit())"}]]))
+  T.eq(err:find("os.exit is not a constructor a checkpoint may call", 1, true) ~= nil, true, err)
+  T.eq(nn.Linear, linear, "nn.Linear is unchanged")
+end
+
+function test.metadata_fields_are_checked()
+  local function refused(meta, fragment)
+    local err = load_error(nn.load, write_model(meta))
+    T.eq(err:find(fragment, 1, true) ~= nil, true, err)
+  end
+  refused([[{format = "lwscript model", version = 2, constructor = "nn.Linear(2, 2)"}]],
+          "has unreadable metadata (unsupported version 2 (this build reads version 1))")
+  refused([[{format = "other", version = 1}]], "has unreadable metadata (field 'format' must be \"lwscript model\")")
+  refused([[{format = "lwscript model", version = 1, constructor = 5}]],
+          "has unreadable metadata (field 'constructor' must be a string, got number)")
+  refused([[{format = "lwscript model", version = 1, extra = true}]], [[has unreadable metadata (unexpected field "extra")]])
+  refused([["just a string"]], "has unreadable metadata (expected a table, got string)")
+  refused([[{format = "lwscript model", version = 1, constructor = "nn.Linear(2, -2)"}]],
+          "cannot rebuild the model from")
+  refused([[{format = "lwscript model", version = 1, constructor = "nn.Linear(2, 2"}]],
+          "(nn.Linear(2, 2): line 1: expected ',' or ')' at the end")
+end
+
+-- metadata spelled as every version so far wrote it: presets, nested containers, options
+function test.metadata_as_written_loads()
+  local _, state = linear_state()
+  local file = T.tmpdir() .. "/old.ckpt"
+  nn.write_state(file, state, '{format = "lwscript model", version = 1, constructor = "nn.Linear(2, 2)"}')
+  T.eq(tostring(nn.load(file)), tostring(nn.Linear(2, 2)), "a plain layer")
+  local m = nn.Sequential(nn.Residual(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), nn.Linear(2, 2, {bias = false})),
+                          nn.Dropout(0.25), nn.LeakyReLU(-0.5))
+  m:save(file)
+  T.eq(tostring(nn.load(file)), tostring(m), "nested containers, options, a negative number")
+end
+
 function test.save_expects_a_module()
   T.raises("nn.save: expected a module", nn.save, 5, T.tmpdir() .. "/x")
 end

@@ -84,4 +84,13 @@ function test.log_softmax_and_softmax()
   if not ok then error("softmax: " .. details) end
 end
 
+function test.log_softmax_and_softmax_along_inner_dimensions()
+  for _, d in ipairs({1, 2}) do
+    local ok, _, details = tensor.gradcheck(function(z) return z:log_softmax(d) end, {tensor.randn(3, 4, 2)})
+    if not ok then error("log_softmax(" .. d .. "): " .. details) end
+    ok, _, details = tensor.gradcheck(function(z) return z:softmax(d) end, {tensor.randn(3, 4, 2)})
+    if not ok then error("softmax(" .. d .. "): " .. details) end
+  end
+end
+
 return test

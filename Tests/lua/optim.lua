@@ -99,6 +99,15 @@ local function lrs(sched, n)
   return out
 end
 
+-- a gradient that is a view of the parameter's own storage is read before the update
+function test.gradient_sharing_the_parameter_storage()
+  local big = tensor.arange(4)                   -- 0, 1, 2, 3
+  local p = big:narrow(1, 2, 3)                  -- 1, 2, 3
+  p.grad = big:narrow(1, 1, 3)                   -- 0, 1, 2
+  optim.SGD({p}, {lr = 1}):step()
+  T.same_table(p:totable(), {1, 1, 1}, "p - grad, with grad read before p changes")
+end
+
 function test.step_lr_matches_pytorch()
   local s = optim.SGD({tensor.zeros(1)}, {lr = 0.1, momentum = 0.9})
   close_table(lrs(optim.StepLR(s, {step_size = 3, gamma = 0.5}), 7),
@@ -186,6 +195,67 @@ function test.tensor_save_load_round_trip()
   T.eq(loaded.step:item(), 7, "0-d round trip")
   local _, empty_meta = tensor.load((function() tensor.save(path, {}); return path end)())
   T.eq(empty_meta, "", "default meta")
+end
+
+-- names and paths with NUL bytes: refused (Lua strings may hold them, file names and the
+-- checkpoint's names may not)
+function test.tensor_save_refuses_names_and_paths_with_nul_bytes()
+  local dir = T.tmpdir()
+  T.raises([[bad argument #2 to 'tensor.save' (tensor names must not contain NUL bytes, got "a\0x")]],
+           tensor.save, dir .. "/t.ckpt", {["a\0x"] = tensor.ones(1), a = tensor.zeros(1)})
+  T.raises([[bad argument #1 to 'tensor.save' (expected a file path without NUL bytes, got "]] .. dir .. [[/t\0.ckpt")]],
+           tensor.save, dir .. "/t\0.ckpt", {w = tensor.ones(1)})
+  T.eq(io.open(dir .. "/t", "rb"), nil, "nothing written under the name cut at the NUL")
+end
+
+-- every function that takes a file or directory path refuses one with a NUL byte
+function test.every_path_argument_refuses_nul_bytes()
+  local dir = T.tmpdir()
+  local bad = dir .. "/x\0y"
+  local p = tensor.ones(2):requires_grad()
+  local opt = optim.SGD({p}, {lr = 0.1})
+  local model = nn.Linear(2, 2)
+  local calls = {
+    ["tensor.save"] = function() tensor.save(bad, {}) end,
+    ["tensor.load"] = function() tensor.load(bad) end,
+    ["nn.write_state"] = function() nn.write_state(bad, {}, "") end,
+    ["nn.read_state"] = function() nn.read_state(bad) end,
+    ["nn.save"] = function() model:save(bad) end,
+    ["nn.load"] = function() nn.load(bad) end,
+    ["model:load"] = function() model:load(bad) end,
+    ["Optimizer:save"] = function() opt:save(bad) end,
+    ["Optimizer:load"] = function() opt:load(bad) end,
+    ["data.npy"] = function() data.npy(bad) end,
+    ["data.save_npy"] = function() data.save_npy(bad, tensor.ones(2)) end,
+    ["data.idx"] = function() data.idx(bad, bad) end,
+    ["data.csv"] = function() data.csv(bad) end,
+    ["data.names"] = function() data.names(bad) end,
+    ["data.fashion_mnist"] = function() data.fashion_mnist{dir = bad} end,
+    ["data.cifar10"] = function() data.cifar10{dir = bad} end,
+    ["data.cifar100"] = function() data.cifar100{dir = bad} end,
+    ["csv.read"] = function() csv.read(bad) end,
+    ["csv.write"] = function() csv.write(bad, {{a = 1}}) end,
+    ["sys.mkdir"] = function() sys.mkdir(bad) end,
+    ["plot:save"] = function() plot.bars{labels = {"a"}, series = {{name = "s", values = {1}}}}:save(bad) end,
+    ["experiment.write_json"] = function() experiment.write_json(bad, {1}) end,
+    ["experiment.train checkpoint"] = function()
+      experiment.train(nn.Linear(2, 2), data.tensors(tensor.randn(4, 2), tensor.new({1, 2, 1, 2})),
+                       {epochs = 1, quiet = true, checkpoint = bad})
+    end,
+    ["experiment.train resume"] = function()
+      experiment.train(nn.Linear(2, 2), data.tensors(tensor.randn(4, 2), tensor.new({1, 2, 1, 2})),
+                       {epochs = 1, quiet = true, resume = bad})
+    end,
+  }
+  local names = {}
+  for name in pairs(calls) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local ok, err = pcall(calls[name])
+    T.eq(ok, false, name .. " refuses the path")
+    T.eq(tostring(err):find("without NUL bytes", 1, true) ~= nil, true, name .. ": " .. tostring(err))
+  end
+  T.eq(io.open(dir .. "/x", "rb"), nil, "no file written under the name cut at the NUL")
 end
 
 -- damaged files: truncated, foreign, flipped byte

@@ -98,6 +98,26 @@ function test.assignment_fill_copy()
   T.same_table(tensor.zeros(2, 2):copy(tensor.arange(4)):totable(), {{0, 1}, {2, 3}}, "copy")
 end
 
+-- a copy from a view of the same storage reads every value before any is written
+function test.copy_from_an_overlapping_view()
+  local function square() return tensor.arange(1, 10):reshape(3, 3) end
+  local a = square()
+  a:copy(a:t())
+  T.same_table(a:totable(), {{1, 4, 7}, {2, 5, 8}, {3, 6, 9}}, "a:copy(a:t())")
+  a = square()
+  a:t():copy(a)
+  T.same_table(a:totable(), {{1, 4, 7}, {2, 5, 8}, {3, 6, 9}}, "a:t():copy(a)")
+  local v = tensor.arange(1, 7)
+  v:narrow(1, 2, 5):copy(v:narrow(1, 1, 5))
+  T.same_table(v:totable(), {1, 1, 2, 3, 4, 5}, "shifted copy within a vector")
+  local c = tensor.arange(1, 9):reshape(2, 2, 2)
+  c[1] = c:transpose(2, 3)[1]
+  T.same_table(c:totable(), {{{1, 3}, {2, 4}}, {{5, 6}, {7, 8}}}, "t[1] = a transposed view of t")
+  local d = tensor.arange(1, 10):reshape(3, 3)
+  d:narrow(2, 1, 2):copy(d:narrow(1, 1, 2):t())
+  T.same_table(d:totable(), {{1, 4, 3}, {2, 5, 6}, {3, 6, 9}}, "columns from rows of the same matrix")
+end
+
 function test.tostring_formats()
   local s = tostring(tensor.new({{1, 2}, {3, 4}}))
   T.eq(s, " 1 2\n 3 4\n[FloatTensor of size 2x2]", "tostring")

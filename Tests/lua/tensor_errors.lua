@@ -10,6 +10,22 @@ function test.constructors_reject_bad_sizes()
   T.raises("shape 100000x100000x100000 is too large", tensor.zeros, 100000, 100000, 100000)
 end
 
+-- every argument after the first size is a size too: none is skipped or ends the list
+function test.sizes_do_not_stop_at_a_non_number()
+  T.raises("bad argument #2 to 'tensor.zeros' (expected a size (number), got nil)", tensor.zeros, 2, nil, 3)
+  T.raises("bad argument #2 to 'tensor.ones' (expected a size (number), got string)", tensor.ones, 2, "x")
+  T.raises("bad argument #2 to 'tensor.randn' (expected a size (number), got table)", tensor.randn, 2, {3})
+  T.raises("bad argument #3 to 'tensor.rand' (expected a size (number), got boolean)", tensor.rand, 2, 3, true)
+  T.raises("bad argument #2 to 'tensor.full' (expected a size (number), got nil)", tensor.full, 2, nil, 3, 7)
+  T.raises("bad argument #2 to 'tensor.zeros' (expected nothing after a table of sizes, got number)", tensor.zeros, {2, 3}, 4)
+  T.raises("bad argument #2 to 'Tensor:expand' (expected a size (number), got string)", m.expand, m, 2, "x")
+  T.raises("bad argument #1 to 'tensor.zeros' (expected sizes (numbers or a table of numbers), got string)", tensor.zeros, "x")
+  T.same_table(tensor.zeros(2, 3):shape(), {2, 3}, "sizes as numbers")
+  T.same_table(tensor.zeros({2, 3}):shape(), {2, 3}, "sizes as a table")
+  T.same_table(tensor.zeros():shape(), {}, "no sizes: a 0-dimensional tensor")
+  T.same_table(tensor.full(2, 3, 7):totable(), {{7, 7, 7}, {7, 7, 7}}, "full")
+end
+
 function test.indices_out_of_range()
   T.raises("index 0 out of range (indices count from 1)", function() return t[0] end)
   T.raises("index 99 out of range of dimension 1 of size 3", function() return t[99] end)
@@ -44,6 +60,16 @@ function test.methods_check_self_dimensions_and_options()
   T.raises("dimension 0 does not exist (dimensions count from 1)", t.sum, t, 0)
   T.raises("unknown option 'keepdims'", t.sum, t, 1, {keepdims = true})
   T.raises("option 'keepdim' must be a boolean, got number", t.sum, t, 1, {keepdim = 1})
+end
+
+function test.softmax_rejects_bad_dimensions()
+  local m2 = tensor.new({{1, 2}, {3, 4}})
+  T.raises("bad argument #1 to 'Tensor:softmax' (dimension 7 out of range for a 2-dimensional tensor)", m2.softmax, m2, 7)
+  T.raises("bad argument #1 to 'Tensor:log_softmax' (dimension 3 out of range for a 2-dimensional tensor)", m2.log_softmax, m2, 3)
+  T.raises("dimension 0 does not exist (dimensions count from 1)", m2.softmax, m2, 0)
+  T.raises("dimension -3 out of range for a 2-dimensional tensor", m2.log_softmax, m2, -3)
+  T.raises("expected a dimension, got string", m2.softmax, m2, "x")
+  T.raises("expected a dimension, got 1.5", m2.softmax, m2, 1.5)
 end
 
 function test.reshape_get_and_matmul_arguments()

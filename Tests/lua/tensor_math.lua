@@ -110,6 +110,43 @@ function test.matmul_matrix_vector_and_batched()
   T.same_table(batch:matmul(m):shape(), {2, 2, 2}, "3-D x 2-D")
 end
 
+-- softmax / log_softmax along any dimension, against the definition computed in doubles:
+-- softmax(x, d)_i = exp(x_i) / sum over the slice through i along d of exp(x_j)
+local function softmax_by_definition(z, d, take_log)
+  local shape = z:shape()
+  local flat = z:contiguous():reshape(z:numel()):totable()
+  local strides, s = {}, 1
+  for k = #shape, 1, -1 do strides[k] = s; s = s * shape[k] end
+  local out = {}
+  for i = 0, #flat - 1 do
+    local pos = (i // strides[d]) % shape[d]
+    local first = i - pos * strides[d]
+    local top = -math.huge
+    for j = 0, shape[d] - 1 do top = math.max(top, flat[first + j * strides[d] + 1]) end
+    local sum = 0
+    for j = 0, shape[d] - 1 do sum = sum + math.exp(flat[first + j * strides[d] + 1] - top) end
+    local v = flat[i + 1] - top - math.log(sum)
+    out[i + 1] = take_log and v or math.exp(v)
+  end
+  return out
+end
+
+function test.softmax_and_log_softmax_along_any_dimension()
+  T.near(tensor.new({{1, 2}, {3, 4}}):softmax(1):get(1, 1), 1 / (1 + math.exp(2)), 1e-6, "softmax(1) of {{1, 2}, {3, 4}}")
+  local z = tensor.randn(3, 4, 5) * 3
+  for _, d in ipairs({1, 2, 3, -1, -2, -3}) do
+    local pd = d < 0 and 3 + d + 1 or d
+    T.same_table(z:softmax(d):reshape(60):totable(), softmax_by_definition(z, pd, false), "softmax(" .. d .. ")", 1e-6)
+    T.same_table(z:log_softmax(d):reshape(60):totable(), softmax_by_definition(z, pd, true), "log_softmax(" .. d .. ")", 1e-5)
+  end
+  -- the default is the last dimension, and a non-contiguous input is read through its strides
+  T.same_table(z:softmax():totable(), z:softmax(3):totable(), "softmax() is softmax(-1)")
+  local zt = z:transpose(1, 3)
+  T.same_table(zt:softmax(1):totable(), zt:contiguous():softmax(1):totable(), "softmax of a transposed view", 1e-7)
+  T.same_table(z:softmax(2):sum(2):reshape(15):totable(), {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+               "softmax(2) sums to 1 along dimension 2", 1e-6)
+end
+
 function test.allclose_and_equal()
   T.eq(tensor.allclose(a, a + 1e-7), true, "allclose")
   T.eq(tensor.allclose(a, a + 1, {atol = 0.5}), false, "allclose false")

@@ -92,6 +92,16 @@ public struct LuaArgs {
         return stringAt(L, i)!
     }
 
+    /// A file or directory path: a string without NUL bytes (the system would cut the name at
+    /// the first one and use another file). Every function taking a path reads it here.
+    public func path(_ i: Int32, _ expected: String = "a file path") throws -> String {
+        let p = try string(i, expected)
+        guard !p.utf8.contains(0) else {
+            throw error(i, "expected \(expected) without NUL bytes, got \(luaStringLiteral(p))")
+        }
+        return p
+    }
+
     public func optString(_ i: Int32) throws -> String? {
         isNoneOrNil(i) ? nil : try string(i)
     }
@@ -160,6 +170,15 @@ public struct LuaArgs {
             throw error(table, "option '\(key)' must be a string, got \(typeNameAt(L, -1))")
         }
         return stringAt(L, -1)
+    }
+
+    /// Option `key` holding a path (a string without NUL bytes), nil when absent.
+    public func optionPath(_ table: Int32, _ key: String) throws -> String? {
+        guard let p = try optionString(table, key) else { return nil }
+        guard !p.utf8.contains(0) else {
+            throw error(table, "option '\(key)' expected a path without NUL bytes, got \(luaStringLiteral(p))")
+        }
+        return p
     }
 
     /// The options table at `i` may be absent (unless `required`); if present, it must be a

@@ -25,8 +25,14 @@ public final class LuaState {
             exit(70)
         }
         self.L = L
+        // gradients on, Ctrl-C raises: the main thread's modes (coroutines get their own,
+        // see "Modes per Lua thread" in CLua/shim.h)
+        lws_reset_modes(L)
+        GradMode.isEnabled = true
         lws_pushopenlibs(L)
-        if lws_pcall(L, 0, 0, 0) != LUA_OK {
+        let opened = lws_pcall(L, 0, 0, 0) == LUA_OK
+        lws_pushinstallcoroutines(L)
+        if !opened || lws_pcall(L, 0, 0, 0) != LUA_OK {
             fputs("lwscript: cannot open the Lua standard libraries\n", stderr)
             exit(70)
         }
@@ -136,6 +142,9 @@ public final class LuaState {
         lws_pushmsghandler(L)
         lws_insert(L, base)
         let status = lws_pcall(L, nargs, nresults, base)
+        // The code may have left a coroutine running with other modes; from here on Swift
+        // works for the main thread, with its modes.
+        GradMode.isEnabled = lws_grad_enabled(L) != 0
         lws_remove(L, base)
         guard status == LUA_OK else {
             let message = stringAt(L, -1) ?? "(error object is not a string)"

@@ -8,7 +8,7 @@ enum NativeModule {
 
     /// write_file(path, text): written atomically (a unique temporary file, fsync, rename).
     static func writeFile(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         let text = try a.string(2, "the file's text")
         try AtomicFile.write(Array(text.utf8), to: path)
         return 0

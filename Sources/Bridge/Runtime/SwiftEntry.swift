@@ -27,6 +27,9 @@ func swiftEntry(_ L: OpaquePointer?) -> Int32 {
         return LWS_RAISE_MESSAGE
     }
     let box = Unmanaged<FunctionBox>.fromOpaque(raw.load(as: UnsafeRawPointer.self)).takeUnretainedValue()
+    // The gradient mode of the calling Lua thread (modes belong to threads; CLua/shim.h).
+    let grad = lws_grad_enabled(L) != 0
+    if GradMode.isEnabled != grad { GradMode.isEnabled = grad }
     do {
         return try box.body(LuaArgs(L, box))
     } catch let error as LuaError {

@@ -134,7 +134,7 @@ extension Tensor {
     /// grad += g for a leaf (the first gradient is copied so it never aliases a temporary).
     static func accumulate(_ g: Tensor, into leaf: Tensor) {
         if let existing = leaf.grad, existing.shape == leaf.shape, existing.isContiguous {
-            let src = g.contiguous()
+            let src = existing.mayOverlap(g) ? g.clone() : g.contiguous()
             let p = existing.pointer, q = src.pointer
             for i in 0..<existing.count { p[i] += q[i] }
         } else {

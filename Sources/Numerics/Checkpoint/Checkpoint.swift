@@ -80,6 +80,7 @@ public struct Checkpoint {
         var names = Set<String>()
         for (name, _) in tensors {
             guard !name.isEmpty else { throw CheckpointError("tensor names must not be empty") }
+            guard !name.utf8.contains(0) else { throw CheckpointError("tensor names must not contain NUL bytes") }
             guard name.utf8.count <= maxNameBytes else { throw CheckpointError("tensor name '\(name.prefix(40))...' is too long") }
             guard names.insert(name).inserted else { throw CheckpointError("tensor name '\(name)' appears twice") }
         }
@@ -148,6 +149,7 @@ public struct Checkpoint {
                 throw CheckpointError("corrupted checkpoint: entry \(k) has a name of \(nameLength) bytes")
             }
             let name = try r.string(length: Int(nameLength), "the name of entry \(k)")
+            guard !name.utf8.contains(0) else { throw CheckpointError("corrupted checkpoint: the name of entry \(k) contains a NUL byte") }
             guard names.insert(name).inserted else { throw CheckpointError("corrupted checkpoint: tensor name '\(name)' appears twice") }
             let dtype = try r.u32("the element type of '\(name)'")
             guard dtype == dtypeFloat32 else {

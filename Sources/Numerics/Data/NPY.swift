@@ -33,24 +33,148 @@ public enum NPY {
             throw DataError("\(path): unsupported NPY version \(major).\(b[7])")
         }
         guard b.count >= start + headerLength else { throw DataError("\(path) is truncated inside the NPY header") }
-        let text = String(decoding: b[start..<(start + headerLength)], as: UTF8.self)
-        guard let descr = quotedValue(text, key: "descr") else {
-            throw DataError("\(path): NPY header without 'descr': \(text)")
+        let headerBytes = Array(b[start..<(start + headerLength)])
+        let text = String(decoding: headerBytes, as: UTF8.self)
+        func malformed(_ reason: String) -> DataError {
+            DataError("\(path): malformed NPY header (\(reason)): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let fortran = text.range(of: "'fortran_order': True") != nil
-        guard let shapeStart = text.range(of: "'shape':"),
-              let open = text[shapeStart.upperBound...].firstIndex(of: "("),
-              let close = text[open...].firstIndex(of: ")") else {
-            throw DataError("\(path): NPY header without 'shape': \(text)")
+        var entries: [String: HeaderLiteral.Value] = [:]
+        do {
+            for (key, value, at) in try HeaderLiteral.parse(headerBytes) {
+                guard ["descr", "fortran_order", "shape"].contains(key) else {
+                    throw HeaderLiteral.Failure(message: "unexpected key '\(key)'", at: at)
+                }
+                guard entries.updateValue(value, forKey: key) == nil else {
+                    throw HeaderLiteral.Failure(message: "key '\(key)' appears twice", at: at)
+                }
+            }
+        } catch let f as HeaderLiteral.Failure {
+            throw malformed("\(f.message) at character \(f.at + 1)")
         }
-        var shape: [Int] = []
-        for part in text[text.index(after: open)..<close].split(separator: ",") {
-            let s = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
-            if s.isEmpty { continue }
-            guard let v = Int(s), v >= 0 else { throw DataError("\(path): bad NPY shape entry '\(s)'") }
-            shape.append(v)
+        for key in ["descr", "fortran_order", "shape"] where entries[key] == nil {
+            throw malformed("missing key '\(key)'")
+        }
+        guard case .string(let descr) = entries["descr"]! else {
+            throw malformed("'descr' must be a string, got \(entries["descr"]!.kind)")
+        }
+        guard case .bool(let fortran) = entries["fortran_order"]! else {
+            throw malformed("'fortran_order' must be True or False, got \(entries["fortran_order"]!.kind)")
+        }
+        guard case .tuple(let shape) = entries["shape"]! else {
+            throw malformed("'shape' must be a tuple of integers, got \(entries["shape"]!.kind)")
         }
         return Header(descr: descr, fortranOrder: fortran, shape: shape, dataOffset: start + headerLength)
+    }
+
+    /// The header's dict literal, read as Python reads it (numpy's reader uses
+    /// `ast.literal_eval`), for the values an NPY header holds: string keys, and strings,
+    /// True/False or tuples of non-negative integers as values. Anything else is refused,
+    /// never skipped, so no text inside a value can pass for a key.
+    enum HeaderLiteral {
+        enum Value {
+            case string(String), bool(Bool), tuple([Int])
+            var kind: String {
+                switch self {
+                case .string: return "a string"
+                case .bool: return "a boolean"
+                case .tuple: return "a tuple"
+                }
+            }
+        }
+
+        struct Failure: Error {
+            let message: String
+            let at: Int
+        }
+
+        /// The (key, value, position of the key) entries in order; duplicates are the caller's.
+        static func parse(_ b: [UInt8]) throws -> [(String, Value, Int)] {
+            var i = 0
+            func fail(_ message: String) -> Failure { Failure(message: message, at: min(i, b.count)) }
+            func skipSpace() {
+                while i < b.count, [0x20, 0x09, 0x0A, 0x0D].contains(b[i]) { i += 1 }
+            }
+            func expect(_ c: UInt8) throws {
+                skipSpace()
+                guard i < b.count, b[i] == c else { throw fail("expected '\(Character(UnicodeScalar(c)))'") }
+                i += 1
+            }
+            func string() throws -> String {
+                let quote = b[i]
+                let first = i + 1
+                i = first
+                while i < b.count, b[i] != quote {
+                    guard b[i] != 0x5C, b[i] != 0x0A else { throw fail("unsupported character in a string") }
+                    i += 1
+                }
+                guard i < b.count else { throw Failure(message: "unterminated string", at: first - 1) }
+                defer { i += 1 }
+                return String(decoding: b[first..<i], as: UTF8.self)
+            }
+            func integer() throws -> Int {
+                let first = i
+                while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                guard i > first else { throw Failure(message: "expected a non-negative integer", at: first) }
+                guard i - first <= 18 else { throw Failure(message: "integer too large", at: first) }
+                let v = Int(String(decoding: b[first..<i], as: UTF8.self))!
+                if i < b.count, b[i] == 0x4C || b[i] == 0x6C { i += 1 }   // Python 2 long: 3L
+                return v
+            }
+            func tuple() throws -> [Int] {
+                let open = i
+                i += 1
+                var items: [Int] = []
+                var comma = false
+                while true {
+                    skipSpace()
+                    if i < b.count, b[i] == 0x29 { i += 1; break }
+                    items.append(try integer())
+                    skipSpace()
+                    if i < b.count, b[i] == 0x2C { i += 1; comma = true; continue }
+                    if i < b.count, b[i] == 0x29 { i += 1; break }
+                    throw fail("expected ',' or ')'")
+                }
+                if items.count == 1 && !comma {
+                    throw Failure(message: "expected a tuple, got the integer \(items[0])", at: open)
+                }
+                return items
+            }
+            func value() throws -> Value {
+                skipSpace()
+                guard i < b.count else { throw fail("expected a value") }
+                switch b[i] {
+                case 0x27, 0x22: return .string(try string())
+                case 0x28: return .tuple(try tuple())
+                default:
+                    let first = i
+                    while i < b.count, (b[i] >= 0x41 && b[i] <= 0x5A) || (b[i] >= 0x61 && b[i] <= 0x7A) || b[i] == 0x5F { i += 1 }
+                    switch String(decoding: b[first..<i], as: UTF8.self) {
+                    case "True": return .bool(true)
+                    case "False": return .bool(false)
+                    case "": throw Failure(message: "expected a string, True, False or a tuple", at: first)
+                    default: throw Failure(message: "expected True or False", at: first)
+                    }
+                }
+            }
+            var entries: [(String, Value, Int)] = []
+            try expect(0x7B)
+            while true {
+                skipSpace()
+                if i < b.count, b[i] == 0x7D { i += 1; break }
+                guard i < b.count, b[i] == 0x27 || b[i] == 0x22 else { throw fail("expected a string key or '}'") }
+                let at = i
+                let key = try string()
+                try expect(0x3A)
+                entries.append((key, try value(), at))
+                skipSpace()
+                if i < b.count, b[i] == 0x2C { i += 1; continue }
+                if i < b.count, b[i] == 0x7D { i += 1; break }
+                throw fail("expected ',' or '}'")
+            }
+            skipSpace()
+            guard i == b.count else { throw fail("unexpected text after the dict") }
+            return entries
+        }
     }
 
     public static func decode(_ b: [UInt8], path: String) throws -> Tensor {
@@ -121,15 +245,6 @@ public enum NPY {
             out += [UInt8(u & 0xFF), UInt8((u >> 8) & 0xFF), UInt8((u >> 16) & 0xFF), UInt8(u >> 24)]
         }
         return out
-    }
-
-    private static func quotedValue(_ text: String, key: String) -> String? {
-        guard let k = text.range(of: "'\(key)':") else { return nil }
-        let rest = text[k.upperBound...]
-        guard let q1 = rest.firstIndex(where: { $0 == "'" || $0 == "\"" }) else { return nil }
-        let after = rest[rest.index(after: q1)...]
-        guard let q2 = after.firstIndex(where: { $0 == "'" || $0 == "\"" }) else { return nil }
-        return String(after[..<q2])
     }
 }
 

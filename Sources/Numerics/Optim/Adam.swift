@@ -77,6 +77,8 @@ public class Adam: Optimizer {
         amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
     }
 
+    override func bufferIsNonNegative(_ name: String) -> Bool { name == "exp_avg_sq" || name == "max_exp_avg_sq" }
+
     override var cycledMomentum: Double? { beta1 }
 
     override func setCycledMomentum(_ m: Double) throws {

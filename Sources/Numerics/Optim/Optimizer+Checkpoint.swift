@@ -48,6 +48,17 @@ extension Optimizer {
     }
 
 
+    static let maxSteps = 1 << 53
+
+    /// A saved state buffer holds finite numbers (and, for second moments, none below 0): any
+    /// other value would turn the parameters into NaN at the next step.
+    func checkBuffer(_ name: String, _ t: Tensor, nonNegative: Bool) throws {
+        let values = t.toArray()
+        if let i = values.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) {
+            throw TensorError("state '\(name)' holds \(values[i]) at element \(i + 1) (it must be a finite number\(nonNegative ? " >= 0" : ""))")
+        }
+    }
+
     /// Restores from checkpoint contents; throws (changing nothing) on any mismatch.
     public func restore(from c: Checkpoint) throws {
         guard c.kind == Optimizer.checkpointKind else {
@@ -61,7 +72,10 @@ extension Optimizer {
         var values: [String: String] = [:]
         for line in lines {
             guard let eq = line.firstIndex(of: "=") else { throw TensorError("malformed metadata line '\(line)'") }
-            values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            let key = String(line[..<eq])
+            guard values.updateValue(String(line[line.index(after: eq)...]), forKey: key) == nil else {
+                throw TensorError("the metadata has '\(key)' twice")
+            }
         }
         func take(_ key: String) throws -> String {
             guard let v = values.removeValue(forKey: key) else { throw TensorError("the metadata lacks '\(key)'") }
@@ -100,12 +114,17 @@ extension Optimizer {
             guard let steps = Int(try take("step.\(k + 1)")), steps >= 0 else {
                 throw TensorError("malformed step count for parameter \(k + 1)")
             }
+            // Bias corrections use the count as a Double: beyond 2^53 it is no count a run reached.
+            guard steps <= Optimizer.maxSteps else {
+                throw TensorError("step count \(steps) of parameter \(k + 1) is out of range (at most \(Optimizer.maxSteps))")
+            }
             var buffers: [Tensor] = []
             for name in stateNames {
                 guard let t = tensors.removeValue(forKey: "\(k + 1).\(name)") else { break }
                 guard t.shape == p.shape else {
                     throw TensorError("state '\(k + 1).\(name)' has size \(describeShape(t.shape)), parameter \(k + 1) has size \(describeShape(p.shape))")
                 }
+                try checkBuffer("\(k + 1).\(name)", t, nonNegative: bufferIsNonNegative(name))
                 buffers.append(t)
             }
             if steps == 0 && buffers.isEmpty {

@@ -118,6 +118,9 @@ public class Optimizer: CustomStringConvertible {
     func applyStep(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, count n: Int,
                    state: inout ParameterState, parameter: Tensor) {}
 
+    /// Whether a state buffer can never be negative (second moments), checked on load.
+    func bufferIsNonNegative(_ name: String) -> Bool { false }
+
     /// Which buffer counts a saved parameter state may have (overridden where state is lazy).
     func acceptsBufferCount(_ n: Int) -> Bool { n == stateNames.count }
 
@@ -133,13 +136,15 @@ public class Optimizer: CustomStringConvertible {
     // MARK: the step
 
     /// Updates every parameter that has a gradient, in place.
+    /// A gradient that shares memory with a parameter (set by hand: `p.grad = big:narrow(...)`)
+    /// is copied first, so that no update reads values an earlier one already changed.
     public func step() throws {
         for (k, p) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             guard g.count == p.count else {
                 throw TensorError("the gradient of parameter \(k + 1) has size \(describeShape(g.shape)), expected \(describeShape(p.shape))")
             }
-            let packed = g.contiguous()
+            let packed = parameters.contains(where: { $0.mayOverlap(g) }) ? g.clone() : g.contiguous()
             var s = state[k] ?? ParameterState(step: 0, buffers: newState(for: p))
             s.step += 1
             applyStep(param: p.pointer, grad: UnsafePointer(packed.pointer), count: p.count,

@@ -139,8 +139,10 @@ extension Tensor {
     }
 
     /// Copies values from a tensor of the same number of elements into this view, in row-major
-    /// order. Callers check sizes.
-    public func copy(from src: Tensor) {
+    /// order. Callers check sizes. A source that shares memory with this view (`a:copy(a:t())`)
+    /// is read whole, through a temporary copy, before anything is written.
+    public func copy(from source: Tensor) {
+        let src = mayOverlap(source) ? source.clone() : source
         if isContiguous {
             copyStrided(from: src, into: pointer)
             return
@@ -153,6 +155,24 @@ extension Tensor {
             for j in 0..<n { dst[j * s] = packed.pointer[i + j] }
             i += n
         }
+    }
+
+    /// Whether this view and `other` may share an element: the same storage and overlapping
+    /// ranges of memory. An in-place write into this view that reads `other` as it goes must
+    /// read a copy of it then.
+    public func mayOverlap(_ other: Tensor) -> Bool {
+        guard storage === other.storage, count > 0, other.count > 0 else { return false }
+        let a = storageSpan, b = other.storageSpan
+        return a.lowerBound <= b.upperBound && b.lowerBound <= a.upperBound
+    }
+
+    /// The storage offsets of the first and the last element this view reaches.
+    var storageSpan: ClosedRange<Int> {
+        var lo = offset, hi = offset
+        for (size, stride) in zip(shape, strides) where size > 1 {
+            if stride >= 0 { hi += (size - 1) * stride } else { lo += (size - 1) * stride }
+        }
+        return lo...hi
     }
 
     /// Sets every element of this view to `value`.

@@ -12,7 +12,7 @@ enum CSVModule {
     /// csv.write(path, rows[, {columns = {...}}]): columns default to the sorted union of the
     /// rows' keys; written atomically.
     static func write(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         try a.table(2, "an array of rows (tables keyed by column name)")
         try a.checkOptions(3, ["columns"])
         let given = try a.columnNames(3)
@@ -49,7 +49,7 @@ enum CSVModule {
 
     /// csv.read(path) -> rows, header.
     static func read(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         let (header, rows) = try TidyCSV.decode(try FileBytes.read(path), path: path)
         lua_createtable(a.L, Int32(rows.count), 0)
         for (r, row) in rows.enumerated() {

@@ -15,7 +15,7 @@ enum DataModule {
             ("cifar100", cifar100),
             ("csv", csv),
             ("names", names),
-            ("npy", { a in a.push(try NPY.read(try a.string(1, "a file path"))); return 1 }),
+            ("npy", { a in a.push(try NPY.read(try a.path(1))); return 1 }),
             ("save_npy", saveNPY),
             ("tensors", fromTensors),
             ("is_dataset", { a in a.push(toObject(a.L, 1, as: Dataset.self) != nil); return 1 }),
@@ -37,7 +37,7 @@ enum DataModule {
 
     /// data.idx(images, labels[, {classes = {...}}]): one dataset from IDX files (raw or gzip).
     static func idx(_ a: LuaArgs) throws -> Int32 {
-        let images = try a.string(1, "an images file path"), labels = try a.string(2, "a labels file path")
+        let images = try a.path(1, "an images file path"), labels = try a.path(2, "a labels file path")
         try a.checkOptions(3, ["classes"])
         let classes = try a.stringListOption(3, "classes")
         a.push(try IDXLoader.load(images: images, labels: labels, classes: classes))
@@ -54,7 +54,7 @@ enum DataModule {
     /// data.fashion_mnist{dir = ...} -> train (60,000), test (10,000).
     static func fashionMNIST(_ a: LuaArgs) throws -> Int32 {
         try a.checkOptions(1, ["dir"])
-        let dir = try a.optionString(1, "dir") ?? fashionDir
+        let dir = try a.optionPath(1, "dir") ?? fashionDir
         guard FileManager.default.fileExists(atPath: dir) else {
             throw LuaError.message("cannot open \(dir) (no such directory); \(fashionHint)")
         }
@@ -69,7 +69,7 @@ enum DataModule {
     /// data.cifar10{dir = ...} -> train (data_batch_1..5.bin), test (test_batch.bin).
     static func cifar10(_ a: LuaArgs) throws -> Int32 {
         try a.checkOptions(1, ["dir"])
-        let dir = try a.optionString(1, "dir") ?? cifar10Dir
+        let dir = try a.optionPath(1, "dir") ?? cifar10Dir
         guard FileManager.default.fileExists(atPath: dir) else {
             throw LuaError.message("cannot open \(dir) (no such directory); \(cifarHint)")
         }
@@ -84,7 +84,7 @@ enum DataModule {
     /// data.cifar100{dir = ..., labels = "fine" | "coarse"} -> train (train.bin), test (test.bin).
     static func cifar100(_ a: LuaArgs) throws -> Int32 {
         try a.checkOptions(1, ["dir", "labels"])
-        let dir = try a.optionString(1, "dir") ?? cifar100Dir
+        let dir = try a.optionPath(1, "dir") ?? cifar100Dir
         let which = try a.optionString(1, "labels") ?? "fine"
         guard which == "fine" || which == "coarse" else {
             throw a.error(1, "option 'labels' must be \"fine\" or \"coarse\", got \"\(which)\"")
@@ -106,7 +106,7 @@ enum DataModule {
     /// data.csv(path, {label = name or number, header = true, classes = {...},
     /// standardize = true | dataset | {mean = ..., std = ...}}).
     static func csv(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         try a.checkOptions(2, ["label", "header", "classes", "standardize"])
         let label = try a.columnOption(2, "label") ?? .last
         let header = try a.optionBool(2, "header") ?? true
@@ -137,7 +137,7 @@ enum DataModule {
 
     /// data.names(path, {name = "name", label = "label", length =, vocab =, classes =, lower =, like = ds}).
     static func names(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         try a.checkOptions(2, ["name", "label", "length", "vocab", "classes", "lower", "like"])
         var o = NamesLoader.Options()
         if let like = try a.datasetOption(2, "like") {
@@ -163,7 +163,7 @@ enum DataModule {
 
     /// data.save_npy(path, t): writes a float32 .npy file (atomically).
     static func saveNPY(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         let t = try a.tensor(2)
         try AtomicFile.write(NPY.encode(t), to: path)
         return 0

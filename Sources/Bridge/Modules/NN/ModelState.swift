@@ -12,7 +12,7 @@ enum ModelState {
 
     /// nn.write_state(path, {{name, tensor}, ...}, metadata): order kept, written atomically.
     static func write(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         try a.table(2, "an array of {name, tensor} pairs")
         let metadata = try a.string(3, "metadata (a string)")
         var entries: [(String, Tensor)] = []
@@ -37,7 +37,7 @@ enum ModelState {
 
     /// nn.read_state(path) -> {{name, tensor}, ...}, metadata, kind.
     static func read(_ a: LuaArgs) throws -> Int32 {
-        let c = try Checkpoint.read(from: try a.string(1, "a file path"))
+        let c = try Checkpoint.read(from: try a.path(1))
         a.pushNamed(c.tensors)
         a.push(c.metadata)
         a.push(c.kind)

@@ -53,11 +53,11 @@ enum OptimizerBindings {
         }),
         ("state", state),
         ("save", { a in
-            try OptimArgs.optimizer(a, 1).save(to: try a.string(2, "a file path"))
+            try OptimArgs.optimizer(a, 1).save(to: try a.path(2))
             return 0
         }),
         ("load", { a in
-            try OptimArgs.optimizer(a, 1).load(from: try a.string(2, "a file path"))
+            try OptimArgs.optimizer(a, 1).load(from: try a.path(2))
             lua_settop(a.L, 1)
             return 1
         }),

@@ -32,7 +32,7 @@ enum SysModule {
         }),
         // sys.mkdir(path): creates a directory and its missing parents (an existing one is fine).
         ("mkdir", { a in
-            let path = try a.string(1, "a directory path")
+            let path = try a.path(1, "a directory path")
             guard !path.isEmpty else { throw a.error(1, "expected a directory path, got an empty string") }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -50,23 +50,22 @@ enum SysModule {
         ("interrupted", interrupted),
     ])
 
-    static let modeKey = "lwscript.interrupt_mode", flagKey = "lwscript.interrupted"
+    static let flagKey = "lwscript.interrupted"
 
     /// sys.on_interrupt([mode]): "flag" makes the first Ctrl-C only set a flag that
     /// sys.interrupted() reads (a second Ctrl-C raises "interrupted!"); "raise" (the default)
     /// raises at the first. Switching into "flag" clears the flag. Returns the previous mode.
+    /// The mode belongs to the calling Lua thread: a coroutine has its own (CLua/shim.h).
     static func onInterrupt(_ a: LuaArgs) throws -> Int32 {
         let L = a.L
-        let previous = lws_rawgetfield(L, lws_registryindex(), modeKey) == LUA_TSTRING ? (stringAt(L, -1) ?? "raise") : "raise"
-        lws_pop(L, 1)
+        let previous = lws_flag_mode(L) != 0 ? "flag" : "raise"
         if a.isNoneOrNil(1) { a.push(previous); return 1 }
         let mode = try a.string(1, "a mode (\"flag\" or \"raise\")")
         guard mode == "flag" || mode == "raise" else {
             throw a.error(1, "expected \"flag\" or \"raise\", got \"\(mode)\"")
         }
         if mode == "flag" && previous != "flag" { setFlag(L, false) }
-        pushString(L, mode)
-        lws_rawsetfield(L, lws_registryindex(), modeKey)
+        lws_set_flag_mode(L, mode == "flag" ? 1 : 0)
         a.push(previous)
         return 1
     }

@@ -100,22 +100,30 @@ extension LuaArgs {
         throw error(i, "index \(k) out of range\(place) of size \(size)")
     }
 
-    /// Sizes given as numbers from position `i` on (`zeros(2, 3)`) or as one table
-    /// (`zeros({2, 3})`). Stops at the first non-number when `upTo` is not given.
+    /// Sizes given as numbers from position `i` on (`zeros(2, 3)`), as one table
+    /// (`zeros({2, 3})`) or as a Tensor whose size is taken. Every argument up to `last`
+    /// (default: the last one given) belongs to the sizes: a nil or a string among them is an
+    /// error, never the end of the list. The one reader of sizes for every function taking them.
     public func sizes(from i: Int32, upTo last: Int32? = nil) throws -> [Int] {
-        if isTable(i) { return try sizeTable(i) }
-        if let t = toObject(L, i, as: Tensor.self) { return t.shape }
+        let end = last ?? count
+        if isTable(i) || isTensor(i) {
+            let shape = isTable(i) ? try sizeTable(i) : try tensor(i).shape
+            if i < end {
+                let what = isTable(i) ? "a table of sizes" : "a Tensor (whose size is taken)"
+                throw error(i + 1, "expected nothing after \(what), got \(typeName(i + 1))")
+            }
+            return shape
+        }
         var out: [Int] = []
         var k = i
-        let end = last ?? count
-        while k <= end && isNumber(k) {
+        while k <= end {
+            guard isNumber(k) else {
+                throw typeError(k, expected: k == i ? "sizes (numbers or a table of numbers)" : "a size (number)")
+            }
             let s = try int(k, "a size")
             guard s >= 0 else { throw error(k, "sizes must be non-negative, got \(s)") }
             out.append(s)
             k += 1
-        }
-        if out.isEmpty && k <= count && !isNoneOrNil(k) {
-            throw typeError(k, expected: "sizes (numbers or a table of numbers)")
         }
         try checkShape(out, at: i)
         return out

@@ -11,7 +11,7 @@ enum TensorIO {
 
     /// tensor.save(path, {name = t, ...}[, {meta = "text"}]): writes atomically, names sorted.
     static func save(_ a: LuaArgs) throws -> Int32 {
-        let path = try a.string(1, "a file path")
+        let path = try a.path(1)
         try a.table(2, "a table of named Tensors ({weight = w, bias = b})")
         try a.checkOptions(3, ["meta"])
         let meta = try a.optionString(3, "meta") ?? ""
@@ -31,6 +31,9 @@ enum TensorIO {
             guard !name.isEmpty else {
                 throw a.error(2, "tensor names must not be empty")
             }
+            guard !name.utf8.contains(0) else {
+                throw a.error(2, "tensor names must not contain NUL bytes, got \(luaStringLiteral(name))")
+            }
             entries.append((name, tensor))
         }
         entries.sort { $0.0 < $1.0 }
@@ -40,7 +43,7 @@ enum TensorIO {
 
     /// tensor.load(path) -> {name = tensor, ...}, meta, kind.
     static func load(_ a: LuaArgs) throws -> Int32 {
-        let c = try Checkpoint.read(from: try a.string(1, "a file path"))
+        let c = try Checkpoint.read(from: try a.path(1))
         lua_createtable(a.L, 0, Int32(c.tensors.count))
         for (name, t) in c.tensors {
             a.push(t)

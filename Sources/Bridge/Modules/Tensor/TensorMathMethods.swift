@@ -21,9 +21,20 @@ enum TensorMathMethods {
             ("argmax", argExtremum(max: true)),
             ("argmin", argExtremum(max: false)),
             ("matmul", { a in a.push(try Ops.matmul(a.tensor(1), a.tensor(2))); return 1 }),
-            ("softmax", { a in a.push(try Ops.softmax(a.tensor(1))); return 1 }),
-            ("log_softmax", { a in a.push(try Ops.logSoftmax(a.tensor(1))); return 1 }),
+            ("softmax", softmax(log: false)),
+            ("log_softmax", softmax(log: true)),
         ]
+
+    /// t:softmax([dim]) / t:log_softmax([dim]): along dimension `dim` (1-based, negative from
+    /// the end), the last one when it is absent.
+    static func softmax(log: Bool) -> LuaFunction {
+        { a in
+            let t = try a.tensor(1)
+            let d = try a.optDim(2, of: t)
+            a.push(log ? try Ops.logSoftmax(t, dim: d) : try Ops.softmax(t, dim: d))
+            return 1
+        }
+    }
 
     static func unary(_ op: UnaryOp) -> LuaFunction {
         { a in a.push(try Ops.unary(op, a.tensor(1))); return 1 }

@@ -35,13 +35,16 @@ enum TensorModule {
         }),
         ("is_tensor", { a in a.push(a.isTensor(1)); return 1 }),
         ("matmul", { a in a.push(try Ops.matmul(a.tensor(1), a.tensor(2))); return 1 }),
+        // The gradient mode of the calling Lua thread: a coroutine has its own (CLua/shim.h).
         ("set_grad_enabled", { a in
-            let previous = GradMode.isEnabled
-            GradMode.isEnabled = try a.bool(1)
+            let previous = lws_grad_enabled(a.L) != 0
+            let on = try a.bool(1)
+            lws_set_grad_enabled(a.L, on ? 1 : 0)
+            GradMode.isEnabled = on
             a.push(previous)
             return 1
         }),
-        ("is_grad_enabled", { a in a.push(GradMode.isEnabled); return 1 }),
+        ("is_grad_enabled", { a in a.push(lws_grad_enabled(a.L) != 0); return 1 }),
         ("profile", TensorProfile.profile),
     ] + TensorIO.functions
 

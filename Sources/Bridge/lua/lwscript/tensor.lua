@@ -4,7 +4,8 @@ local util = require("lwscript.util")
 
 -- tensor.no_grad(f, ...): runs f without recording gradients and returns its results. The
 -- previous mode comes back however f ends; an error from f goes on unchanged (its position
--- and traceback are f's).
+-- and traceback are f's). The mode is the running Lua thread's own (CLua/shim.h): if f yields
+-- and its coroutine is never resumed, the rest of the program keeps its mode.
 function tensor.no_grad(f, ...)
   if type(f) ~= "function" then
     util.arg_error("tensor.no_grad", 1, "expected a function, got " .. type(f))

@@ -6,6 +6,7 @@ local nn = require("nn")
 local util = require("lwscript.util")
 local base = require("lwscript.nn.module")
 local tensor = require("tensor")
+local literal = require("lwscript.experiment.literal")
 
 local is_module = util.is_module
 
@@ -40,6 +41,25 @@ end
 
 local function size(t) return table.concat(t:shape(), "x") end
 
+-- The metadata is data, read without running code (lwscript.experiment.literal):
+-- {format = "lwscript model", version = 1[, constructor = "..."]}, nothing else.
+local function read_metadata(meta)
+  local info, err = literal.parse(meta)
+  if info == nil then return nil, err end
+  if type(info) ~= "table" then return nil, "expected a table, got " .. type(info) end
+  for k in pairs(info) do
+    if k ~= "format" and k ~= "version" and k ~= "constructor" then
+      return nil, "unexpected field " .. string.format("%q", tostring(k))
+    end
+  end
+  if info.format ~= "lwscript model" then return nil, "field 'format' must be \"lwscript model\"" end
+  if info.version ~= 1 then return nil, "unsupported version " .. tostring(info.version) .. " (this build reads version 1)" end
+  if info.constructor ~= nil and type(info.constructor) ~= "string" then
+    return nil, "field 'constructor' must be a string, got " .. type(info.constructor)
+  end
+  return info
+end
+
 local function read_model_file(fname, path)
   if type(path) ~= "string" then util.fail(fname .. ": expected a file path, got " .. type(path)) end
   local ok, state, meta, kind = pcall(nn.read_state, path)
@@ -47,10 +67,41 @@ local function read_model_file(fname, path)
   if kind ~= "model" then
     util.fail(fname .. ": " .. path .. " holds a checkpoint of kind '" .. tostring(kind) .. "', not a model")
   end
-  local chunk = load("return " .. meta, "=checkpoint metadata", "t", {})
-  local info = chunk and select(2, pcall(chunk))
-  if type(info) ~= "table" then util.fail(fname .. ": " .. path .. " has unreadable metadata") end
+  local info, err = read_metadata(meta)
+  if info == nil then util.fail(fname .. ": " .. path .. " has unreadable metadata (" .. err .. ")") end
   return state, info
+end
+
+-- What a constructor text may call: the constructors whose calls the library writes into
+-- checkpoints (the Swift layers' `constructor`, the containers' and presets' calls). Only
+-- these, as data: nn.Name(args) / nn.preset{key = value}, nested.
+local CONSTRUCTORS = {}
+for _, name in ipairs({"Linear", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "Tanh", "Sigmoid",
+                       "LeakyReLU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "Dropout", "Flatten", "Transpose",
+                       "Embedding", "LSTM", "Sequential", "Residual", "mlp", "resnet_cnn", "conv_lstm"}) do
+  CONSTRUCTORS["nn." .. name] = name
+end
+
+local CALL = {}   -- marks a parsed call: {[CALL] = name, args = {...}}
+
+local function parse_constructor(text)
+  return literal.parse(text, function(name, args)
+    if not CONSTRUCTORS[name] then return nil, name .. " is not a constructor a checkpoint may call" end
+    return {[CALL] = name, args = args}
+  end)
+end
+
+-- Builds what a parsed constructor describes, innermost calls first.
+local function build(v)
+  if type(v) ~= "table" then return v end
+  if v[CALL] then
+    local args = {}
+    for i = 1, v.args.n do args[i] = build(v.args[i]) end
+    return nn[CONSTRUCTORS[v[CALL]]](table.unpack(args, 1, v.args.n))
+  end
+  local out = {}
+  for k, x in pairs(v) do out[k] = build(x) end
+  return out
 end
 
 local function load_state(fname, m, state, path)
@@ -87,10 +138,14 @@ function nn.load(path)
     util.fail("nn.load: " .. path .. " holds a model written in Lua, which cannot be rebuilt from the file; "
               .. "build the model again and call model:load(path)")
   end
-  local build = load("return " .. info.constructor, "=checkpoint constructor", "t", {nn = nn})
-  local ok, m = pcall(build or error)
-  if not ok or not is_module(m) then
-    util.fail("nn.load: cannot rebuild the model from " .. path .. " (" .. tostring(info.constructor) .. ")")
+  local call, err = parse_constructor(info.constructor)
+  local ok, m = call ~= nil, nil
+  if ok then
+    ok, m = pcall(build, call)
+    err = not ok and util.strip_position(m) or (not is_module(m) and "it does not make a module") or nil
+  end
+  if err then
+    util.fail("nn.load: cannot rebuild the model from " .. path .. " (" .. info.constructor .. "): " .. err)
   end
   return load_state("nn.load", m, state, path)
 end
