@@ -192,7 +192,13 @@ function test.t_power_matches_statsmodels()
   for i, c in ipairs(power_ref.power) do
     close(stats.t_power(c[1], c[2], {alpha = c[3], alternative = c[4]}), c[5], 1e-10, "power " .. i)
   end
-  testing.raises("n must be a number > 1 (the number of pairs), got 1", stats.t_power, 0.5, 1)
+  testing.raises("n must be a number > 1 and at most 1e9 (the number of pairs), got 1", stats.t_power, 0.5, 1)
+  -- extreme arguments (the fuzzer's): errors or limits, never a crash
+  testing.raises("got 1e+300", stats.t_detectable, 1e300)
+  testing.raises("got NaN", stats.t_power, 0.5, 0 / 0)
+  testing.eq(stats.t_power(1e300, 10), 1, "a huge effect is always seen")
+  testing.near(stats.t_power(-60, 5), 1, 1e-12, "noncentrality past the series")
+  testing.raises("more than 1e9 pairs would be needed", stats.t_sample_size, 1e-6)
   testing.raises("alpha must be between 0 and 1", stats.t_power, 0.5, 10, {alpha = 0})
   testing.raises("unknown option 'power'", stats.t_power, 0.5, 10, {power = 0.8})
 end

@@ -53,6 +53,12 @@ public enum NoncentralT {
         if nc == 0 { return StudentT.cdf(t, df: df) }
         var sum = Normal.cdf(-nc)
         if t == 0 { return sum }
+        // Far from 0 the series needs about nc^2 terms: use the normal approximation of
+        // Abramowitz and Stegun 26.7.10 there (such noncentralities give powers of 0 or 1 to
+        // many digits).
+        if abs(nc) > 40 {
+            return Normal.cdf((t * (1 - 1 / (4 * df)) - nc) / (1 + t * t / (2 * df)).squareRoot())
+        }
         let x = t * t / (t * t + df), y = df / (t * t + df)
         let h = nc * nc / 2
         let logh = log(h)
@@ -88,6 +94,12 @@ public enum NoncentralT {
 /// statsmodels' TTestPower: power = P(reject | d) with T noncentral, df = n - 1,
 /// nc = d sqrt(n), critical values from Student's t at alpha (alpha/2 each side two-sided).
 public enum TPower {
+    static func check(n: Double) throws {
+        guard n > 1 && n <= 1e9 else {
+            throw TensorError("n must be a number > 1 and at most 1e9 (the number of pairs), got \(describeNumber(n))")
+        }
+    }
+
     static func check(alpha: Double) throws {
         guard alpha > 0 && alpha < 1 else { throw TensorError("alpha must be between 0 and 1 (e.g. 0.05), got \(describeNumber(alpha))") }
     }
@@ -97,7 +109,7 @@ public enum TPower {
     public static func power(effect d: Double, n: Double, alpha: Double = 0.05,
                              alternative: Alternative = .twoSided) throws -> Double {
         guard d.isFinite else { throw TensorError("the effect size must be a finite number, got \(describeNumber(d))") }
-        guard n.isFinite, n > 1 else { throw TensorError("n must be a number > 1 (the number of pairs), got \(describeNumber(n))") }
+        try check(n: n)
         try check(alpha: alpha)
         let df = n - 1, nc = d * n.squareRoot()
         switch alternative {
@@ -132,7 +144,7 @@ public enum TPower {
         while try f(hi) < 0 {
             lo = hi
             hi *= 2
-            if hi > 1e12 { throw TensorError("the effect size \(describeNumber(d)) is too small: more than 1e12 pairs would be needed") }
+            if hi > 1e9 { throw TensorError("the effect size \(describeNumber(d)) is too small: more than 1e9 pairs would be needed") }
         }
         if try f(lo) >= 0 { return lo }
         return try bisect(lo, hi, f)
@@ -144,7 +156,7 @@ public enum TPower {
                                         alternative: Alternative = .twoSided) throws -> Double {
         try check(alpha: alpha)
         try checkPower(target, alpha: alpha)
-        guard n.isFinite, n > 1 else { throw TensorError("n must be a number > 1 (the number of pairs), got \(describeNumber(n))") }
+        try check(n: n)
         let sign: Double = alternative == .less ? -1 : 1
         let f = { (d: Double) throws -> Double in try power(effect: sign * d, n: n, alpha: alpha, alternative: alternative) - target }
         var lo = 0.0, hi = 1.0
