@@ -41,12 +41,13 @@ end
 -- The probes, each in a child process until one dies: a death is a "crash" finding of the
 -- probe that began last, and the next child starts after it. Children get 1 GB of address
 -- space (a size that overflows fails at once instead of filling the machine's memory), no
--- core files, no Swift backtraces, and at most 15 s.
+-- core files, no Swift backtraces, and 40 s for all the probes it runs (a few seconds on an
+-- idle machine; a loaded one is slower).
 local function run_probes(group)
   local P = require("fuzz_probes")
   local list = P.probes(seed)
   local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-  local timeout = os.execute("command -v timeout >/dev/null 2>&1") and "timeout -s KILL 15 " or ""
+  local timeout = os.execute("command -v timeout >/dev/null 2>&1") and "timeout -s KILL 40 " or ""
   local errors_file = os.tmpname()
   local scratch_dir = errors_file .. ".d"
   sys.mkdir(scratch_dir)
@@ -86,7 +87,7 @@ local function run_probes(group)
     if current then
       local why
       -- timeout kills its whole process group with SIGKILL (then exits 124 or 137, or dies of it)
-      if (how == "signal" and code == 9) or code == 124 or code == 137 then why = "no answer after 15 s (killed)"
+      if (how == "signal" and code == 9) or code == 124 or code == 137 then why = "no answer after 40 s (killed)"
       elseif how == "signal" then why = "signal " .. code
       elseif code > 128 then why = "signal " .. (code - 128)
       else why = "exit status " .. code end
