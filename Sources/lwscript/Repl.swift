@@ -28,19 +28,22 @@ final class Repl {
             _ = read_history(historyPath)
             Completion.install(lua)
         }
-        while let first = readLine(prompt: "> ") {
-            if first.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            var chunk = first
-            while true {
-                switch evaluate(chunk) {
-                case .done:
-                    break
-                case .incomplete:
-                    guard let more = readLine(prompt: ">> ") else { return finish() }
-                    chunk += "\n" + more
-                    continue
+        session: while true {
+            var chunk: String
+            switch readLine(prompt: "> ") {
+            case .end: break session
+            case .interrupted: continue session
+            case .line(let first):
+                if first.trimmingCharacters(in: .whitespaces).isEmpty { continue session }
+                chunk = first
+            }
+            while evaluate(chunk) == .incomplete {
+                switch readLine(prompt: ">> ") {
+                case .end: return finish()
+                // Ctrl-C at a continuation prompt discards the whole unfinished chunk.
+                case .interrupted: continue session
+                case .line(let more): chunk += "\n" + more
                 }
-                break
             }
             remember(chunk)
         }
@@ -89,21 +92,22 @@ final class Repl {
         return .done
     }
 
-    private func readLine(prompt: String) -> String? {
-        guard interactiveTerminal else { return Swift.readLine(strippingNewline: true) }
-        while true {
-            var interrupted: Int32 = 0
-            let p = lws_readline(prompt, &interrupted)
-            if interrupted != 0 {
-                // Ctrl-C discards the line being typed and asks again.
-                free(p)
-                print("^C")
-                continue
-            }
-            guard let p else { return nil }
-            defer { free(p) }
-            return String(cString: p)
+    /// What one prompt gave: a line, Ctrl-C (the line being typed is discarded), or the end
+    /// of input (Ctrl-D).
+    enum Input { case line(String), interrupted, end }
+
+    private func readLine(prompt: String) -> Input {
+        guard interactiveTerminal else { return Swift.readLine(strippingNewline: true).map(Input.line) ?? .end }
+        var interrupted: Int32 = 0
+        let p = lws_readline(prompt, &interrupted)
+        if interrupted != 0 {
+            free(p)
+            print("^C")
+            return .interrupted
         }
+        guard let p else { return .end }
+        defer { free(p) }
+        return .line(String(cString: p))
     }
 
     private func remember(_ chunk: String) {

@@ -75,7 +75,10 @@ final class CLITests: XCTestCase {
     }
 
     /// Hostile arguments to every tensor function and method: errors are fine, a crash is not.
-    /// Runs in a subprocess so that a crash shows up here as a signal.
+    /// Runs in a subprocess so that a crash shows up here as a signal. Then the adversarial
+    /// probes (Tests/fuzz/fuzz_probes.lua) run in child processes of it and report their
+    /// findings (crashes, raw errors, wrong values, modes left changed), counted here; they
+    /// fail the test only with LWSCRIPT_FUZZ_STRICT=1.
     func testFuzzedArgumentsNeverCrash() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("fuzz/tensor_fuzz.lua")
@@ -86,8 +89,12 @@ final class CLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: scratch) }
         for seed in ["1", "2"] {
             let r = try run([script.path, seed], directory: scratch)
-            XCTAssertEqual(r.status, 0, "seed \(seed): \(r.stderr.prefix(2000))")
+            XCTAssertEqual(r.status, 0, "seed \(seed): \(r.stderr.prefix(2000))\n\(r.stdout.suffix(4000))")
             XCTAssertTrue(r.stdout.contains("no crash"), r.stdout)
+            // The count (the list: lwscript Tests/fuzz/tensor_fuzz.lua SEED probes)
+            let summary = r.stdout.split(separator: "\n").first { $0.hasPrefix("fuzz: adversarial probes (seed \(seed)): ") }
+            XCTAssertNotNil(summary, r.stdout)
+            print(summary ?? "")
         }
     }
 

@@ -21,9 +21,30 @@ final class ReplTerminalTests: XCTestCase {
         }
     }
 
-    /// Regression: Ctrl-C at the prompt used to end the session (and lose its state); it must
-    /// discard the line being typed and ask again.
-    func testCtrlCAtThePromptKeepsTheSession() throws {
+    /// An lwscript REPL on a pseudo-terminal: `type` sends keys, `transcript` collects what it
+    /// prints, `end` sends Ctrl-D and returns the exit status.
+    struct Session {
+        let process: Process
+        let input: Pipe
+        let output: Pipe
+        let transcript = Transcript()
+
+        func type(_ s: String) { try? input.fileHandleForWriting.write(contentsOf: Data(s.utf8)) }
+
+        /// Ctrl-D ends the session; waits for it (killing it after 30 s) and returns its status.
+        func end() -> Int32 {
+            type("\u{04}")
+            try? input.fileHandleForWriting.close()
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            output.fileHandleForReading.readabilityHandler = nil
+            return process.terminationStatus
+        }
+    }
+
+    func startSession() throws -> Session {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
             throw XCTSkip("/usr/bin/script (util-linux) is not installed")
         }
@@ -42,35 +63,60 @@ final class ReplTerminalTests: XCTestCase {
         env["LWSCRIPT_HISTORY"] = FileManager.default.temporaryDirectory
             .appendingPathComponent("lws-history-\(UUID().uuidString)").path
         p.environment = env
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        let transcript = Transcript()
-        output.fileHandleForReading.readabilityHandler = { h in
+        let session = Session(process: p, input: Pipe(), output: Pipe())
+        p.standardInput = session.input
+        p.standardOutput = session.output
+        p.standardError = session.output
+        let transcript = session.transcript
+        session.output.fileHandleForReading.readabilityHandler = { h in
             let d = h.availableData
             if !d.isEmpty { transcript.append(d) }
         }
         try p.run()
-        func type(_ s: String) { try? input.fileHandleForWriting.write(contentsOf: Data(s.utf8)) }
-        func prompts(_ t: String) -> Int { t.components(separatedBy: "> ").count - 1 }
+        return session
+    }
 
-        XCTAssertTrue(transcript.wait { prompts($0) >= 1 }, "no first prompt: \(transcript.text)")
-        type("x = 7\r")
-        XCTAssertTrue(transcript.wait { prompts($0) >= 2 }, "no prompt after x = 7: \(transcript.text)")
-        type("abc")
+    /// How many prompts ("> " and ">> ") the text shows.
+    func prompts(_ t: String) -> Int { t.components(separatedBy: "> ").count - 1 }
+
+    /// Regression: Ctrl-C at the prompt used to end the session (and lose its state); it must
+    /// discard the line being typed and ask again.
+    func testCtrlCAtThePromptKeepsTheSession() throws {
+        let session = try startSession()
+        let transcript = session.transcript
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 1 }, "no first prompt: \(transcript.text)")
+        session.type("x = 7\r")
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 2 }, "no prompt after x = 7: \(transcript.text)")
+        session.type("abc")
         XCTAssertTrue(transcript.wait { $0.hasSuffix("abc") }, "the typed line is not echoed: \(transcript.text)")
-        type("\u{03}")                      // Ctrl-C while a line is being typed
-        XCTAssertTrue(transcript.wait { $0.contains("^C") && prompts($0) >= 3 }, "no new prompt after Ctrl-C: \(transcript.text)")
-        type("print(x * 6)\r")
+        session.type("\u{03}")              // Ctrl-C while a line is being typed
+        XCTAssertTrue(transcript.wait { $0.contains("^C") && self.prompts($0) >= 3 }, "no new prompt after Ctrl-C: \(transcript.text)")
+        session.type("print(x * 6)\r")
         XCTAssertTrue(transcript.wait { $0.contains("42") }, "the session (and x) survived Ctrl-C: \(transcript.text)")
-        type("\u{04}")                      // Ctrl-D ends the session
-        try? input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(30)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if p.isRunning { p.terminate() }
-        p.waitUntilExit()
-        output.fileHandleForReading.readabilityHandler = nil
-        XCTAssertEqual(p.terminationStatus, 0, transcript.text)
+        XCTAssertEqual(session.end(), 0, transcript.text)
+    }
+
+    /// Regression: Ctrl-C at a `>>` continuation prompt kept the unfinished chunk (the next
+    /// line was added to it, still unfinished); it must discard the whole chunk and return to `>`.
+    func testCtrlCAtAContinuationPromptDiscardsTheChunk() throws {
+        let session = try startSession()
+        let transcript = session.transcript
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 1 }, "no first prompt: \(transcript.text)")
+        session.type("x = 7\r")
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 2 }, "no prompt after x = 7: \(transcript.text)")
+        session.type("function f()\r")
+        XCTAssertTrue(transcript.wait { $0.hasSuffix(">> ") }, "no continuation prompt: \(transcript.text)")
+        session.type("return 1\r")
+        XCTAssertTrue(transcript.wait { $0.components(separatedBy: ">> ").count == 3 }, "no second continuation prompt: \(transcript.text)")
+        session.type("\u{03}")              // Ctrl-C at the continuation prompt
+        XCTAssertTrue(transcript.wait { t in
+            guard let c = t.range(of: "^C", options: .backwards) else { return false }
+            return t[c.upperBound...].contains("> ")
+        }, "no prompt after Ctrl-C: \(transcript.text)")
+        let afterInterrupt = transcript.text.components(separatedBy: "^C").last ?? ""
+        XCTAssertFalse(afterInterrupt.contains(">> "), "Ctrl-C kept the unfinished chunk: \(transcript.text)")
+        session.type("print(x * 6, f)\r")
+        XCTAssertTrue(transcript.wait { $0.contains("42\tnil") }, "the chunk was not discarded (or ran): \(transcript.text)")
+        XCTAssertEqual(session.end(), 0, transcript.text)
     }
 }

@@ -3,8 +3,142 @@
 -- Run by CLITests in a subprocess, so a crash is reported as a signal, not lost, and in a
 -- scratch directory: functions that write files receive relative paths such as "x". Run it
 -- by hand from an empty directory too.
+--
+-- Then the adversarial probes of fuzz_probes.lua (callbacks returning wrong types, wrong
+-- `self`, sizes that overflow, overlapping views, abandoned coroutines, deep nesting) run in
+-- child processes and their unexpected findings are counted and listed. They do not fail the
+-- run unless LWSCRIPT_FUZZ_STRICT=1 (then any finding gives exit status 1).
+--
+--   lwscript tensor_fuzz.lua [seed]            both parts
+--   lwscript tensor_fuzz.lua seed args         the argument fuzz only
+--   lwscript tensor_fuzz.lua seed probes [GROUP]   the probes only (of one group: callback, self,
+--                                                  size, overlap, coroutine, nesting)
+--   (lwscript tensor_fuzz.lua seed probe-child FROM GROUP|all DIR: a child running probes FROM,
+--   FROM + 1, ... and writing files in DIR)
 local seed = tonumber(arg and arg[1]) or 1
+local mode = arg and arg[2]
 math.randomseed(seed)
+
+-- The probes' child: runs probe FROM and the following ones, a line before and after each.
+if mode == "probe-child" then
+  local P = require("fuzz_probes")
+  P.scratch_dir = arg[5] or "."
+  local list = P.probes(seed)
+  for i = tonumber(arg[3]) or 1, #list do
+    if arg[4] ~= "all" and list[i].group ~= arg[4] then goto next_probe end
+    io.stdout:write("\n@@begin ", i, "\n")
+    io.stdout:flush()
+    local started = sys.clock()
+    local finding = P.run(list[i], seed)
+    io.stdout:write("\n@@end ", i, " ", string.format("%.3f", sys.clock() - started), " ",
+      finding and finding[1] or "ok", "|", finding and finding[2] or "", "\n")
+    io.stdout:flush()
+    ::next_probe::
+  end
+  os.exit(0)
+end
+
+-- The probes, each in a child process until one dies: a death is a "crash" finding of the
+-- probe that began last, and the next child starts after it. Children get 1 GB of address
+-- space (a size that overflows fails at once instead of filling the machine's memory), no
+-- core files, no Swift backtraces, and 40 s for all the probes it runs (a few seconds on an
+-- idle machine; a loaded one is slower).
+local function run_probes(group)
+  local P = require("fuzz_probes")
+  local list = P.probes(seed)
+  local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+  local timeout = os.execute("command -v timeout >/dev/null 2>&1") and "timeout -s KILL 40 " or ""
+  local errors_file = os.tmpname()
+  local scratch_dir = errors_file .. ".d"
+  sys.mkdir(scratch_dir)
+  local findings, counts, groups, children, times = {}, {}, {}, 0, {}
+  local function record(i, kind, detail)
+    findings[#findings + 1] = {i = i, kind = kind, detail = detail}
+    counts[kind] = (counts[kind] or 0) + 1
+  end
+  local function stderr_line()
+    local f = io.open(errors_file, "r")
+    if not f then return "" end
+    local text = f:read("a")
+    f:close()
+    local line = text:match("Fatal error[^\n]*") or text:match("lwscript: [^\n]*") or text:match("([^\n]+)%s*$") or ""
+    return P.first_line(line)
+  end
+  local started = sys.clock()
+  local from = 1
+  while from <= #list do
+    children = children + 1
+    local command = string.format("ulimit -v 1000000 2>/dev/null; ulimit -c 0 2>/dev/null; " ..
+      "SWIFT_BACKTRACE=enable=no exec %s%s %s %d probe-child %d %s %s 2>%s", timeout, quote(arg[-1]), quote(arg[0]),
+      seed, from, quote(group or "all"), quote(scratch_dir), quote(errors_file))
+    local pipe = assert(io.popen(command, "r"))
+    local current, last = nil, from - 1
+    for line in pipe:lines() do
+      local b = line:match("^@@begin (%d+)$")
+      if b then current = tonumber(b) end
+      local e, seconds, kind, detail = line:match("^@@end (%d+) ([%d.]+) ([^|]*)|(.*)$")
+      if e then
+        current, last = nil, tonumber(e)
+        times[last] = tonumber(seconds)
+        if kind ~= "ok" then record(last, kind, detail) end
+      end
+    end
+    local _, how, code = pipe:close()
+    if current then
+      local why
+      -- timeout kills its whole process group with SIGKILL (then exits 124 or 137, or dies of it)
+      if (how == "signal" and code == 9) or code == 124 or code == 137 then why = "no answer after 40 s (killed)"
+      elseif how == "signal" then why = "signal " .. code
+      elseif code > 128 then why = "signal " .. (code - 128)
+      else why = "exit status " .. code end
+      local line = stderr_line()
+      record(current, "crash", why .. (line ~= "" and (": " .. line) or ""))
+      from = current + 1
+    else
+      -- the child ran to the end (or, having run nothing, could not start)
+      if last < from and not group then record(from, "crash", "the probe process did not start: " .. stderr_line()) end
+      break
+    end
+  end
+  os.remove(errors_file)
+  os.execute("rm -rf " .. quote(scratch_dir))
+  local seconds = {}
+  for i, p in ipairs(list) do
+    if group and p.group ~= group then goto next_probe end
+    groups[p.group] = (groups[p.group] or 0) + 1
+    seconds[p.group] = (seconds[p.group] or 0) + (times[i] or 0)
+    ::next_probe::
+  end
+  local kinds = {}
+  for _, k in ipairs({"crash", "raw error", "accepted", "wrong", "state"}) do
+    if counts[k] then kinds[#kinds + 1] = k .. " " .. counts[k] end
+  end
+  local per_group = {}
+  for _, g in ipairs({"callback", "self", "size", "overlap", "coroutine", "nesting"}) do
+    if groups[g] then per_group[#per_group + 1] = string.format("%s %d in %.1f s", g, groups[g], seconds[g]) end
+  end
+  print(string.format("fuzz: adversarial probes (seed %d): %d probes (%s), %d unexpected findings%s, %d child processes, %.1f s",
+    seed, group and groups[group] or #list, table.concat(per_group, ", "), #findings, #kinds > 0 and (" (" .. table.concat(kinds, ", ") .. ")") or "",
+    children, sys.clock() - started))
+  local slowest = {}
+  for i in pairs(times) do slowest[#slowest + 1] = i end
+  table.sort(slowest, function(a, b) return times[a] > times[b] or (times[a] == times[b] and a < b) end)
+  local slow = {}
+  for k = 1, math.min(3, #slowest) do slow[k] = string.format("%s %.2f s", list[slowest[k]].name, times[slowest[k]]) end
+  print("fuzz:   slowest probes: " .. table.concat(slow, "; "))
+  table.sort(findings, function(a, b) return a.i < b.i end)
+  for _, f in ipairs(findings) do
+    local p = list[f.i]
+    print(string.format("fuzz:   %-9s %-9s %s: %s", f.kind, p.group, p.name, f.detail))
+  end
+  return #findings
+end
+
+if mode == "probes" then
+  local found = run_probes(arg[3])
+  if found > 0 and os.getenv("LWSCRIPT_FUZZ_STRICT") == "1" then os.exit(1) end
+  return
+end
 
 local function pool()
   return {
@@ -106,4 +240,6 @@ os.remove(scratch)
 os.remove(scratch .. ".svg")
 os.remove(scratch .. ".csv")
 os.execute("rm -rf '" .. scratch_dir .. "'")
+local found = mode ~= "args" and run_probes() or 0
 print(string.format("fuzz: %d targets, %d calls, %d raised errors, no crash", #targets, calls, errors))
+if found > 0 and os.getenv("LWSCRIPT_FUZZ_STRICT") == "1" then os.exit(1) end

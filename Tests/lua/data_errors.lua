@@ -173,6 +173,87 @@ function test.npy_wrong_magic_dtype_order_and_truncation()
   T.eq(data.npy(npy("<f4", "False", "(2, 2)", string.rep("\0", 16))):sum():item(), 0, "a well-formed file")
 end
 
+-- Accepted without complaint before (issue 12): each is now an error naming the function, the
+-- file and what is wrong.
+function test.fashion_mnist_rejects_training_and_test_images_of_different_sizes()
+  local fm = F.tmpdir()
+  F.idx(fm .. "/train-images-idx3-ubyte", {1, 32, 32}, {string.byte(string.rep("\7", 1024), 1, -1)})
+  F.idx(fm .. "/train-labels-idx1-ubyte", {1}, {3})
+  F.idx(fm .. "/t10k-images-idx3-ubyte", {1, 28, 28}, {string.byte(string.rep("\7", 784), 1, -1)})
+  F.idx(fm .. "/t10k-labels-idx1-ubyte", {1}, {3})
+  T.raises("data.fashion_mnist: the training images (" .. fm .. "/train-images-idx3-ubyte) are 32x32 " ..
+           "but the test images (" .. fm .. "/t10k-images-idx3-ubyte) are 28x28; both sets must have the same image size",
+    data.fashion_mnist, {dir = fm})
+end
+
+function test.cifar_class_names_must_be_unique()
+  local c = F.tmpdir()
+  for b = 1, 5 do F.write(c .. "/data_batch_" .. b .. ".bin", F.cifar_records({1})) end
+  F.write(c .. "/test_batch.bin", F.cifar_records({1}))
+  F.write(c .. "/batches.meta.txt", "plane\ncar\nbird\ncat\ndeer\n\ndog\nfrog\ncat\nship\ntruck\n")
+  T.raises("data.cifar10: " .. c .. "/batches.meta.txt:9: class name 'cat' is given twice (first on line 4); " ..
+           "class names must be unique", data.cifar10, {dir = c})
+  F.write(c .. "/fine_label_names.txt", "a\r\nb\r\na\r\n")
+  F.write(c .. "/train.bin", F.cifar_records({{0, 0}}, true))
+  F.write(c .. "/test.bin", F.cifar_records({{0, 0}}, true))
+  T.raises("data.cifar100: " .. c .. "/fine_label_names.txt:3: class name 'a' is given twice (first on line 1)",
+    data.cifar100, {dir = c})
+end
+
+function test.class_names_given_as_options_must_be_unique()
+  local dir = F.tmpdir()
+  F.idx(dir .. "/img", {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})
+  F.idx(dir .. "/lab", {2}, {0, 1})
+  T.raises("data.idx: class name 'b' is given twice (classes 2 and 3); class names must be unique",
+    data.idx, dir .. "/img", dir .. "/lab", {classes = {"a", "b", "b"}})
+  T.raises("data.tensors: class name 'x' is given twice (classes 1 and 2)",
+    data.tensors, tensor.ones(2, 2), tensor.new({1, 2}), {classes = {"x", "x"}})
+end
+
+function test.csv_header_names_must_be_non_empty_and_unique()
+  local csv_file, dir = csv_writer()
+  T.raises("data.csv: " .. dir .. "/t.csv:1: column 'a' appears twice in the header (columns 1 and 3)",
+    data.csv, csv_file("a,b,a,y\n1,2,3,p\n"))
+  T.raises("data.csv: " .. dir .. "/t.csv:1: the name of column 1 in the header is empty (every column needs a name)",
+    data.csv, csv_file(",a,y\n0,1,p\n"))
+  T.raises("t.csv:1: the name of column 2 in the header is empty", data.csv, csv_file('a,"",y\n0,1,p\n'))
+  T.raises("data.names: " .. dir .. "/t.csv:1: column 'name' appears twice in the header (columns 1 and 2)",
+    data.names, csv_file("name,name,label\nAnn,Bo,GB\n"))
+  T.raises("csv.read: " .. dir .. "/t.csv:1: the name of column 3 in the header is empty", csv.read, csv_file("a,b,\n1,2,3\n"))
+  -- without a header, columns are numbered: nothing to check
+  T.eq(data.csv(csv_file("1,1,p\n2,2,q\n"), {header = false}):size(), 2, "no header")
+end
+
+function test.csv_and_names_reject_empty_labels()
+  local csv_file, dir = csv_writer()
+  T.raises("data.csv: " .. dir .. "/t.csv:3: empty label (column 'y'); every row needs a class label",
+    data.csv, csv_file("a,y\n1,p\n2,\n"))
+  T.raises("t.csv:2: empty label (column 'y')", data.csv, csv_file('a,y\n1," "\n2,p\n'))
+  T.raises("t.csv:2: empty label (column 'kind')", data.csv, csv_file("kind,a\n,1\n"), {label = 1})
+  T.raises("data.names: " .. dir .. "/t.csv:3: empty label (column 'label')",
+    data.names, csv_file("name,label\nAnn,GB\nBo,\n"))
+end
+
+function test.idx_and_npy_reject_bytes_after_the_data()
+  local dir = F.tmpdir()
+  F.idx(dir .. "/lab", {2}, {0, 1})
+  F.write(dir .. "/img", string.char(0, 0, 8, 3) .. string.pack(">I4>I4>I4", 2, 2, 2) .. string.rep("\1", 8) .. "xyz")
+  T.raises("data.idx: " .. dir .. "/img: 3 bytes after the data (sizes 2x2x2 need 24 bytes, the file has 27)",
+    data.idx, dir .. "/img", dir .. "/lab")
+  F.write(dir .. "/lab1", string.char(0, 0, 8, 1) .. string.pack(">I4", 2) .. "\0\1\0")
+  F.idx(dir .. "/good", {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})
+  T.raises("data.idx: " .. dir .. "/lab1: 1 byte after the data (sizes 2 need 10 bytes, the file has 11)",
+    data.idx, dir .. "/good", dir .. "/lab1")
+  local h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
+  h = h .. string.rep(" ", 63 - (#h + 10) % 64) .. "\n"
+  local npy = "\147NUMPY\1\0" .. string.pack("<I2", #h) .. h .. string.pack("<f<f", 1, 2)
+  F.write(dir .. "/a.npy", npy .. "\0\0\0\0")
+  T.raises("data.npy: " .. dir .. "/a.npy: 4 bytes after the data (shape 2 of <f4 needs 136 bytes, the file has 140)",
+    data.npy, dir .. "/a.npy")
+  F.write(dir .. "/b.npy", npy)
+  T.eq(data.npy(dir .. "/b.npy"):sum():item(), 3, "the same file without the extra bytes")
+end
+
 -- datasets: bad arguments
 local ds = data.tensors(tensor.ones(4, 2), tensor.new({1, 1, 2, 2}))
 local empty = ds:subset(0)

@@ -45,7 +45,7 @@ end
 -- Fashion-MNIST layout in a directory (raw files are accepted when .gz are absent).
 function test.fashion_mnist_directory_layout()
   local fm = F.tmpdir()
-  F.idx(fm .. "/train-images-idx3-ubyte", {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})
+  F.idx(fm .. "/train-images-idx3-ubyte", {2, 3, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
   F.idx(fm .. "/train-labels-idx1-ubyte", {2}, {9, 6})
   F.write(fm .. "/t10k-images-idx3-ubyte.gz", F.unhex(IMAGES_GZ))
   F.write(fm .. "/t10k-labels-idx1-ubyte.gz", F.unhex(LABELS_GZ))

@@ -50,14 +50,23 @@ public enum CIFARLoader {
     }
 
     /// Class names from a meta file with one name per line (`batches.meta.txt`,
-    /// `fine_label_names.txt`); blank lines are skipped. nil when the file is absent.
+    /// `fine_label_names.txt`); blank lines are skipped, a name given twice is an error. nil
+    /// when the file is absent.
     public static func readNames(_ path: String) throws -> [String]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes = try FileBytes.read(path)
-        let names = String(decoding: bytes, as: UTF8.self)
-            .split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        var names: [String] = [], lineOf: [String: Int] = [:]
+        let lines = String(decoding: bytes, as: UTF8.self)
+            .split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        for (i, line) in lines.enumerated() {
+            let name = line.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty { continue }
+            if let first = lineOf[name] {
+                throw DataError("\(path):\(i + 1): class name '\(name)' is given twice (first on line \(first)); class names must be unique")
+            }
+            lineOf[name] = i + 1
+            names.append(name)
+        }
         guard !names.isEmpty else { throw DataError("\(path) holds no class names") }
         return names
     }

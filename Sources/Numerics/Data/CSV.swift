@@ -12,6 +12,22 @@ public struct CSVTable {
     }
     public let records: [Record]
 
+    /// The column names of a header record: each non-empty and unique, since columns are
+    /// chosen and reported by name.
+    public static func headerNames(_ header: Record, path: String) throws -> [String] {
+        var columnOf: [String: Int] = [:]
+        for (k, name) in header.fields.enumerated() {
+            guard !name.isEmpty else {
+                throw DataError("\(path):\(header.line): the name of column \(k + 1) in the header is empty (every column needs a name)")
+            }
+            if let first = columnOf[name] {
+                throw DataError("\(path):\(header.line): column '\(name)' appears twice in the header (columns \(first + 1) and \(k + 1))")
+            }
+            columnOf[name] = k
+        }
+        return header.fields
+    }
+
     public static func parse(_ bytes: [UInt8], path: String) throws -> CSVTable {
         var records: [Record] = []
         var fields: [String] = []
@@ -107,8 +123,11 @@ public enum CSVColumn {
 
 /// Class names from string labels: sorted numerically when every label is a number
 /// ("2" before "10"), else by their bytes; `given` fixes the classes (a test set using a
-/// training set's classes).
-func classList(_ labels: [String], given: [String]?, path: String, lines: [Int]) throws -> (classes: [String], indices: [Int32]) {
+/// training set's classes). An empty label (of the column named `column`) is an error.
+func classList(_ labels: [String], given: [String]?, path: String, lines: [Int], column: String) throws -> (classes: [String], indices: [Int32]) {
+    for (i, l) in labels.enumerated() where l.trimmingCharacters(in: .whitespaces).isEmpty {
+        throw DataError("\(path):\(lines[i]): empty label (column '\(column)'); every row needs a class label")
+    }
     let classes: [String]
     if let given {
         classes = given
@@ -142,7 +161,7 @@ public enum CSVLoader {
         guard let first = records.first else { throw DataError("\(path) is empty (no header, no rows)") }
         let names: [String]
         if header {
-            names = first.fields
+            names = try CSVTable.headerNames(first, path: path)
             records = records.dropFirst()
         } else {
             names = (1...first.fields.count).map { "column \($0)" }
@@ -172,7 +191,7 @@ public enum CSVLoader {
             labels.append(rec.fields[labelColumn].trimmingCharacters(in: .whitespaces))
             lines.append(rec.line)
         }
-        let (cls, idx) = try classList(labels, given: classes, path: path, lines: lines)
+        let (cls, idx) = try classList(labels, given: classes, path: path, lines: lines, column: names[labelColumn])
         var featureNames = names
         featureNames.remove(at: labelColumn)
         let store = try DataStore(kind: .features, sampleShape: [d], bytes: [], floats: features,

@@ -37,6 +37,13 @@ public final class DataStore {
             throw DataError("images of size \(sampleShape.map(String.init).joined(separator: "x")) hold no pixels")
         }
         guard !classes.isEmpty else { throw DataError("a dataset needs at least one class") }
+        var classIndex: [String: Int] = [:]
+        for (k, c) in classes.enumerated() {
+            if let first = classIndex[c] {
+                throw DataError("class name '\(c)' is given twice (classes \(first + 1) and \(k + 1)); class names must be unique")
+            }
+            classIndex[c] = k
+        }
         for l in labels where l < 0 || Int(l) >= classes.count {
             throw DataError("label \(l + 1) out of range for \(classes.count) classes")
         }

@@ -48,6 +48,9 @@ public struct IDXArray {
         guard data.count >= needed else {
             throw DataError("\(path) is truncated: sizes \(dims.map(String.init).joined(separator: "x")) need \(needed) bytes, the file has \(data.count)")
         }
+        guard data.count == needed else {
+            throw DataError("\(path): \(data.count - needed) byte\(data.count - needed == 1 ? "" : "s") after the data (sizes \(dims.map(String.init).joined(separator: "x")) need \(needed) bytes, the file has \(data.count))")
+        }
         if type == 0x08 {
             return IDXArray(dims: dims, bytes: Array(data[headerSize..<needed]), floats: nil)
         }

@@ -198,6 +198,9 @@ public enum NPY {
         guard b.count >= needed else {
             throw DataError("\(path) is truncated: shape \(describeShape(h.shape)) of \(h.descr) needs \(needed) bytes, the file has \(b.count)")
         }
+        guard b.count == needed else {
+            throw DataError("\(path): \(b.count - needed) byte\(b.count - needed == 1 ? "" : "s") after the data (shape \(describeShape(h.shape)) of \(h.descr) needs \(needed) bytes, the file has \(b.count))")
+        }
         let t = Tensor(uninitializedShape: h.shape)
         let dst = t.pointer
         b.withUnsafeBufferPointer { src in

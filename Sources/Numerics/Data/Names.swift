@@ -22,8 +22,9 @@ public enum NamesLoader {
         guard let header = table.records.first else { throw DataError("\(path) is empty (no header, no rows)") }
         let rows = table.records.dropFirst()
         guard !rows.isEmpty else { throw DataError("\(path) holds a header but no data rows (empty dataset)") }
-        let nameColumn = try o.name.resolve(in: header.fields, path: path, role: "name")
-        let labelColumn = try o.label.resolve(in: header.fields, path: path, role: "label")
+        let columns = try CSVTable.headerNames(header, path: path)
+        let nameColumn = try o.name.resolve(in: columns, path: path, role: "name")
+        let labelColumn = try o.label.resolve(in: columns, path: path, role: "label")
         var names: [[Character]] = [], labels: [String] = [], lines: [Int] = []
         for rec in rows {
             guard rec.fields.count == header.fields.count else {
@@ -54,7 +55,7 @@ public enum NamesLoader {
             throw DataError("\(names.count) names of length \(length) are too many; choose a smaller length")
         }
         let codes = try encode(names, vocab: vocab, length: length)
-        let (cls, idx) = try classList(labels, given: o.classes, path: path, lines: lines)
+        let (cls, idx) = try classList(labels, given: o.classes, path: path, lines: lines, column: columns[labelColumn])
         let store = try DataStore(kind: .sequence, sampleShape: [length], bytes: [], floats: codes,
                                   labels: idx, classes: cls, vocab: vocab)
         return Dataset(store: store)

@@ -115,16 +115,10 @@ public enum TidyCSV {
     /// Parses a whole file: the header and the rows (each as long as the header). Quoted
     /// fields stay strings; unquoted ones are read as numbers, booleans or missing values.
     public static func decode(_ bytes: [UInt8], path: String) throws -> (header: [String], rows: [[Value]]) {
-        let records = try CSVTable.parse(bytes, path: path).records.map { r in
-            (fields: Array(zip(r.fields, r.quoted)), line: r.line)
-        }
-        guard let head = records.first else { throw DataError("\(path): the file is empty (no header line)") }
-        let header = head.fields.map { $0.0 }
-        var seen = Set<String>()
-        for name in header {
-            guard !name.isEmpty else { throw DataError("\(path):\(head.line): a column name in the header is empty") }
-            guard seen.insert(name).inserted else { throw DataError("\(path):\(head.line): column '\(name)' appears twice in the header") }
-        }
+        let table = try CSVTable.parse(bytes, path: path)
+        guard let head = table.records.first else { throw DataError("\(path): the file is empty (no header line)") }
+        let header = try CSVTable.headerNames(head, path: path)
+        let records = table.records.map { r in (fields: Array(zip(r.fields, r.quoted)), line: r.line) }
         var rows: [[Value]] = []
         rows.reserveCapacity(records.count - 1)
         for r in records.dropFirst() {

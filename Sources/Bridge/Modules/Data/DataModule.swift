@@ -58,11 +58,18 @@ enum DataModule {
         guard FileManager.default.fileExists(atPath: dir) else {
             throw LuaError.message("cannot open \(dir) (no such directory); \(fashionHint)")
         }
-        for (images, labels) in [("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-                                 ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")] {
-            a.push(try IDXLoader.load(images: idxFile(dir, images), labels: idxFile(dir, labels),
-                                      classes: fashionClasses, hint: fashionHint))
+        let trainImages = idxFile(dir, "train-images-idx3-ubyte"), testImages = idxFile(dir, "t10k-images-idx3-ubyte")
+        let train = try IDXLoader.load(images: trainImages, labels: idxFile(dir, "train-labels-idx1-ubyte"),
+                                       classes: fashionClasses, hint: fashionHint)
+        let test = try IDXLoader.load(images: testImages, labels: idxFile(dir, "t10k-labels-idx1-ubyte"),
+                                      classes: fashionClasses, hint: fashionHint)
+        // A model trained on one image size cannot be tested on another.
+        guard train.sampleShape == test.sampleShape else {
+            func size(_ s: [Int]) -> String { describeShape(s.first == 1 ? Array(s.dropFirst()) : s) }
+            throw LuaError.message("the training images (\(trainImages)) are \(size(train.sampleShape)) but the test images (\(testImages)) are \(size(test.sampleShape)); both sets must have the same image size")
         }
+        a.push(train)
+        a.push(test)
         return 2
     }
 
