@@ -134,10 +134,35 @@ function test.constructors_check_arguments_and_options()
 end
 
 function test.presets_check_dropout()
-  T.raises("nn.mlp: option 'dropout' must be a number in [0, 1), got 3", nn.mlp, {inputs = 2, classes = 2, hidden = {2}, dropout = 3})
-  T.raises("nn.resnet_cnn: option 'dropout' must be a number in [0, 1), got x", nn.resnet_cnn, {dropout = "x"})
-  T.raises("nn.conv_lstm: option 'dropout' must be a number in [0, 1), got -0.1", nn.conv_lstm, {vocab = 5, classes = 2, dropout = -0.1})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got 3)", nn.mlp,
+           {inputs = 2, classes = 2, hidden = {2}, dropout = 3})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got \"x\")", nn.mlp,
+           {inputs = 2, classes = 2, dropout = "x"})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got NaN)", nn.mlp,
+           {inputs = 2, classes = 2, dropout = 0 / 0})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'dropout' must be a number in [0, 1), got \"x\")", nn.resnet_cnn,
+           {dropout = "x"})
+  T.raises("bad argument #1 to 'nn.conv_lstm' (option 'dropout' must be a number in [0, 1), got -0.1)", nn.conv_lstm,
+           {vocab = 5, classes = 2, dropout = -0.1})
   T.eq(#nn.mlp{inputs = 2, classes = 2, hidden = {2}, dropout = 0.25}.modules, 4, "dropout 0.25 adds a layer")
+end
+
+-- Issue 12: every option of the presets is checked ("attempt to get length of a number value" before)
+function test.presets_check_their_options()
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got 8)", nn.resnet_cnn, {widths = 8})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got a table of 4 values)", nn.resnet_cnn, {widths = {8, 8, 8, 8}})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got a table whose element 2 is 0)", nn.resnet_cnn, {widths = {8, 0, 8}})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'hidden' must be an integer >= 1 or an array of layer widths (positive "
+           .. "integers), got a table whose element 2 is 2.5)", nn.mlp, {inputs = 2, classes = 2, hidden = {4, 2.5}})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'inputs' must be an integer >= 1, got \"784\")", nn.mlp,
+           {inputs = "784", classes = 2})
+  T.raises("bad argument #1 to 'nn.conv_lstm' (option 'kernel' must be an integer >= 1, got 0)", nn.conv_lstm,
+           {vocab = 5, classes = 2, kernel = 0})
+  T.raises("bad argument #1 to 'nn.mlp' (expected an options table, got 5)", nn.mlp, 5)
+  T.eq(nn.mlp{inputs = 2, classes = 3, hidden = 4.0}.preset, "nn.mlp{inputs = 2, hidden = {4.0}, classes = 3}", "preset text")
 end
 
 function test.residual_needs_an_output_of_the_input_size()
