@@ -294,10 +294,10 @@ end
 -- repeated earlier draws; after a failing one it stayed at seed 12345); its whole state now
 -- comes back, whether the check passes, fails or raises
 function test.gradcheck_leaves_the_random_stream_alone()
-  local function draws_after(check)
+  local function draws_after(gradcheck_call)
     tensor.seed(5)
     tensor.randn(3)                      -- an odd count: a spare normal value is pending
-    if check then check() end
+    if gradcheck_call then gradcheck_call() end
     return tensor.randn(4):totable(), tensor.seed()
   end
   local expected = draws_after(nil)
@@ -309,8 +309,8 @@ function test.gradcheck_leaves_the_random_stream_alone()
     T.raises("for inputs moved by eps", tensor.gradcheck, function(v) calls = calls + 1; return calls == 1 and v or nil end, {a})
   end
   for _, c in ipairs({{"passing", passing}, {"failing", failing}, {"raising", raising}, {"probing", probing}}) do
-    local name, check = c[1], c[2]
-    local got, seed = draws_after(check)
+    local name, gradcheck_call = c[1], c[2]
+    local got, seed = draws_after(gradcheck_call)
     T.same_table(got, expected, "the draws after a " .. name .. " check")
     T.eq(seed, 5, "tensor.seed() after a " .. name .. " check")
   end
