@@ -27,7 +27,7 @@ end
 
 -- M.evaluate(model, set, opts): the report, with options already checked by the caller.
 function M.evaluate(model, set, opts)
-  local batch = opts.batch or 256
+  local batch = math.tointeger(opts.batch or 256)
   local classes = opts.classes or set.classes
   local C = #set.classes
   if #classes ~= C then

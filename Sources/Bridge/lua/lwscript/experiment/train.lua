@@ -142,8 +142,9 @@ local function writing(what, f, ...)
 end
 
 local function run_training(model, train_set, opts)
-  local epochs, batch, eval_batch = opts.epochs or 5, opts.batch or 64, opts.eval_batch or 256
-  local seed = math.tointeger(opts.seed or 1)
+  -- (checked: integers, maybe written as floats such as 5.0)
+  local epochs, batch = math.tointeger(opts.epochs or 5), math.tointeger(opts.batch or 64)
+  local eval_batch, seed = math.tointeger(opts.eval_batch or 256), math.tointeger(opts.seed or 1)
   local C = #train_set.classes
   local val = opts.val
   local lr_step = opts.lr_step or "epoch"
