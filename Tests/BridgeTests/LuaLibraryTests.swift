@@ -328,7 +328,8 @@ extension LuaLibraryTests {
         try write(String(decoding: original.source, as: UTF8.self), to: "lwscript/experiment/train.lua", under: dir)
         let lua = LuaState(modulePaths: [dir.path])
         let message = failure(lua, tiny + "experiment.train(model(), set, {epochs = 0})")
-        XCTAssertTrue(message.hasPrefix("cb.lua:5: experiment.train: option 'epochs' must be an integer >= 1, got 0"), message)
+        XCTAssertTrue(message.hasPrefix("cb.lua:5: bad argument #3 to 'experiment.train' (option 'epochs' must be an integer >= 1, got 0)"),
+                      message)
         XCTAssertTrue(message.contains(dir.path.suffix(20) + "/lwscript/experiment/train.lua:"), message)
     }
 

@@ -98,6 +98,22 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// Issue 12: tostring of an nn.Sequential that contains itself killed the process (before it
+    /// printed anything); now it is a Lua error that says where the loop closes. A child
+    /// process, since the old behaviour takes the test runner with it.
+    func testPrintingAModelThatContainsItselfIsAnError() throws {
+        let r = try run(["-e", """
+            local s = nn.Sequential(nn.ReLU())
+            s.modules[2] = s
+            print(select(2, pcall(tostring, s)))
+            print(select(2, pcall(print, nn.Sequential(nn.Linear(2, 2), s))))
+            """])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let loop = "the model contains itself: %@ is %@ again (a container cannot hold itself, directly or through other containers)"
+        XCTAssertEqual(r.stdout, "nn.Sequential: " + String(format: loop, "module 2", "the model") + "\n"
+                       + "nn.Sequential: " + String(format: loop, "module 2 > module 2", "module 2") + "\n")
+    }
+
     func testHelpVersionAndBadOptions() throws {
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)

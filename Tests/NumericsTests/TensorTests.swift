@@ -122,6 +122,24 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(p.sorted(), Array(0..<50))
     }
 
+    /// The whole state (words, pending normal, seed) put back repeats the draws that followed
+    /// the save, also halfway through a Box-Muller pair; a malformed state changes nothing.
+    func testGeneratorStateRestoresTheStream() {
+        let g = Generator(seed: 11)
+        _ = g.normal()                        // the pair's second value is now pending
+        let saved = g.state
+        let expected = (0..<5).map { _ in g.normal() } + [g.uniform()]
+        g.reseed(99)
+        _ = (0..<7).map { _ in g.next() }
+        g.state = saved
+        XCTAssertEqual((0..<5).map { _ in g.normal() } + [g.uniform()], expected)
+        XCTAssertEqual(g.seed, 11)
+        let before = g.state
+        g.state = Generator.State(words: [0, 0, 0, 0], spareNormal: nil, seed: 1)
+        g.state = Generator.State(words: [1, 2], spareNormal: nil, seed: 1)
+        XCTAssertEqual(g.state, before)
+    }
+
     func testShapeValidationThrowsInsteadOfTrapping() {
         XCTAssertThrowsError(try Tensor.zeros([-1]))
         XCTAssertThrowsError(try Tensor.zeros([1 << 20, 1 << 20]))

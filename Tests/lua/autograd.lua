@@ -238,4 +238,102 @@ function test.gradcheck_flags_a_wrong_gradient()
   T.eq(details:find("backward", 1, true) ~= nil, true, "gradcheck explains")
 end
 
+-- an output that does not depend on the inputs has zero gradients (backward would refuse)
+function test.gradcheck_of_a_constant_function()
+  T.eq((tensor.gradcheck(function() return tensor.ones(2) end, {a})), true, "a constant function passes")
+  local ok, _, details = tensor.gradcheck(function(x) return x:detach() * 2 end, {a})
+  T.eq(ok, false, "a function whose graph was cut fails")
+  T.eq(details:find("backward 0, finite difference", 1, true) ~= nil, true, "details: " .. tostring(details))
+  T.eq((tensor.gradcheck(nn.Linear(4, 2), {a})), true, "a module is a function of its input")
+end
+
+-- Issue 12: tensor.gradcheck with bad arguments gave raw Lua errors ("attempt to call a nil
+-- value (local 'f')"); each now names the argument or option, what was expected and what came
+function test.gradcheck_checks_its_arguments()
+  local twice = function(x) return x * 2 end
+  local x = tensor.ones(2)
+  local F = "bad argument #1 to 'tensor.gradcheck' (expected a function of the inputs returning a Tensor, got %s)"
+  local I = "bad argument #2 to 'tensor.gradcheck' (expected a non-empty array of Tensors ({x} for one), got %s)"
+  local O = "bad argument #3 to 'tensor.gradcheck' (%s)"
+  local R = "tensor.gradcheck: the function returned %s, expected a Tensor"
+  local P = "tensor.gradcheck: the function returned %s for inputs moved by eps, expected a Tensor of size 2 (as for the "
+            .. "inputs themselves)"
+  -- a function that returns `first` for the inputs and `later` for the probes
+  local function returning(first, later)
+    local calls = 0
+    return function(v) calls = calls + 1; if calls == 1 then return first or v * 2 end return later end
+  end
+  local cases = {
+    {F:format("nil"), nil, {x}},
+    {F:format("5"), 5, {x}},
+    {F:format('"f"'), "f", {x}},
+    {F:format("table"), {}, {x}},
+    {F:format("true"), true, {x}},
+    {F:format("Tensor"), x, {x}},
+    {I:format("nil"), twice, nil},
+    {I:format("5"), twice, 5},
+    {I:format('"x"'), twice, "x"},
+    {I:format("true"), twice, true},
+    {I:format("Tensor"), twice, x},
+    {I:format("a table of 0 values"), twice, {}},
+    {I:format("a table whose element 1 is 1"), twice, {1}},
+    {I:format('a table whose element 2 is "x"'), twice, {x, "x"}},
+    {I:format('a table with key "x"'), twice, {x = x}},
+    {I:format("a table whose element 1 is table"), twice, {{1, 2}}},
+    {O:format("expected an options table, got 5"), twice, {x}, 5},
+    {O:format('expected an options table, got "eps"'), twice, {x}, "eps"},
+    {O:format("unknown option 'epsilon' (known: atol, eps, rtol, seed)"), twice, {x}, {epsilon = 1e-3}},
+    {O:format("option 'eps' must be a finite number > 0, got 0"), twice, {x}, {eps = 0}},
+    {O:format("option 'eps' must be a finite number > 0, got -0.01"), twice, {x}, {eps = -0.01}},
+    {O:format("option 'eps' must be a finite number > 0, got NaN"), twice, {x}, {eps = 0 / 0}},
+    {O:format("option 'eps' must be a finite number > 0, got inf"), twice, {x}, {eps = math.huge}},
+    {O:format('option \'eps\' must be a finite number > 0, got "x"'), twice, {x}, {eps = "x"}},
+    {O:format("option 'atol' must be a finite number >= 0, got -1"), twice, {x}, {atol = -1}},
+    {O:format("option 'rtol' must be a finite number >= 0, got table"), twice, {x}, {rtol = {}}},
+    {O:format("option 'seed' must be an integer, got 1.5"), twice, {x}, {seed = 1.5}},
+    {O:format("option 'seed' must be an integer, got 9.2233720368548e+18"), twice, {x}, {seed = 2 ^ 63}},
+    {O:format('option \'seed\' must be an integer, got "1"'), twice, {x}, {seed = "1"}},
+    {R:format("nil"), function() end, {x}},
+    {R:format("3"), function() return 3 end, {x}},
+    {R:format('"y"'), function() return "y" end, {x}},
+    {R:format("a table"), function() return {} end, {x}},
+    {R:format("true"), function() return true end, {x}},
+    {P:format("nil"), returning(nil, nil), {x}},
+    {P:format("4"), returning(nil, 4), {x}},
+    {P:format("a Tensor of size 3"), returning(nil, tensor.ones(3)), {x}},
+    {P:format("a Tensor of size 2x1"), returning(nil, tensor.ones(2, 1)), {x}},
+  }
+  for i, c in ipairs(cases) do
+    local err = T.raises(c[1], tensor.gradcheck, table.unpack(c, 2, 4))
+    T.eq(err, c[1], "case " .. i .. ": the whole message")
+  end
+  T.eq(#cases >= 38, true, "variants")
+end
+
+-- Issue 12: gradcheck reseeded the global generator (after a passing check the next randn
+-- repeated earlier draws; after a failing one it stayed at seed 12345); its whole state now
+-- comes back, whether the check passes, fails or raises
+function test.gradcheck_leaves_the_random_stream_alone()
+  local function draws_after(gradcheck_call)
+    tensor.seed(5)
+    tensor.randn(3)                      -- an odd count: a spare normal value is pending
+    if gradcheck_call then gradcheck_call() end
+    return tensor.randn(4):totable(), tensor.seed()
+  end
+  local expected = draws_after(nil)
+  local passing = function() T.eq((tensor.gradcheck(function(v) return v * 2 end, {a})), true, "passes") end
+  local failing = function() T.eq((tensor.gradcheck(function(v) return v:detach() * v end, {a})), false, "fails") end
+  local raising = function() T.raises("boom", tensor.gradcheck, function() error("boom") end, {a}) end
+  local probing = function()
+    local calls = 0
+    T.raises("for inputs moved by eps", tensor.gradcheck, function(v) calls = calls + 1; return calls == 1 and v or nil end, {a})
+  end
+  for _, c in ipairs({{"passing", passing}, {"failing", failing}, {"raising", raising}, {"probing", probing}}) do
+    local name, gradcheck_call = c[1], c[2]
+    local got, seed = draws_after(gradcheck_call)
+    T.same_table(got, expected, "the draws after a " .. name .. " check")
+    T.eq(seed, 5, "tensor.seed() after a " .. name .. " check")
+  end
+end
+
 return test

@@ -221,6 +221,81 @@ function test.train_rejects_bad_weights_and_options()
   T.raises("expected a dataset", function() experiment.train(new_model(1), {}, {}) end)
 end
 
+-- Issue 12: options are checked before training, each message naming the option, what it
+-- must be and what came
+function test.train_checks_the_type_and_range_of_each_option()
+  local function train_with(opts) return function() run(4, opts) end end
+  T.raises("bad argument #3 to 'experiment.train' (option 'loss' must be a loss (loss.cross_entropy(), ...) or a "
+           .. "function(logits, y) returning the loss, got \"ce\")", train_with({loss = "ce"}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'seed' must be an integer >= 0, got 9.2233720368548e+18)",
+           train_with({seed = 2 ^ 63}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'epochs' must be an integer >= 1, got \"x\")",
+           train_with({epochs = "x"}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'batch' must be an integer >= 1, got 0.5)", train_with({batch = 0.5}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'optimizer' must be an optimizer (optim.SGD, optim.Adam, ...) "
+           .. "or a function(params) returning one, got 5)", train_with({optimizer = 5}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'lr_step' must be \"epoch\" or \"batch\", got \"step\")",
+           train_with({lr_step = "step"}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'clip' must be a finite number > 0, got NaN)", train_with({clip = 0 / 0}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'val' must be a dataset, got table)", train_with({val = {}}))
+  T.raises("bad argument #3 to 'experiment.train' (option 'quiet' must be true or false, got 1)", train_with({quiet = 1}))
+end
+
+-- Issue 12: what the user's functions return is checked where they are called
+function test.train_checks_what_its_callbacks_return()
+  T.raises("experiment.train: option 'loss' returned 2.5, expected a one-element Tensor (the loss)",
+           function() run(4, {epochs = 1, loss = function() return 2.5 end}) end)
+  T.raises("experiment.train: option 'optimizer' returned a table, expected an optimizer (optim.SGD, optim.Adam, ...)",
+           function() run(4, {epochs = 1, optimizer = function() return {} end}) end)
+  T.raises("experiment.train: option 'sampler' (epoch 1) returned \"x\", expected a sampler (sample.WeightedRandom, ...) "
+           .. "or an array of per-class sampling probabilities", function() run(4, {epochs = 1, sampler = function() return "x" end}) end)
+  T.raises("experiment.train: option 'lr_schedule' returned nil, expected a learning-rate schedule (optim.StepLR, ...) or "
+           .. "a table with a step method", function() run(4, {epochs = 1, lr_schedule = function() end}) end)
+  T.raises("experiment.train: option 'transform' returned nil, expected a Tensor",
+           function() run(4, {epochs = 1, transform = function() end}) end)
+  T.raises("experiment.train: option 'loss_for' (epoch 1) returned \"ce\", expected a loss (loss.cross_entropy(), ...) or "
+           .. "a function(logits, y) returning the loss",
+           function() run(4, {epochs = 1, weights = {1, 1, 1}, loss_for = function() return "ce" end}) end)
+  T.raises("experiment.train: option 'augment' (epoch 1) returned 3, expected an augmentation or a list of augmentations",
+           function() run(4, {epochs = 1, augment = function() return 3 end}) end)
+  local Constant = nn.Module("Constant")      -- a model with a parameter that returns a number
+  function Constant:init() self.w = tensor.ones(1):requires_grad() end
+  function Constant.forward() return 1 end
+  T.raises("experiment.train: the model returned 1, expected a Tensor",
+           function() experiment.train(Constant(), train, {epochs = 1, quiet = true, optimizer = sgd}) end)
+  T.raises("experiment.evaluate: the model returned 1, expected a Tensor of scores", function() experiment.evaluate(Constant(), val) end)
+  local Empty = nn.Module("Empty")
+  function Empty.forward(_, x) return x end
+  T.raises("experiment.train: the model has no parameters (model:parameters() is empty): nothing to train",
+           function() experiment.train(Empty(), train, {epochs = 1, quiet = true}) end)
+end
+
+-- Issue 12: an optimizer over tensors that are not the model's parameters trained nothing,
+-- silently; a schedule of another optimizer changed nothing
+function test.train_refuses_an_optimizer_that_does_not_update_the_model()
+  local other = new_model(2)
+  T.raises("experiment.train: option 'optimizer' holds 4 tensors, none of them a parameter of the model, so training "
+           .. "would never change the model; build it over model:parameters(), or pass a function(params) returning it",
+           function() run(4, {epochs = 1, optimizer = optim.SGD(other:parameters(), {lr = 0.1})}) end)
+  T.raises("experiment.train: option 'optimizer' holds 4 tensors, none of them a parameter of the model",
+           function() run(4, {epochs = 1, optimizer = function() return sgd(other:parameters()) end}) end)
+  T.raises("experiment.train: option 'lr_schedule' is a schedule of another optimizer than the one that trains, so its "
+           .. "rates would never be used; pass a function(opt) returning optim.StepLR(opt, ...) and so on", function()
+    local m = new_model(1)
+    run(4, {epochs = 1, lr_schedule = function() return optim.StepLR(sgd(m:parameters()), {step_size = 1}) end})
+  end)
+  -- an optimizer over some of the model's parameters (the others frozen) and a tensor of the
+  -- user's own is fine: only the last layer changes
+  local m = new_model(1)
+  local before = m:parameters()[1]:clone()
+  local last = m.modules[#m.modules]
+  local temperature = tensor.ones(1):requires_grad()
+  local params = last:parameters()
+  params[#params + 1] = temperature
+  experiment.train(m, train, {epochs = 1, quiet = true, optimizer = optim.SGD(params, {lr = 0.1})})
+  T.eq(tensor.equal(m:parameters()[1], before), true, "the first layer is frozen")
+end
+
 -- on_epoch sees the history and may stop early
 function test.on_epoch_sees_the_history_and_may_stop()
   local seen_epochs = {}
@@ -352,6 +427,60 @@ function test.learnability_rejects_bad_options()
   T.raises("option 'model' must be a function", function()
     experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model(1), quiet = true}
   end)
+end
+
+-- Issue 12: the study's options and what its functions return
+function test.learnability_checks_its_options_and_callbacks()
+  local function study_with(extra)
+    local cfg = {data = {train = hard_train, test = hard_test}, model = new_model, seeds = {1}, epochs = 1, quiet = true,
+                 methods = {"focal"}, plots = false}
+    for k, v in pairs(extra) do cfg[k] = v end
+    return function() return experiment.learnability(cfg) end
+  end
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'epochs' must be an integer >= 1, got \"x\")",
+           study_with({epochs = "x"}))
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'gammas' must be an array of numbers >= 0 (gammas of "
+           .. "tpr_power), got NaN)", study_with({gammas = 0 / 0}))
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'gammas' must be an array of numbers >= 0 (gammas of "
+           .. "tpr_power), got a table whose element 2 is -1)", study_with({gammas = {1, -1}}))
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'seeds' must be a non-empty array of integers >= 0, got "
+           .. "a table of 0 values)", study_with({seeds = {}}))
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'train.clip' must be a finite number > 0, got \"x\")",
+           study_with({train = {clip = "x"}}))
+  T.raises("bad argument #1 to 'experiment.learnability' (unknown option 'train.epoch' (known: ",
+           study_with({train = {epoch = 2}}))
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'data' is required: {train = dataset, test = dataset[, "
+           .. "val = dataset]})", function() experiment.learnability{model = new_model} end)
+  T.raises("experiment.learnability: option 'model' (seed 1) returned nil, expected a module",
+           study_with({model = function() end}))
+  T.raises("experiment.learnability: method 'method1' returned 5, expected a table of train options",
+           study_with({methods = {function() return 5 end}}))
+  T.raises("experiment.learnability: method 'method1' returned options that experiment.train refuses: option 'loss' must "
+           .. "be a loss (loss.cross_entropy(), ...) or a function(logits, y) returning the loss, got \"ce\"",
+           study_with({methods = {function() return {loss = "ce"} end}}))
+  T.raises("bad argument #1 to 'experiment.methods.focal' (option 'gamma' must be a finite number >= 0, got \"x\")",
+           function() experiment.methods.focal{gamma = "x"} end)
+end
+
+-- Issue 12: most_confused, summary_table and save_run name what is wrong with their arguments
+function test.study_helpers_check_their_arguments()
+  T.raises("bad argument #1 to 'experiment.most_confused' (expected a study (what experiment.learnability returns), got nil)",
+           function() experiment.most_confused(nil) end)
+  T.raises("bad argument #2 to 'experiment.most_confused' (expected an integer >= 0, got \"x\")",
+           function() experiment.most_confused({runs = {}}, "x") end)
+  T.raises("bad argument #1 to 'experiment.summary_table' (expected an array of summary rows ({method = name, seeds = n, "
+           .. "accuracy = ...}) or a study, got a table whose element 1 is 1)", function() experiment.summary_table({1}) end)
+  T.raises("bad argument #1 to 'experiment.summary_table' (expected an array of summary rows ({method = name, seeds = n, "
+           .. "accuracy = ...}) or a study, got a table whose element 1 is a row whose seeds is 1.5)",
+           function() experiment.summary_table({{method = "baseline", seeds = 1.5}}) end)
+  T.raises("bad argument #2 to 'experiment.save_run' (option 'report' must be a metrics report (what experiment.evaluate "
+           .. "returns), got \"mean\")", function() experiment.save_run(T.tmpdir() .. "/run", {report = "mean"}) end)
+  T.raises("bad argument #2 to 'experiment.save_run' (option 'history' must be a training history (what experiment.train "
+           .. "returns), got a table whose field 'epoch' is nil)", function() experiment.save_run(T.tmpdir() .. "/run", {history = {}}) end)
+  T.raises("bad argument #1 to 'experiment.save_run' (expected a path (a non-empty string), got 5)",
+           function() experiment.save_run(5, {}) end)
+  T.raises("bad argument #2 to 'experiment.json' (option 'indent' must be a string or true, got 2)",
+           function() experiment.json({}, {indent = 2}) end)
 end
 
 -- the "most confused" line the study scripts print, from the first seed's baseline

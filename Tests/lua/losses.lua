@@ -307,12 +307,16 @@ end
 function test.custom_loss_checks_what_its_function_returns()
   T.raises("loss.custom: the loss function must return a one-element Tensor (the loss), got size 6x4",
            function() loss.custom(function(z) return z end)(NORMAL, TARGETS) end)
-  T.raises("loss.custom: the loss function must return a one-element Tensor, got number",
+  T.raises("loss.custom: the loss function must return a one-element Tensor, got 1",
            function() loss.custom(function() return 1 end)(NORMAL, TARGETS) end)
   T.raises("my_loss: the loss function must return per-sample losses, a Tensor of size 6, got size ()",
            function() loss.custom(function(z) return z:sum() end, {per_sample = true, name = "my_loss"})(NORMAL, TARGETS) end)
   T.raises("bad argument #1 to 'loss.custom' (expected a function", function() loss.custom(3) end)
   T.raises("boom", function() loss.custom(function() error("boom") end)(NORMAL, TARGETS) end)
+  -- Issue 12: crit.forward(logits, y) with a dot said "attempt to index ... (local 'self')"
+  local crit = loss.custom(function(z) return z:sum() end)
+  T.raises("calling 'Loss:forward' on bad self (expected a loss from loss.custom, got Tensor; call it with a colon: "
+           .. "crit:forward(...), or as crit(...))", crit.forward, NORMAL, TARGETS)
 end
 
 -- errors name the function --------------------------------------------------------------------------

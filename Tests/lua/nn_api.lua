@@ -134,10 +134,106 @@ function test.constructors_check_arguments_and_options()
 end
 
 function test.presets_check_dropout()
-  T.raises("nn.mlp: option 'dropout' must be a number in [0, 1), got 3", nn.mlp, {inputs = 2, classes = 2, hidden = {2}, dropout = 3})
-  T.raises("nn.resnet_cnn: option 'dropout' must be a number in [0, 1), got x", nn.resnet_cnn, {dropout = "x"})
-  T.raises("nn.conv_lstm: option 'dropout' must be a number in [0, 1), got -0.1", nn.conv_lstm, {vocab = 5, classes = 2, dropout = -0.1})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got 3)", nn.mlp,
+           {inputs = 2, classes = 2, hidden = {2}, dropout = 3})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got \"x\")", nn.mlp,
+           {inputs = 2, classes = 2, dropout = "x"})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'dropout' must be a number in [0, 1), got NaN)", nn.mlp,
+           {inputs = 2, classes = 2, dropout = 0 / 0})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'dropout' must be a number in [0, 1), got \"x\")", nn.resnet_cnn,
+           {dropout = "x"})
+  T.raises("bad argument #1 to 'nn.conv_lstm' (option 'dropout' must be a number in [0, 1), got -0.1)", nn.conv_lstm,
+           {vocab = 5, classes = 2, dropout = -0.1})
   T.eq(#nn.mlp{inputs = 2, classes = 2, hidden = {2}, dropout = 0.25}.modules, 4, "dropout 0.25 adds a layer")
+end
+
+-- Issue 12: every option of the presets is checked ("attempt to get length of a number value" before)
+function test.presets_check_their_options()
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got 8)", nn.resnet_cnn, {widths = 8})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got a table of 4 values)", nn.resnet_cnn, {widths = {8, 8, 8, 8}})
+  T.raises("bad argument #1 to 'nn.resnet_cnn' (option 'widths' must be an array of 3 channel counts (positive integers), "
+           .. "got a table whose element 2 is 0)", nn.resnet_cnn, {widths = {8, 0, 8}})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'hidden' must be an integer >= 1 or an array of layer widths (positive "
+           .. "integers), got a table whose element 2 is 2.5)", nn.mlp, {inputs = 2, classes = 2, hidden = {4, 2.5}})
+  T.raises("bad argument #1 to 'nn.mlp' (option 'inputs' must be an integer >= 1, got \"784\")", nn.mlp,
+           {inputs = "784", classes = 2})
+  T.raises("bad argument #1 to 'nn.conv_lstm' (option 'kernel' must be an integer >= 1, got 0)", nn.conv_lstm,
+           {vocab = 5, classes = 2, kernel = 0})
+  T.raises("bad argument #1 to 'nn.mlp' (expected an options table, got 5)", nn.mlp, 5)
+  T.eq(nn.mlp{inputs = 2, classes = 3, hidden = 4.0}.preset, "nn.mlp{inputs = 2, hidden = {4.0}, classes = 3}", "preset text")
+end
+
+-- Issue 12: a method called with a dot (m.eval()) said "attempt to index a nil value (local
+-- 'self')"; every method of the Lua-written modules checks its self
+function test.methods_called_with_a_dot_say_so()
+  local seq = nn.Sequential(nn.Linear(2, 2))
+  local res = nn.Residual(nn.Linear(2, 2))
+  local Scale = nn.Module("Scale")
+  function Scale:init() self.w = tensor.ones(2):requires_grad() end
+  function Scale:forward(x) return x * self.w end
+  local scale = Scale()
+  for _, name in ipairs({"parameters", "named_parameters", "named_buffers", "children", "child_entries", "train", "eval",
+                         "zero_grad", "num_parameters", "describe", "child_label"}) do
+    for _, m in ipairs({seq, res, scale}) do
+      local own = rawget(getmetatable(m), name) ~= nil
+      local class = own and m.kind or "Module"
+      local expected = own and ("an nn." .. m.kind) or "a module"
+      T.raises(string.format("calling '%s:%s' on bad self (expected %s, got no value; call it with a colon: m:%s(...))",
+                             class, name, expected, name), m[name])
+    end
+  end
+  for _, name in ipairs({"forward", "add", "constructor_call"}) do
+    T.raises(string.format("calling 'Sequential:%s' on bad self (expected an nn.Sequential, got Tensor; call it with a "
+                           .. "colon: m:%s(...))", name, name), seq[name], tensor.ones(1, 2))
+  end
+  for _, name in ipairs({"forward", "constructor_call"}) do
+    T.raises(string.format("calling 'Residual:%s' on bad self (expected an nn.Residual, got Tensor; call it with a colon: "
+                           .. "m:%s(...))", name, name), res[name], tensor.ones(1, 2))
+  end
+  T.raises("calling 'Module:eval' on bad self (expected a module, got Module; call it with a colon: m:eval(...))",
+           seq.eval, nn.Linear(2, 2))
+  T.raises("bad argument #1 to 'Module:train' (expected true, false or nothing, got \"yes\")", seq.train, seq, "yes")
+  T.raises("bad argument #1 to 'nn.Module' (expected the name of the kind of module (a string), got 5)", nn.Module, 5)
+end
+
+-- Issue 12: a container that holds itself overflowed the stack (parameters, save, forward,
+-- train); now the walk that would loop says where
+function test.a_model_that_contains_itself_is_an_error()
+  local loop = "the model contains itself: module 2 is the model again (a container cannot hold itself, directly or "
+               .. "through other containers)"
+  local s = nn.Sequential(nn.Linear(2, 2))
+  T.raises("nn.Sequential:add: the module to add is this nn.Sequential (a container cannot hold itself, directly or "
+           .. "through other containers)", s.add, s, s)
+  local outer = nn.Sequential(s)
+  T.raises("nn.Sequential:add: the module to add contains this nn.Sequential", s.add, s, outer)
+  T.eq(#s.modules, 1, "a refused module is not added")
+  s.modules[2] = s                                 -- a cycle made by assignment
+  T.raises("nn.Sequential: " .. loop, s.parameters, s)
+  T.raises("nn.Sequential: " .. loop, s.named_buffers, s)
+  T.raises("nn.Sequential: " .. loop, s.train, s)
+  T.raises("nn.Sequential: " .. loop, s.describe, s)
+  T.raises("nn.Sequential: " .. loop, s.forward, s, tensor.ones(1, 2))
+  T.raises("nn.Sequential: " .. loop, s, tensor.ones(1, 2))
+  T.raises("nn.Sequential: the model contains itself: module 1 > module 2 is module 1 again", outer.parameters, outer)
+  local r = nn.Residual(nn.Sequential(nn.ReLU()))
+  r.body.modules[2] = r
+  T.raises("nn.Residual: the model contains itself: body > module 2 is the model again", r.forward, r, tensor.ones(1, 2))
+  T.raises("nn.Residual: the model contains itself: body > module 2 is the model again", r.describe, r)
+  -- a layer used twice is no cycle
+  local shared = nn.Linear(2, 2)
+  local twice = nn.Sequential(shared, nn.ReLU(), shared)
+  T.eq(#twice:parameters(), 4, "a shared layer is listed where it sits")
+  T.eq(twice(tensor.ones(1, 2)):size(2), 2, "a shared layer runs twice")
+end
+
+function test.residual_checks_its_parts()
+  T.raises("bad argument #1 to 'nn.Residual' (expected a module, got nil)", nn.Residual)
+  T.raises("bad argument #2 to 'nn.Residual' (expected a module, got 5)", nn.Residual, nn.ReLU(), 5)
+  local Bad = nn.Module("Bad")
+  function Bad.forward() return 3 end
+  T.raises("nn.Residual: the body returned 3, expected a Tensor", function() return nn.Residual(Bad())(tensor.ones(1, 2)) end)
 end
 
 function test.residual_needs_an_output_of_the_input_size()

@@ -196,4 +196,17 @@ function test.save_expects_a_module()
   T.raises("nn.save: expected a module", nn.save, 5, T.tmpdir() .. "/x")
 end
 
+-- Issue 12: nn.load_into(5, path) said "cannot open"; a model that contains itself overflowed
+-- the stack when saved
+function test.load_into_and_save_check_the_model()
+  local file = saved_mlp()
+  T.raises("bad argument #1 to 'nn.load_into' (expected a module, got 5)", nn.load_into, 5, file)
+  local s = nn.Sequential(nn.Linear(2, 2))
+  s.modules[2] = s
+  local loop = "the model contains itself: module 2 is the model again (a container cannot hold itself, directly or "
+               .. "through other containers)"
+  T.raises("nn.save: " .. loop, nn.save, s, T.tmpdir() .. "/loop.ckpt")
+  T.raises("model:load: " .. loop, s.load, s, file)
+end
+
 return test

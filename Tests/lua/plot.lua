@@ -51,6 +51,32 @@ function test.bars_save_writes_the_svg_and_a_data_csv()
   testing.eq(other, base .. ".csv", "no extension: .csv appended")
 end
 
+-- Issue 12: values of magnitude 1e-99 or smaller failed ("invalid conversion specification:
+-- '%.101f'"): tick labels of tiny or huge values switch to %g with the digits the step needs
+local function ticks_of(svg)
+  local out = {}
+  for t in svg:gmatch('dominant%-baseline="middle">([^<]*)</text>') do out[#out + 1] = t end
+  return table.concat(out, " ")
+end
+
+function test.plots_of_tiny_and_huge_values()
+  testing.eq(ticks_of(plot.lines{x = {1, 2}, series = {{values = {1e-99, 2e-99}}}}:svg()),
+             "1e-99 1.2e-99 1.4e-99 1.6e-99 1.8e-99 2e-99", "ticks of values near 1e-99")
+  testing.eq(ticks_of(plot.bars{labels = {"a", "b"}, series = {{values = {1e-300, 3e-300}}}}:svg()),
+             "0 5e-301 1e-300 1.5e-300 2e-300 2.5e-300 3e-300", "ticks of values near 1e-300")
+  testing.eq(ticks_of(plot.scatter{points = {{x = 1, y = 1e300}, {x = 2, y = 2e300}}}:svg()),
+             "8e+299 1e+300 1.2e+300 1.4e+300 1.6e+300 1.8e+300 2e+300 2.2e+300", "ticks of values near 1e300")
+  testing.eq(ticks_of(plot.lines{x = {1, 2}, series = {{values = {1, 1 + 1e-12}}}}:svg()),
+             "1 1.0000000000002 1.0000000000004 1.0000000000006 1.0000000000008 1.000000000001", "a narrow range")
+  testing.eq(ticks_of(plot.lines{x = {1, 2}, series = {{values = {-1e308, 1e308}}}}:svg()), "-1e+308 1e+308",
+             "a range wider than the largest double: its two ends")
+  local h = plot.heatmap{matrix = {{1e-320, 2e-320}, {0, 5e-324}}}:svg()
+  testing.eq(h:find("</svg>", 1, true) ~= nil, true, "a heatmap of subnormal values")
+  -- ordinary ranges keep their fixed decimals
+  testing.eq(ticks_of(plot.lines{x = {1, 2}, series = {{values = {0.001, 0.0042}}}}:svg()),
+             "0.0010 0.0015 0.0020 0.0025 0.0030 0.0035 0.0040 0.0045", "ticks of an ordinary range")
+end
+
 -- heatmap: one cell per entry, values written, row normalisation, colour bar
 local function heatmap()
   return plot.heatmap{matrix = tensor.new({{8, 2}, {1, 9}}), labels = {"cat", "dog"}, title = "cm", normalize = "row"}

@@ -107,7 +107,7 @@ end
 function test.map_rejects_bad_weights()
   T.raises("weights.map: weight 1 is -1", function() weights.map(s, function() return -1 end) end)
   T.raises("weights.map: weight 1 is NaN", function() weights.map(s, function() return 0 / 0 end) end)
-  T.raises("weights.map: the function returned a string for class 1", function() weights.map(s, function() return "x" end) end)
+  T.raises('weights.map: the function returned "x" for class 1, expected a number', function() weights.map(s, function() return "x" end) end)
 end
 
 function test.effective_number_and_pseudo_counts_reject_bad_input()

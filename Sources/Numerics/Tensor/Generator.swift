@@ -14,6 +14,34 @@ public final class Generator {
 
     public init(seed: UInt64) { reseed(seed) }
 
+    /// Everything the next draws depend on: the four state words, the spare normal value of
+    /// the last Box-Muller pair, and the seed `tensor.seed()` reports.
+    public struct State: Equatable, Sendable {
+        public var words: [UInt64]
+        public var spareNormal: Double?
+        public var seed: UInt64
+
+        public init(words: [UInt64], spareNormal: Double?, seed: UInt64) {
+            self.words = words
+            self.spareNormal = spareNormal
+            self.seed = seed
+        }
+    }
+
+    /// The whole state: assigning a state saved earlier makes the next draws repeat the
+    /// draws that followed the save (reseeding only repeats those after the seed). A state
+    /// whose `words` are not four words, or all zero, is ignored.
+    public var state: State {
+        get { State(words: [s.0, s.1, s.2, s.3], spareNormal: spareNormal, seed: seed) }
+        set {
+            let w = newValue.words
+            guard w.count == 4, w.contains(where: { $0 != 0 }) else { return }
+            s = (w[0], w[1], w[2], w[3])
+            spareNormal = newValue.spareNormal
+            seed = newValue.seed
+        }
+    }
+
     public func reseed(_ seed: UInt64) {
         self.seed = seed
         var x = seed

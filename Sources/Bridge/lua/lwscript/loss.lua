@@ -78,6 +78,10 @@ function loss.custom(f, opts)
 end
 
 function Custom:forward(logits, targets, sample_weights)
+  if getmetatable(self) ~= Custom then
+    util.fail("calling 'Loss:forward' on bad self (expected a loss from loss.custom, got " .. util.describe(self)
+              .. "; call it with a colon: crit:forward(...), or as crit(...))")
+  end
   local name = self.name
   check_tensor(name, logits, 1, "logits")
   check_tensor(name, targets, 2, "targets")
@@ -85,7 +89,7 @@ function Custom:forward(logits, targets, sample_weights)
   if not self.per_sample then
     local out = self.fn(logits, targets, sample_weights)
     if not tensor.is_tensor(out) then
-      util.fail(name .. ": the loss function must return a one-element Tensor, got " .. type(out))
+      util.fail(name .. ": the loss function must return a one-element Tensor, got " .. util.describe(out))
     end
     if out:numel() ~= 1 then
       util.fail(name .. ": the loss function must return a one-element Tensor (the loss), got size "
@@ -97,7 +101,7 @@ function Custom:forward(logits, targets, sample_weights)
   local out = self.fn(logits, targets)
   if not tensor.is_tensor(out) or out:dim() ~= 1 or out:numel() ~= n then
     util.fail(string.format("%s: the loss function must return per-sample losses, a Tensor of size %d, got %s", name, n,
-          tensor.is_tensor(out) and ("size " .. size(out)) or type(out)))
+          tensor.is_tensor(out) and ("size " .. size(out)) or util.describe(out)))
   end
   if sample_weights ~= nil then
     if sample_weights:dim() ~= 1 or sample_weights:numel() ~= n then

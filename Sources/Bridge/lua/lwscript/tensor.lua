@@ -1,6 +1,9 @@
 -- The Lua half of `tensor`: functions that are clearer in Lua than in Swift.
 local tensor = require("tensor")
 local util = require("lwscript.util")
+local native = require("lwscript.native")
+
+local is = util.is
 
 -- tensor.no_grad(f, ...): runs f without recording gradients and returns its results. The
 -- previous mode comes back however f ends; an error from f goes on unchanged (its position
@@ -21,21 +24,40 @@ end
 -- backward computes for f(inputs...) with central finite differences, through a random
 -- projection of the output (so f may return any shape). Returns ok, max_error, details.
 -- Float32 arithmetic limits the precision: the defaults (eps 1e-2, atol 1e-2, rtol 1e-2)
--- suit functions whose values are of order 1.
-function tensor.gradcheck(f, inputs, opts)
-  opts = opts or {}
+-- suit functions whose values are of order 1. The projection is drawn after
+-- tensor.seed(opts.seed or 12345), and the generator's whole state comes back afterwards
+-- (however the check ends), so the random numbers drawn after a check are those that would
+-- have been drawn without it.
+local GRADCHECK = "tensor.gradcheck"
+local GRADCHECK_OPTIONS = {eps = is.number({above = 0}), atol = is.number({min = 0}), rtol = is.number({min = 0}),
+                           seed = is.integer()}
+local is_function = is.callable("a function of the inputs returning a Tensor")
+local is_inputs = is.array_of(is.tensor, "a non-empty array of Tensors ({x} for one)")
+
+local function size(t)
+  local shape = t:shape()
+  return #shape == 0 and "()" or table.concat(shape, "x")
+end
+
+local function gradcheck(f, inputs, opts)
   local eps, atol, rtol = opts.eps or 1e-2, opts.atol or 1e-2, opts.rtol or 1e-2
-  local previous_seed = tensor.seed()
   tensor.seed(opts.seed or 12345)
   local leaves = {}
   for i, x in ipairs(inputs) do leaves[i] = x:detach():clone():requires_grad() end
-  local out = f(table.unpack(leaves))
+  local out = util.check_result(GRADCHECK, "the function", f(table.unpack(leaves)), is.tensor)
+  local out_size = size(out)
   local projection = tensor.randn(out:shape())
-  tensor.seed(previous_seed)
   local function objective(xs)
-    return tensor.no_grad(function() return (f(table.unpack(xs)) * projection):sum():item() end)
+    local y = tensor.no_grad(function() return f(table.unpack(xs)) end)
+    if not tensor.is_tensor(y) or size(y) ~= out_size then
+      util.fail(string.format("%s: the function returned %s for inputs moved by eps, expected a Tensor of size %s "
+                              .. "(as for the inputs themselves)", GRADCHECK,
+                              tensor.is_tensor(y) and ("a Tensor of size " .. size(y)) or util.returned(y), out_size))
+    end
+    return (y * projection):sum():item()
   end
-  ;(out * projection):sum():backward()
+  -- an output that does not depend on the inputs has zero gradients
+  if out.needs_grad then (out * projection):sum():backward() end
   local worst, details = 0, nil
   for i, leaf in ipairs(leaves) do
     local analytic = leaf.grad and leaf.grad:flatten():totable() or {}
@@ -62,4 +84,12 @@ function tensor.gradcheck(f, inputs, opts)
     end
   end
   return details == nil, worst, details
+end
+
+function tensor.gradcheck(f, inputs, opts)
+  util.check_arg(GRADCHECK, 1, f, is_function)
+  util.check_arg(GRADCHECK, 2, inputs, is_inputs)
+  opts = util.check_options(GRADCHECK, opts, 3, GRADCHECK_OPTIONS)
+  local state = native.rng_state()
+  return util.protect(function() native.set_rng_state(state) end, gradcheck, f, inputs, opts)
 end

@@ -184,7 +184,7 @@ function weights.map(s, f)
     local copy = {mean = st.mean, var = st.var, min = st.min, max = st.max, n = st.n}
     local v = f(s[c], c, copy)
     if type(v) ~= "number" then
-      util.fail(string.format("weights.map: the function returned a %s for class %d, expected a number", type(v), c))
+      util.fail(string.format("weights.map: the function returned %s for class %d, expected a number", util.returned(v), c))
     end
     w[c] = v
   end

@@ -8,12 +8,16 @@ local experiment = require("experiment")
 local util = require("lwscript.util")
 local tensor = require("tensor")
 local loss = require("loss")
-local data = require("data")
 local metrics = require("metrics")
 
 local M = {}
 
-local EVALUATE_OPTIONS = {"batch", "classes"}
+local is = util.is
+local is_model = util.checker("a model (a module)", util.is_module)
+local EVALUATE_OPTIONS = {
+  batch = is.integer(1),
+  classes = is.array_of(is.any(is.string, is.number()), "an array of class names"),
+}
 
 local function training_mode(model)
   local ok, v = pcall(function() return model.training end)
@@ -23,9 +27,12 @@ end
 
 -- M.evaluate(model, set, opts): the report, with options already checked by the caller.
 function M.evaluate(model, set, opts)
-  local batch = util.option_integer("experiment.evaluate", opts, "batch", 256, 1)
+  local batch = math.tointeger(opts.batch or 256)
   local classes = opts.classes or set.classes
   local C = #set.classes
+  if #classes ~= C then
+    util.fail(string.format("experiment.evaluate: option 'classes' has %d names, the dataset has %d classes", #classes, C))
+  end
   local cm = tensor.zeros(C, C)
   local sum_ce = loss.cross_entropy{reduction = "sum"}
   local total, n = 0, 0
@@ -35,6 +42,8 @@ function M.evaluate(model, set, opts)
   local ok, err = util.try(function()
     for x, y in set:batches(batch) do
       local z = model(x)
+      -- raised again below with "experiment.evaluate: " in front
+      if not tensor.is_tensor(z) then util.fail("the model returned " .. util.returned(z) .. ", expected a Tensor of scores") end
       metrics.confusion_add(cm, z, y)
       total = total + sum_ce(z, y):item()
       n = n + y:size(1)
@@ -53,8 +62,8 @@ end
 -- M.check_arguments(fname, model, set, opts, known): the (model, dataset, options) arguments
 -- of experiment.evaluate and experiment.train; returns the options.
 function M.check_arguments(fname, model, set, opts, known)
-  if not util.is_module(model) then util.arg_error(fname, 1, "expected a model, got " .. type(model)) end
-  if not data.is_dataset(set) then util.arg_error(fname, 2, "expected a dataset, got " .. type(set)) end
+  util.check_arg(fname, 1, model, is_model)
+  util.check_arg(fname, 2, set, is.dataset)
   return util.check_options(fname, opts, 3, known)
 end
 

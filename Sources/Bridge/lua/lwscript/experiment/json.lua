@@ -81,12 +81,9 @@ local function json_encode(v, indent, depth, seen)
 end
 
 function experiment.json(v, opts)
-  opts = util.check_options("experiment.json", opts, 2, {"indent"})
+  opts = util.check_options("experiment.json", opts, 2, {indent = util.is.any(util.is.string, util.is.one_of({true}))})
   local indent = opts.indent
   if indent == true then indent = "  " end
-  if indent ~= nil and type(indent) ~= "string" then
-    util.arg_error("experiment.json", 2, "option 'indent' must be a string or true")
-  end
   local ok, text = pcall(json_encode, v, indent, 0, {})
   if not ok then util.fail(util.strip_position(text)) end
   return text
@@ -94,7 +91,7 @@ end
 
 -- experiment.write_json(path, value): JSON (indented) written atomically.
 function experiment.write_json(path, v)
-  if type(path) ~= "string" or path == "" then util.arg_error("experiment.write_json", 1, "expected a file path") end
+  util.check_arg("experiment.write_json", 1, path, util.is.path)
   local ok, err = pcall(function() util.write_file(path, json_encode(v, "  ", 0, {}) .. "\n") end)
   if not ok then util.fail("experiment.write_json: " .. util.strip_position(err)) end
 end

@@ -20,13 +20,17 @@ function M.new(name, description, options, W)
   return {name = name, description = description, options = options, W = W}
 end
 
-local function method_options(fname, o, known)
-  return util.check_options("experiment.methods." .. fname, o, 1, known)
+local is = util.is
+local nonnegative = is.number({min = 0})
+
+local function method_options(fname, o, spec)
+  spec.name = is.string
+  return util.check_options("experiment.methods." .. fname, o, 1, spec)
 end
 
 -- Cross-entropy weighted by w = W(s) (the study's W, or tpr_power with its own gamma).
 function experiment.methods.tpr_weighted_ce(o)
-  o = method_options("tpr_weighted_ce", o, {"name", "gamma"})
+  o = method_options("tpr_weighted_ce", o, {gamma = nonnegative})
   local W
   if o.gamma then W = function(s) return weights.tpr_power(s, o.gamma, {floor = 0.01}) end end
   return M.new(o.name or "tpr_weighted_ce",
@@ -36,7 +40,7 @@ end
 
 -- Focal loss (gamma = 2); alpha = true also weights the classes by w = W(s).
 function experiment.methods.focal(o)
-  o = method_options("focal", o, {"name", "gamma", "alpha"})
+  o = method_options("focal", o, {gamma = nonnegative, alpha = is.boolean})
   local gamma = o.gamma or 2
   return M.new(o.name or "focal", fmt("focal loss, gamma %g%s", gamma, o.alpha and ", alpha = W(s)" or ""),
     function(ctx) return {loss = loss.focal{gamma = gamma, alpha = o.alpha and ctx.w or nil}} end)
@@ -44,7 +48,7 @@ end
 
 -- Class-balanced loss (Cui et al.) on TPR pseudo-counts n_c proportional to s_c^power.
 function experiment.methods.class_balanced_tpr(o)
-  o = method_options("class_balanced_tpr", o, {"name", "beta", "power"})
+  o = method_options("class_balanced_tpr", o, {beta = is.number({min = 0, below = 1}), power = nonnegative})
   local beta, power = o.beta or 0.9999, o.power or 1
   return M.new(o.name or "class_balanced_tpr", fmt("class-balanced CE, beta %g, TPR pseudo-counts (power %g)", beta, power),
     function(ctx)
@@ -55,7 +59,7 @@ end
 
 -- Oversampling: class c is drawn with probability w_c / sum(w).
 function experiment.methods.tpr_oversampling(o)
-  o = method_options("tpr_oversampling", o, {"name"})
+  o = method_options("tpr_oversampling", o, {})
   return M.new(o.name or "tpr_oversampling", "class c drawn with probability w_c / sum w",
     function(ctx) return {sampler = weights.normalize(ctx.w, "sum_one")} end)
 end
@@ -64,7 +68,8 @@ end
 -- images flip and shift (crop with padding), features get Gaussian noise (std), sequences
 -- have tokens replaced by <unk> (index 2) at rate `rate`.
 function experiment.methods.tpr_augmentation(o)
-  o = method_options("tpr_augmentation", o, {"name", "strength", "padding", "std", "rate"})
+  o = method_options("tpr_augmentation", o, {strength = nonnegative, padding = is.integer(0, 1024), std = nonnegative,
+                                             rate = is.number({min = 0, max = 1})})
   local strength, padding, std, rate = o.strength or 1, o.padding or 2, o.std or 0.1, o.rate or 0.1
   return M.new(o.name or "tpr_augmentation", fmt("augmentation with per-class probability min(1, %g w_c / max w)", strength),
     function(ctx)

@@ -141,7 +141,31 @@ local function report_plots(dir, report, title)
 end
 
 -- experiment.save_run(dir, {config =, history =, report =, name =}): a run's directory.
-local SAVE_RUN_OPTIONS = {"config", "history", "report", "name", "plots"}
+local is = util.is
+
+-- A table with these fields, each a table (what came otherwise: "a table without field 'x'").
+local function table_with(expected, fields)
+  return util.checker(expected, function(v)
+    if type(v) ~= "table" then return false end
+    for _, k in ipairs(fields) do
+      if type(v[k]) ~= "table" then
+        return false, "a table whose field '" .. k .. "' is " .. util.describe(v[k])
+      end
+    end
+    return true
+  end)
+end
+
+local SAVE_RUN_OPTIONS = {
+  config = is.table,
+  history = table_with("a training history (what experiment.train returns)", {"epoch", "loss", "accuracy",
+    "balanced_accuracy", "lr", "time", "tpr", "weights", "sampling", "val_loss", "val_accuracy",
+    "val_balanced_accuracy", "val_tpr", "val_var_tpr", "val_min_tpr"}),
+  report = table_with("a metrics report (what experiment.evaluate returns)", {"classes", "tpr", "precision", "f1",
+    "support", "predicted"}),
+  name = is.string,
+  plots = is.boolean,
+}
 
 function M.save_run(dir, run)
   sys.mkdir(dir)
@@ -169,7 +193,7 @@ function M.save_run(dir, run)
 end
 
 function experiment.save_run(dir, run)
-  if type(dir) ~= "string" or dir == "" then util.arg_error("experiment.save_run", 1, "expected a directory path") end
+  util.check_arg("experiment.save_run", 1, dir, is.path)
   run = util.check_options("experiment.save_run", run, 2, SAVE_RUN_OPTIONS)
   local ok, err = pcall(M.save_run, dir, run)
   if not ok then util.fail("experiment.save_run: " .. util.strip_position(err)) end

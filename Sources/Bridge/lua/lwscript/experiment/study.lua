@@ -19,8 +19,34 @@ local sys = require("sys")
 local fmt = string.format
 local join, merge = util.join, util.merge
 
-local STUDY_OPTIONS = {"data", "model", "methods", "seeds", "W", "gammas", "epochs", "batch", "optimizer",
-  "lr_schedule", "train", "out", "name", "quiet", "verbose", "eval_batch", "plots", "save_runs"}
+local FNAME = "experiment.learnability"
+local is = util.is
+local TRAIN_OPTIONS = require("lwscript.experiment.train").OPTIONS
+
+local is_data = util.checker("{train = dataset, test = dataset[, val = dataset]}", function(d)
+  return type(d) == "table" and data.is_dataset(d.train) and data.is_dataset(d.test)
+    and (d.val == nil or data.is_dataset(d.val))
+end)
+local is_method = util.checker("a method", function(m)
+  return type(m) == "string" or type(m) == "function" or (type(m) == "table" and type(m.options) == "function")
+end)
+
+local STUDY_OPTIONS = {
+  data = is_data,
+  model = is.func("a function(seed) returning a new model"),
+  methods = is.array_of(is_method, "an array of methods (names of built-in methods, tables {name =, options = "
+                                   .. "function(ctx)} or functions(ctx) returning train options)", 0),
+  seeds = is.array_of(is.integer(0), "a non-empty array of integers >= 0"),
+  W = is.any(is.func("a function(s) returning per-class weights"), util.checker("a number gamma (for tpr_power)",
+      function(v) return util.finite(v) end)),
+  gammas = is.array_of(is.number({min = 0}), "an array of numbers >= 0 (gammas of tpr_power)", 0),
+  epochs = TRAIN_OPTIONS.epochs, batch = TRAIN_OPTIONS.batch, eval_batch = TRAIN_OPTIONS.eval_batch,
+  optimizer = is.func("a function(params) returning an optimizer (each run builds its own)"),
+  lr_schedule = TRAIN_OPTIONS.lr_schedule,
+  train = is.table,
+  out = is.path, name = is.string,
+  quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean,
+}
 
 -- The weights a W function returned: C finite numbers >= 0.
 local function check_weights(w, C, where)
@@ -34,28 +60,23 @@ local function check_weights(w, C, where)
   return out
 end
 
+-- A new model from option 'model'.
+local function new_model(cfg, seed)
+  return util.check_result(FNAME, fmt("option 'model' (seed %s)", tostring(seed)), cfg.model(seed), is.module)
+end
+
+-- writing(f, ...): f(...), which writes the study's files; its error says so.
+local function writing(f, ...)
+  local ok, err = util.try(f, ...)
+  if not ok then util.raise_again(err, FNAME .. ": cannot write the results: ") end
+end
+
 local function run_study(cfg)
   local d = cfg.data
-  if type(d) ~= "table" or not data.is_dataset(d.train) or not data.is_dataset(d.test) then
-    util.fail("experiment.learnability: option 'data' must be {train = dataset, test = dataset[, val = dataset]}")
-  end
-  if d.val ~= nil and not data.is_dataset(d.val) then util.fail("experiment.learnability: data.val must be a dataset") end
-  if type(cfg.model) ~= "function" then
-    util.fail("experiment.learnability: option 'model' must be a function(seed) returning a new model")
-  end
-  if cfg.optimizer ~= nil and type(cfg.optimizer) ~= "function" then
-    util.fail("experiment.learnability: option 'optimizer' must be a function(params) returning an optimizer (each run builds its own)")
-  end
   local seeds = cfg.seeds or {1, 2, 3}
-  if type(seeds) ~= "table" or #seeds == 0 then util.fail("experiment.learnability: option 'seeds' must be a non-empty array of integers") end
-  for i, s in ipairs(seeds) do
-    if math.type(s) == nil or s ~= math.floor(s) or s < 0 then
-      util.fail(fmt("experiment.learnability: seeds[%d] must be an integer >= 0, got %s", i, tostring(s)))
-    end
-  end
   local classes = d.train.classes
   local C = #classes
-  local W, W_text = cfg.W, nil
+  local W, W_text = cfg.W, "a Lua function"
   if W == nil then W = 2 end
   local W_gamma
   if type(W) == "number" then
@@ -63,10 +84,6 @@ local function run_study(cfg)
     W_gamma = gamma
     W_text = fmt("weights.tpr_power(s, %g, {floor = 0.01})", gamma)
     W = function(s) return weights.tpr_power(s, gamma, {floor = 0.01}) end
-  elseif type(W) == "function" then
-    W_text = "a Lua function"
-  else
-    util.fail("experiment.learnability: option 'W' must be a function(s) -> weights or a number gamma (tpr_power), got " .. type(W))
   end
   local methods, names, seen = {}, {}, {baseline = true}
   for i, m in ipairs(cfg.methods or methods_lib.DEFAULT) do
@@ -79,7 +96,6 @@ local function run_study(cfg)
   -- tpr_weighted_ce itself stands for gamma = W when W is a number)
   local sweep = {}
   for _, g in ipairs(cfg.gammas or {}) do
-    if type(g) ~= "number" or g < 0 then util.fail("experiment.learnability: gammas must be numbers >= 0") end
     if g == W_gamma and seen.tpr_weighted_ce then
       sweep[#sweep + 1] = {name = "tpr_weighted_ce", gamma = g}
     else
@@ -92,7 +108,6 @@ local function run_study(cfg)
     end
   end
   local out = cfg.out
-  if out ~= nil and type(out) ~= "string" then util.fail("experiment.learnability: option 'out' must be a directory path") end
   local common = merge(cfg.train or {}, {epochs = cfg.epochs, batch = cfg.batch, optimizer = cfg.optimizer,
                        lr_schedule = cfg.lr_schedule, val = d.val, quiet = not cfg.verbose, eval_batch = cfg.eval_batch})
   local tpr_source = d.val and "validation" or "test"
@@ -123,7 +138,7 @@ local function run_study(cfg)
     say(fmt("seed %-3s %-22s acc %.4f  bal %.4f  Var(s) %.5f  min %.3f (%s)%s  %.1fs", tostring(seed), name, r.accuracy,
       r.balanced_accuracy, r.var_tpr, r.min_tpr, r.min_class, r.D and fmt("  D %+.5f", r.D) or "", r.seconds))
     if out and cfg.save_runs ~= false then
-      outputs.save_run(join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
+      writing(outputs.save_run, join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
                {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep,
                 name = fmt("%s, seed %s", name, tostring(seed)),
                 plots = study.plots})
@@ -134,14 +149,14 @@ local function run_study(cfg)
   local function summarize_and_write(with_plots)
     study.summary = summary.summarize(names, study.runs, seeds)
     study.text = experiment.summary_table(study.summary)
-    if out then study_outputs.write(out, study, with_plots) end
+    if out then writing(study_outputs.write, out, study, with_plots) end
   end
 
   for _, seed in ipairs(seeds) do
     if study.interrupted then break end
     -- 1. train with plain cross-entropy
     local t0 = sys.clock()
-    local model = cfg.model(seed)
+    local model = new_model(cfg, seed)
     local topts = merge(common, {seed = seed, name = fmt("seed %s baseline", tostring(seed))})
     local h = experiment.train(model, d.train, topts)
     if h.interrupted then study.interrupted = true; break end
@@ -163,8 +178,13 @@ local function run_study(cfg)
       if m.W then mctx = merge(ctx, {w = check_weights(m.W(s), C, m.name .. ": W(s)")}) end
       local t1 = sys.clock()
       local mopts = m.options(mctx)
-      if type(mopts) ~= "table" then util.fail("experiment.learnability: method " .. m.name .. " must return a table of train options") end
-      local model2 = cfg.model(seed)
+      util.check_result(FNAME, fmt("method '%s'", m.name), mopts, util.checker("a table of train options", function(v)
+        return type(v) == "table"
+      end))
+      local ok, err = pcall(util.check_options, "experiment.train", mopts, 3, TRAIN_OPTIONS)
+      if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, m.name,
+                                   util.strip_position(err):match("%((.*)%)$") or util.strip_position(err))) end
+      local model2 = new_model(cfg, seed)
       local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), m.name)})
       local h2 = experiment.train(model2, d.train, topts2)
       if h2.interrupted then study.interrupted = true; break end
@@ -186,8 +206,11 @@ local function run_study(cfg)
 end
 
 function experiment.learnability(cfg)
-  if type(cfg) ~= "table" then util.arg_error("experiment.learnability", 1, "expected a table of options") end
-  util.check_options("experiment.learnability", cfg, 1, STUDY_OPTIONS)
+  if type(cfg) ~= "table" then util.arg_error(FNAME, 1, "expected a table of options, got " .. util.describe(cfg)) end
+  util.check_options(FNAME, cfg, 1, STUDY_OPTIONS)
+  if cfg.data == nil then util.arg_error(FNAME, 1, "option 'data' is required: " .. is_data.expected) end
+  if cfg.model == nil then util.arg_error(FNAME, 1, "option 'model' is required: " .. STUDY_OPTIONS.model.expected) end
+  util.check_options(FNAME, cfg.train, 1, TRAIN_OPTIONS, "train")
   -- Ctrl-C stops the run in progress at a batch boundary and ends the study with what is
   -- done; the previous mode comes back however the study ends.
   local previous = sys.on_interrupt("flag")

@@ -72,12 +72,24 @@ M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "a
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
 
+local is = util.is
+
+local is_study = util.checker("a study (what experiment.learnability returns)", function(v)
+  return type(v) == "table" and (v.config == nil or type(v.config) == "table") and (v.runs == nil or type(v.runs) == "table")
+end)
+
 -- experiment.most_confused(study[, n = 3]): "most confused (baseline, seed 1): Shirt ->
 -- T-shirt/top 25%, ..." from the first seed's baseline run, or nil when there is none.
 function experiment.most_confused(study, n)
+  util.check_arg("experiment.most_confused", 1, study, is_study)
+  if n ~= nil then util.check_arg("experiment.most_confused", 2, n, is.integer(0)) end
   for _, seed in ipairs(study.config and study.config.seeds or {}) do
-    local run = study.runs and study.runs.baseline and study.runs.baseline[seed]
+    local run = type(study.runs) == "table" and type(study.runs.baseline) == "table" and study.runs.baseline[seed]
     if run then
+      if type(run) ~= "table" or type(run.report) ~= "table" or type(run.report.confused) ~= "table" then
+        util.arg_error("experiment.most_confused", 1, "expected a study (what experiment.learnability returns), got one "
+                       .. "whose baseline run of seed " .. tostring(seed) .. " has no report.confused")
+      end
       local texts = {}
       for k = 1, math.min(n or 3, #run.report.confused) do texts[k] = run.report.confused[k].text end
       return "most confused (baseline, seed " .. seed .. "): " .. table.concat(texts, ", ")
@@ -86,9 +98,24 @@ function experiment.most_confused(study, n)
   return nil
 end
 
+-- Summary rows: tables whose method is a name, seeds a count, and the statistics numbers.
+local ROW_NUMBERS = {"accuracy", "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_lo", "D_hi",
+                     "p_value", "p_holm"}
+local is_row = util.checker("a summary row", function(r)
+  if type(r) ~= "table" then return false end
+  if type(r.method) ~= "string" then return false, "a row whose method is " .. util.describe(r.method) end
+  if r.seeds ~= nil and not is.integer(0).test(r.seeds) then return false, "a row whose seeds is " .. util.describe(r.seeds) end
+  for _, k in ipairs(ROW_NUMBERS) do
+    if r[k] ~= nil and type(r[k]) ~= "number" then return false, fmt("a row whose %s is %s", k, util.describe(r[k])) end
+  end
+  return true
+end)
+local is_rows = is.array_of(is_row, "an array of summary rows ({method = name, seeds = n, accuracy = ...}) or a study", 0)
+
 -- The summary as a text table (printed, and saved as summary.txt).
 function experiment.summary_table(rows)
   if type(rows) == "table" and rows.summary then rows = rows.summary end
+  util.check_arg("experiment.summary_table", 1, rows, is_rows)
   local lines = {fmt("%-22s %5s %9s %8s %8s %9s %9s %11s %24s %8s %8s", "method", "seeds", "accuracy", "bal.acc",
                      "min TPR", "Var(s)", "Var(s')", "D", "95% CI of D", "p", "p Holm")}
   for _, r in ipairs(rows) do

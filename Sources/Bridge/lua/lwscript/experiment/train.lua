@@ -14,17 +14,59 @@ local tensor = require("tensor")
 local nn = require("nn")
 local loss = require("loss")
 local optim = require("optim")
-local data = require("data")
 local sample = require("sample")
 local metrics = require("metrics")
 local sys = require("sys")
 
+local native = require("lwscript.native")
+
+local M = {}
+
 local fmt = string.format
 local join = util.join
 
-local TRAIN_OPTIONS = {"epochs", "batch", "optimizer", "loss", "loss_for", "weights", "sampler", "augment",
-  "transform", "val", "seed", "checkpoint", "resume", "on_epoch", "lr_schedule", "lr_step", "clip", "quiet",
-  "eval_batch", "name", "out"}
+local is = util.is
+local FNAME = "experiment.train"
+
+local is_augmentation = util.checker("an augmentation", function(v) return util.type_name(v) == "Augmentation" end)
+local function class_values(text)
+  return util.checker(text, function(v) return type(v) == "table" or tensor.is_tensor(v) end)
+end
+local is_loss_value = util.checker("a one-element Tensor (the loss)", function(v)
+  return tensor.is_tensor(v) and v:numel() == 1
+end)
+local is_schedule = is.any(is.schedule, util.checker("a table with a step method", function(v)
+  return type(v) == "table" and type(v.step) == "function"
+end))
+local is_criterion = is.callable("a loss (loss.cross_entropy(), ...) or a function(logits, y) returning the loss")
+local is_sampler_value = is.any(is.sampler, class_values("an array of per-class sampling probabilities"))
+local is_augment_value = is.any(is_augmentation, is.array_of(is_augmentation, "a list of augmentations", 0))
+local function or_function(c, text)
+  return is.any(c, is.func(text or "a function(report, epoch) returning one"))
+end
+
+-- The options of experiment.train and what each must be (checked before training starts;
+-- what the functions among them return is checked when they are called).
+M.OPTIONS = {
+  epochs = is.integer(1), batch = is.integer(1), eval_batch = is.integer(1), seed = is.integer(0),
+  optimizer = or_function(is.optimizer, "a function(params) returning one"),
+  loss = is_criterion,
+  loss_for = is.func("a function(w, epoch) returning a loss"),
+  weights = or_function(class_values("an array of per-class weights"), "a function(report, epoch) returning them or nil"),
+  sampler = or_function(is_sampler_value, "a function(report, epoch) returning either or nil"),
+  augment = or_function(is_augment_value, "a function(report, epoch) returning either or nil"),
+  transform = is.func("a function(x, y, epoch) returning the batch input"),
+  val = is.dataset,
+  checkpoint = is.path,
+  resume = is.any(is.path, is.boolean),
+  on_epoch = is.func("a function(epoch, history, report)"),
+  lr_schedule = or_function(is_schedule, "a function(optimizer) returning one"),
+  lr_step = is.one_of({"epoch", "batch"}),
+  clip = is.number({above = 0}),
+  quiet = is.boolean,
+  name = is.string,
+  out = is.path,
+}
 
 -- Derived seeds: one stream per purpose (shuffle, sampler, per-batch randomness), so that a
 -- run resumed at any batch draws exactly what the uninterrupted run drew.
@@ -66,42 +108,60 @@ local function describe_optimizer(opt)
   return "optimizer"
 end
 
+-- Whether an optimizer updates the model: at least one of its tensors must be one of the
+-- model's parameters (an optimizer may also hold tensors of the user's own, and may leave
+-- some parameters frozen). Lua's == cannot tell (each push of a tensor is a new userdata):
+-- native.object_id names the Swift tensor behind it.
+local function check_optimizer_params(opt, params)
+  if #params == 0 or util.type_name(opt) ~= "Optimizer" then return end
+  local mine = {}
+  for _, p in ipairs(params) do mine[native.object_id(p)] = true end
+  local theirs = opt:parameters()
+  for _, p in ipairs(theirs) do
+    if mine[native.object_id(p)] then return end
+  end
+  util.fail(fmt("%s: option 'optimizer' holds %d tensors, none of them a parameter of the model, so training "
+                .. "would never change the model; build it over model:parameters(), or pass a function(params) "
+                .. "returning it", FNAME, #theirs))
+end
+
+-- A schedule must set the rate of the optimizer that trains.
+local function check_schedule(sched, opt)
+  if util.type_name(sched) ~= "LRScheduler" or util.type_name(opt) ~= "Optimizer" then return end
+  if native.object_id(native.schedule_optimizer(sched)) ~= native.object_id(opt) then
+    util.fail(FNAME .. ": option 'lr_schedule' is a schedule of another optimizer than the one that trains, so "
+              .. "its rates would never be used; pass a function(opt) returning optim.StepLR(opt, ...) and so on")
+  end
+end
+
+-- writing(what, f, ...): f(...), which writes files; its error (a directory that cannot be
+-- made, a full disk) says what was being written.
+local function writing(what, f, ...)
+  local ok, err = util.try(f, ...)
+  if not ok then util.raise_again(err, FNAME .. ": cannot write " .. what .. ": ") end
+end
+
 local function run_training(model, train_set, opts)
-  local epochs = util.option_integer("experiment.train", opts, "epochs", 5, 1)
-  local batch = util.option_integer("experiment.train", opts, "batch", 64, 1)
-  local eval_batch = util.option_integer("experiment.train", opts, "eval_batch", 256, 1)
-  local seed = util.option_integer("experiment.train", opts, "seed", 1, 0)
+  -- (checked: integers, maybe written as floats such as 5.0)
+  local epochs, batch = math.tointeger(opts.epochs or 5), math.tointeger(opts.batch or 64)
+  local eval_batch, seed = math.tointeger(opts.eval_batch or 256), math.tointeger(opts.seed or 1)
   local C = #train_set.classes
   local val = opts.val
-  if val ~= nil and not data.is_dataset(val) then
-    util.fail("experiment.train: option 'val' must be a dataset, got " .. type(val))
-  end
   local lr_step = opts.lr_step or "epoch"
-  if lr_step ~= "epoch" and lr_step ~= "batch" then
-    util.fail("experiment.train: option 'lr_step' must be \"epoch\" or \"batch\", got " .. tostring(lr_step))
-  end
-  for _, name in ipairs({"on_epoch", "transform", "loss_for"}) do
-    if opts[name] ~= nil and type(opts[name]) ~= "function" then
-      util.fail(fmt("experiment.train: option '%s' must be a function, got %s", name, type(opts[name])))
-    end
-  end
-  if opts.checkpoint ~= nil and type(opts.checkpoint) ~= "string" then
-    util.fail("experiment.train: option 'checkpoint' must be a directory path, got " .. type(opts.checkpoint))
-  end
 
   -- the optimizer: an optimizer, or a function(params) -> optimizer; default Adam, lr 1e-3
   local params = model:parameters()
   local opt = opts.optimizer
   if opt == nil then
+    if #params == 0 then util.fail(FNAME .. ": the model has no parameters (model:parameters() is empty): nothing to train") end
     opt = optim.Adam(params, {lr = 1e-3})
   elseif type(opt) == "function" then
-    opt = opt(params)
+    opt = util.check_result(FNAME, "option 'optimizer'", opt(params), is.optimizer)
   end
-  if opt == nil or (type(opt) ~= "userdata" and type(opt) ~= "table") then
-    util.fail("experiment.train: option 'optimizer' must be an optimizer or a function(params) returning one")
-  end
+  check_optimizer_params(opt, params)
   local sched = opts.lr_schedule
-  if type(sched) == "function" then sched = sched(opt) end
+  if type(sched) == "function" then sched = util.check_result(FNAME, "option 'lr_schedule'", sched(opt), is_schedule) end
+  if sched ~= nil then check_schedule(sched, opt) end
 
   -- the loss: a criterion (or function(logits, y)) when unweighted; loss_for(w, epoch) with weights
   local base_loss = opts.loss or loss.cross_entropy()
@@ -119,9 +179,6 @@ local function run_training(model, train_set, opts)
     if resume and not util.file_exists(join(resume, "state.lua")) then resume = nil end
   end
   if resume ~= nil and resume ~= false then
-    if type(resume) ~= "string" then
-      util.fail("experiment.train: option 'resume' must be a checkpoint directory or true, got " .. type(resume))
-    end
     local state = checkpoint.read(resume)
     nn.load_into(model, join(resume, state.model_file))
     if sched then
@@ -153,14 +210,24 @@ local function run_training(model, train_set, opts)
     -- what this epoch trains with (online: functions of the latest report)
     local w = opts.weights ~= nil and per_epoch(opts.weights, last_report, epoch) or nil
     if w ~= nil then w = check_class_values("weights", w, C, epoch) end
-    local crit = w and loss_for(w, epoch) or base_loss
+    local crit, crit_what = base_loss, "option 'loss'"
+    if w then
+      crit, crit_what = loss_for(w, epoch), "the loss from option 'loss_for'"
+      util.check_result(FNAME, fmt("option 'loss_for' (epoch %d)", epoch), crit, is_criterion)
+    end
     local sampler = per_epoch(opts.sampler, last_report, epoch)
+    if sampler ~= nil and type(opts.sampler) == "function" then
+      util.check_result(FNAME, fmt("option 'sampler' (epoch %d)", epoch), sampler, is_sampler_value)
+    end
     local probabilities
     if type(sampler) == "table" or tensor.is_tensor(sampler) then
       probabilities = check_class_values("sampling probabilities", sampler, C, epoch)
       sampler = sample.WeightedRandom(train_set, probabilities, {per = "class", seed = derive(seed, 2, epoch)})
     end
     local aug = per_epoch(opts.augment, last_report, epoch)
+    if aug ~= nil and type(opts.augment) == "function" then
+      util.check_result(FNAME, fmt("option 'augment' (epoch %d)", epoch), aug, is_augment_value)
+    end
     local bopts = {seed = derive(seed, 1, epoch), augment = aug}
     if sampler ~= nil then bopts.sampler = sampler else bopts.shuffle = true end
     local total_batches = math.ceil((sampler and sampler:size() or train_set:size()) / batch)
@@ -176,9 +243,9 @@ local function run_training(model, train_set, opts)
     for x, y, k in train_set:batches(batch, bopts) do
       if k > skip then
         tensor.seed(derive(seed, 3, epoch, k))
-        if opts.transform then x = opts.transform(x, y, epoch) end
-        local logits = model(x)
-        local l = crit(logits, y)
+        if opts.transform then x = util.check_result(FNAME, "option 'transform'", opts.transform(x, y, epoch), is.tensor) end
+        local logits = util.check_result(FNAME, "the model", model(x), is.tensor)
+        local l = util.check_result(FNAME, crit_what, crit(logits, y), is_loss_value)
         opt:zero_grad()
         l:backward()
         if opts.clip then optim.clip_grad_norm(params, opts.clip) end
@@ -199,7 +266,8 @@ local function run_training(model, train_set, opts)
       history.interrupted = {epoch = epoch, batch = done}
       history.seconds = history.seconds + sys.clock() - started
       if opts.checkpoint then
-        checkpoint.save(opts.checkpoint, model, opt, {epoch = epoch - 1, batch = done, history = history,
+        writing("the checkpoint in " .. opts.checkpoint, checkpoint.save, opts.checkpoint, model, opt,
+          {epoch = epoch - 1, batch = done, history = history,
           running = {confusion = cm, loss_sum = loss_sum, seen = seen, correct = correct, seconds = partial_seconds + sys.clock() - t0},
           last_report = last_report, sched_steps = sched_steps, seed = seed})
       end
@@ -235,7 +303,7 @@ local function run_training(model, train_set, opts)
     history.epochs_done = epoch
     history.seconds = history.seconds + sys.clock() - t0
     if opts.checkpoint then
-      checkpoint.save(opts.checkpoint, model, opt, {epoch = epoch, batch = 0, history = history,
+      writing("the checkpoint in " .. opts.checkpoint, checkpoint.save, opts.checkpoint, model, opt, {epoch = epoch, batch = 0, history = history,
         last_report = last_report, sched_steps = sched_steps, seed = seed})
     end
     bar.line(progress.epoch_line(history, epoch, epochs, opts.name))
@@ -250,12 +318,15 @@ local function run_training(model, train_set, opts)
     end
   end
   history.last_report = last_report
-  if opts.out then experiment.save_run(opts.out, {config = opts, history = history, report = last_report, name = opts.name}) end
+  if opts.out then
+    writing("the run's files in " .. opts.out, experiment.save_run, opts.out,
+            {config = opts, history = history, report = last_report, name = opts.name})
+  end
   return history
 end
 
 function experiment.train(model, train_set, opts)
-  opts = evaluation.check_arguments("experiment.train", model, train_set, opts, TRAIN_OPTIONS)
+  opts = evaluation.check_arguments(FNAME, model, train_set, opts, M.OPTIONS)
   -- Ctrl-C only raises a flag while training: the loop stops at the next batch boundary and
   -- keeps the history and a checkpoint. A second Ctrl-C interrupts at once. The previous
   -- mode comes back however training ends; an error from a callback of the user's goes on
@@ -270,3 +341,5 @@ function experiment.train(model, train_set, opts)
   end
   return result
 end
+
+return M

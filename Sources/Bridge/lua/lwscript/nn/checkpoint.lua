@@ -30,6 +30,7 @@ end
 function nn.save(m, path)
   if not is_module(m) then util.fail("nn.save: expected a module, got " .. type(m)) end
   if type(path) ~= "string" then util.fail("nn.save: expected a file path, got " .. type(path)) end
+  base.check_acyclic(m, "nn.save")
   local ctor = base.constructor_of(m)
   local meta = "{format = \"lwscript model\", version = 1"
   if ctor then meta = meta .. ", constructor = " .. quote(ctor) end
@@ -151,6 +152,8 @@ function nn.load(path)
 end
 
 function nn.load_into(m, path)
+  util.check_arg("nn.load_into", 1, m, util.is.module)
+  base.check_acyclic(m, "model:load")
   local state = read_model_file("model:load", path)
   return load_state("model:load", m, state, path)
 end

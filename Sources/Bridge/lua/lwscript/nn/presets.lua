@@ -4,26 +4,20 @@
 local nn = require("nn")
 local util = require("lwscript.util")
 
-local function options(fname, opts, known)
-  return util.check_options(fname, opts, 1, known)
+local is = util.is
+local count = is.integer(1)
+local probability = is.number({min = 0, below = 1})
+
+local function options(fname, opts, spec)
+  return util.check_options(fname, opts, 1, spec)
 end
 
-local function positive_integer(fname, name, v, default)
+-- opts[name], `default` when absent; an option without a default is required.
+local function option(fname, opts, name, default)
+  local v = opts[name]
   if v == nil then v = default end
   if v == nil then util.fail(fname .. ": option '" .. name .. "' is required") end
-  if math.type(v) == nil or v < 1 or v ~= math.floor(v) then
-    util.fail(fname .. ": option '" .. name .. "' must be a positive integer, got " .. tostring(v))
-  end
-  return math.tointeger(v)
-end
-
--- A dropout probability in [0, 1), `default` when absent.
-local function probability(fname, v, default)
-  if v == nil then return default end
-  if not util.finite(v) or v < 0 or v >= 1 then
-    util.fail(fname .. ": option 'dropout' must be a number in [0, 1), got " .. tostring(v))
-  end
-  return v
+  return type(v) == "number" and math.tointeger(v) or v
 end
 
 local function preset_call(name, opts, order)
@@ -38,15 +32,16 @@ end
 
 -- nn.mlp{inputs=, hidden={...}, classes=, dropout=0}: Linear + ReLU (+ Dropout) layers.
 function nn.mlp(opts)
-  opts = options("nn.mlp", opts, {"inputs", "hidden", "classes", "dropout"})
-  local inputs = positive_integer("nn.mlp", "inputs", opts.inputs)
-  local classes = positive_integer("nn.mlp", "classes", opts.classes)
+  opts = options("nn.mlp", opts, {inputs = count, classes = count, dropout = probability,
+    hidden = is.any(count, is.array_of(count, "an array of layer widths (positive integers)", 0))})
+  local inputs = option("nn.mlp", opts, "inputs")
+  local classes = option("nn.mlp", opts, "classes")
   local hidden = opts.hidden or {}
   if type(hidden) == "number" then hidden = {hidden} end
-  local dropout = probability("nn.mlp", opts.dropout, 0)
+  local dropout = option("nn.mlp", opts, "dropout", 0)
   local layers, width = {}, inputs
   for _, h in ipairs(hidden) do
-    h = positive_integer("nn.mlp", "hidden", h)
+    h = math.tointeger(h)
     layers[#layers + 1] = nn.Linear(width, h)
     layers[#layers + 1] = nn.ReLU()
     if dropout > 0 then layers[#layers + 1] = nn.Dropout(dropout) end
@@ -66,14 +61,19 @@ end
 -- Linear(128 * s * s, 256) + ReLU + Dropout(0.5) + Linear(256, classes).
 -- Works for 1x28x28 (s = 3) and 3x32x32 (s = 4) inputs.
 function nn.resnet_cnn(opts)
-  opts = options("nn.resnet_cnn", opts, {"channels", "classes", "size", "widths", "dense", "dropout"})
-  local channels = positive_integer("nn.resnet_cnn", "channels", opts.channels, 1)
-  local classes = positive_integer("nn.resnet_cnn", "classes", opts.classes, 10)
-  local size = positive_integer("nn.resnet_cnn", "size", opts.size, 28)
+  opts = options("nn.resnet_cnn", opts, {channels = count, classes = count, size = count, dense = count,
+    dropout = probability, widths = is.array_of(count, "an array of 3 channel counts (positive integers)", 3)})
+  local channels = option("nn.resnet_cnn", opts, "channels", 1)
+  local classes = option("nn.resnet_cnn", opts, "classes", 10)
+  local size = option("nn.resnet_cnn", opts, "size", 28)
   local widths = opts.widths or {32, 64, 128}
-  local dense = positive_integer("nn.resnet_cnn", "dense", opts.dense, 256)
-  local dropout = probability("nn.resnet_cnn", opts.dropout, 0.5)
-  if #widths ~= 3 then util.fail("nn.resnet_cnn: option 'widths' must hold 3 channel counts") end
+  local dense = option("nn.resnet_cnn", opts, "dense", 256)
+  local dropout = option("nn.resnet_cnn", opts, "dropout", 0.5)
+  if #widths ~= 3 then
+    util.arg_error("nn.resnet_cnn", 1, string.format("option 'widths' must be an array of 3 channel counts (positive "
+                                                     .. "integers), got a table of %d values", #widths))
+  end
+  widths = {math.tointeger(widths[1]), math.tointeger(widths[2]), math.tointeger(widths[3])}
   local layers, c, s = {}, channels, size
   local function conv_bn_relu(cin, cout)
     layers[#layers + 1] = nn.Conv2d(cin, cout, 3, {padding = 1})
@@ -108,15 +108,16 @@ end
 -- The names -> nationality model: character embedding, 1-D conv + ReLU, LSTM, its last time
 -- step, dropout, linear. Input [B, T] of 1-based character indices.
 function nn.conv_lstm(opts)
-  opts = options("nn.conv_lstm", opts, {"vocab", "classes", "embed", "channels", "hidden", "kernel", "dropout", "layers"})
-  local vocab = positive_integer("nn.conv_lstm", "vocab", opts.vocab)
-  local classes = positive_integer("nn.conv_lstm", "classes", opts.classes)
-  local embed = positive_integer("nn.conv_lstm", "embed", opts.embed, 32)
-  local channels = positive_integer("nn.conv_lstm", "channels", opts.channels, 64)
-  local hidden = positive_integer("nn.conv_lstm", "hidden", opts.hidden, 128)
-  local kernel = positive_integer("nn.conv_lstm", "kernel", opts.kernel, 3)
-  local layers_n = positive_integer("nn.conv_lstm", "layers", opts.layers, 1)
-  local dropout = probability("nn.conv_lstm", opts.dropout, 0.5)
+  opts = options("nn.conv_lstm", opts, {vocab = count, classes = count, embed = count, channels = count, hidden = count,
+    kernel = count, layers = count, dropout = probability})
+  local vocab = option("nn.conv_lstm", opts, "vocab")
+  local classes = option("nn.conv_lstm", opts, "classes")
+  local embed = option("nn.conv_lstm", opts, "embed", 32)
+  local channels = option("nn.conv_lstm", opts, "channels", 64)
+  local hidden = option("nn.conv_lstm", opts, "hidden", 128)
+  local kernel = option("nn.conv_lstm", opts, "kernel", 3)
+  local layers_n = option("nn.conv_lstm", opts, "layers", 1)
+  local dropout = option("nn.conv_lstm", opts, "dropout", 0.5)
   local model = nn.Sequential(
     nn.Embedding(vocab, embed),
     nn.Transpose(2, 3),

@@ -2,16 +2,14 @@
 local nn = require("nn")
 local util = require("lwscript.util")
 local base = require("lwscript.nn.module")
+local tensor = require("tensor")
 
-local is_module = util.is_module
 
 local Residual = nn.Module("Residual")
 
 function nn.Residual(f, shortcut)
-  if not is_module(f) then util.fail("nn.Residual: expected a module, got " .. type(f)) end
-  if shortcut ~= nil and not is_module(shortcut) then
-    util.fail("nn.Residual: the shortcut must be a module, got " .. type(shortcut))
-  end
+  util.check_arg("nn.Residual", 1, f, util.is.module)
+  if shortcut ~= nil then util.check_arg("nn.Residual", 2, shortcut, util.is.module) end
   local r = Residual()
   r.body = f
   r.shortcut = shortcut
@@ -25,18 +23,22 @@ end
 local function size(t) return table.concat(t:shape(), "x") end
 
 function Residual:forward(x)
+  base.before_forward(self)
   local y = base.forward_child(self, "body", self.body.forward, self.body, x)
   local s = x
   if self.shortcut then s = base.forward_child(self, "shortcut", self.shortcut.forward, self.shortcut, x) end
+  if not tensor.is_tensor(y) then util.fail("nn.Residual: the body returned " .. util.returned(y) .. ", expected a Tensor") end
+  if not tensor.is_tensor(s) then util.fail("nn.Residual: the shortcut returned " .. util.returned(s) .. ", expected a Tensor") end
   local ok, sum = pcall(function() return s + y end)
   if not ok then
-    error("nn.Residual: the body's output (" .. size(y) .. ") cannot be added to its input ("
-          .. size(s) .. "); give a shortcut module that maps one to the other", 0)
+    util.fail("nn.Residual: the body's output (" .. size(y) .. ") cannot be added to its input ("
+              .. size(s) .. "); give a shortcut module that maps one to the other")
   end
   return sum
 end
 
 function Residual:describe(indent)
+  base.check_acyclic(self, "nn.Residual")
   indent = indent or ""
   local body = base.describe_child(self.body, indent .. "  ")
   local text = "nn.Residual(x + f(x)) " .. body
@@ -45,6 +47,7 @@ function Residual:describe(indent)
 end
 
 function Residual:constructor_call()
+  base.check_acyclic(self, "nn.Residual")
   local b = self.body.constructor or (self.body.constructor_call and self.body:constructor_call())
   if not b then return nil end
   if self.shortcut then
@@ -54,5 +57,7 @@ function Residual:constructor_call()
   end
   return "nn.Residual(" .. b .. ")"
 end
+
+base.check_self(Residual, "Residual", "an nn.Residual", function(v) return getmetatable(v) == Residual end)
 
 return Residual

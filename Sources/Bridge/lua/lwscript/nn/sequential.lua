@@ -15,7 +15,7 @@ function nn.Sequential(...)
   if #list == 1 and type(list[1]) == "table" and not is_module(list[1]) then list = list[1] end
   for i, m in ipairs(list) do
     if not is_module(m) then
-      util.fail("nn.Sequential: element " .. i .. " is not a module (got " .. type(m) .. ")")
+      util.fail("nn.Sequential: element " .. i .. " is not a module (got " .. util.describe(m) .. ")")
     end
   end
   local s = Sequential()
@@ -28,6 +28,7 @@ function Sequential:child_label(i)
 end
 
 function Sequential:forward(x)
+  base.before_forward(self)
   local modules, i = self.modules, 1
   while modules[i] ~= nil do
     local m = modules[i]
@@ -43,14 +44,25 @@ function Sequential:forward(x)
 end
 
 function Sequential:add(m)
-  if not is_module(m) then util.fail("nn.Sequential:add: expected a module, got " .. type(m)) end
+  util.check_arg("Sequential:add", 1, m, util.is.module)
+  if base.reaches(m, self) then
+    util.fail("nn.Sequential:add: the module to add " .. (rawequal(m, self) and "is this nn.Sequential" or "contains this nn.Sequential")
+              .. " (a container cannot hold itself, directly or through other containers)")
+  end
   self.modules[#self.modules + 1] = m
   return self
 end
 
 function Sequential:children() return self.modules end
 
+function Sequential:child_entries()
+  local out = {}
+  for i, m in ipairs(self.modules) do out[i] = {"module " .. i, m} end
+  return out
+end
+
 function Sequential:named_parameters()
+  base.check_acyclic(self, "nn.Sequential")
   local out = {}
   for i, m in ipairs(self.modules) do
     for _, pair in ipairs(m:named_parameters()) do out[#out + 1] = {i .. "." .. pair[1], pair[2]} end
@@ -59,6 +71,7 @@ function Sequential:named_parameters()
 end
 
 function Sequential:named_buffers()
+  base.check_acyclic(self, "nn.Sequential")
   local out = {}
   for i, m in ipairs(self.modules) do
     if m.named_buffers then
@@ -69,6 +82,7 @@ function Sequential:named_buffers()
 end
 
 function Sequential:describe(indent)
+  base.check_acyclic(self, "nn.Sequential")
   indent = indent or ""
   local lines = {(self.label or "nn.Sequential") .. " {"}
   for i, m in ipairs(self.modules) do
@@ -88,6 +102,7 @@ function Sequential:describe(indent)
 end
 
 function Sequential:constructor_call()
+  base.check_acyclic(self, "nn.Sequential")
   local parts = {}
   for i, m in ipairs(self.modules) do
     local c = m.constructor or (m.constructor_call and m:constructor_call())
@@ -96,5 +111,7 @@ function Sequential:constructor_call()
   end
   return "nn.Sequential(" .. table.concat(parts, ", ") .. ")"
 end
+
+base.check_self(Sequential, "Sequential", "an nn.Sequential", function(v) return getmetatable(v) == Sequential end)
 
 return Sequential

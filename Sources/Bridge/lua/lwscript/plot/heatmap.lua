@@ -5,6 +5,7 @@ local svg = require("lwscript.plot.svg")
 local check = require("lwscript.plot.options")
 local new_plot = require("lwscript.plot.object").new_plot
 local tensor = require("tensor")
+local util = require("lwscript.util")
 
 local fmt = string.format
 local finite, esc, num, short = svg.finite, svg.esc, svg.num, svg.short
@@ -16,10 +17,16 @@ local numbers_of, range_of, fail, constructor = check.numbers_of, check.range_of
 -- The matrix of a heatmap: a 2-D tensor or a nested array, as rows of numbers.
 local function matrix_of(v)
   if tensor.is_tensor(v) then
-    if v:dim() ~= 2 or v:size(1) == 0 or v:size(2) == 0 then fail("heatmap", "option 'matrix' must be a non-empty 2-D Tensor or a nested array") end
+    if v:dim() ~= 2 or v:size(1) == 0 or v:size(2) == 0 then
+      fail("heatmap", "option 'matrix' must be a non-empty 2-D Tensor or a nested array, got a Tensor of size "
+                      .. (v:dim() == 0 and "()" or table.concat(v:shape(), "x")))
+    end
     v = v:totable()
   end
-  if type(v) ~= "table" or #v == 0 then fail("heatmap", "option 'matrix' must be a non-empty 2-D Tensor or a nested array {{...}, ...}") end
+  if type(v) ~= "table" or #v == 0 then
+    fail("heatmap", "option 'matrix' must be a non-empty 2-D Tensor or a nested array {{...}, ...}, got "
+                    .. (type(v) == "table" and "an empty table" or util.describe(v)))
+  end
   local out, cols = {}, nil
   for r = 1, #v do
     local row = numbers_of("heatmap", v[r], fmt("matrix[%d]", r))

@@ -4,6 +4,7 @@ local plot = require("plot")
 local svg = require("lwscript.plot.svg")
 local check = require("lwscript.plot.options")
 local new_plot = require("lwscript.plot.object").new_plot
+local util = require("lwscript.util")
 
 local fmt = string.format
 local PALETTE, finite, esc, num = svg.PALETTE, svg.finite, svg.esc, svg.num
@@ -17,7 +18,10 @@ local range_of, fail, constructor = check.range_of, check.fail, check.constructo
 plot.scatter = constructor("scatter", function(opts)
   opts = options("scatter", opts, {points = true, connect = true, title = true, xlabel = true, ylabel = true, width = true, height = true})
   local p = opts.points
-  if type(p) ~= "table" or #p == 0 then fail("scatter", "option 'points' must be a non-empty array of {x =, y =, label =}") end
+  if type(p) ~= "table" or #p == 0 then
+    fail("scatter", "option 'points' must be a non-empty array of {x =, y =, label =}, got "
+                    .. (type(p) == "table" and "an empty table" or util.describe(p)))
+  end
   local x, y, labels = {}, {}, {}
   for i = 1, #p do
     local pt = p[i]

@@ -31,6 +31,16 @@ end
 -- Approximate width of text in pixels at a font size (for layout only).
 local function text_width(s, size) return utf8.len(tostring(s)) and utf8.len(tostring(s)) * size * 0.6 or #tostring(s) * size * 0.6 end
 
+-- Tick labels: a fixed number of decimals for ordinary steps (0.25, 10, 0.001); for very
+-- small or very large values (string.format allows at most 99 decimals), %g with as many
+-- significant digits as the step needs to tell the ticks apart.
+local function tick_format(step, largest)
+  local decimals = math.max(0, -math.floor(math.log(step, 10) + 1e-9))
+  if decimals <= 12 and largest < 1e15 then return "%." .. decimals .. "f" end
+  local digits = math.floor(math.log(math.max(largest, step), 10) + 1e-9) - math.floor(math.log(step, 10) + 1e-9) + 1
+  return "%." .. math.max(1, math.min(17, digits)) .. "g"
+end
+
 -- "Nice" tick positions covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
 local function ticks(lo, hi, n)
   if not (finite(lo) and finite(hi)) then lo, hi = 0, 1 end
@@ -44,11 +54,15 @@ local function ticks(lo, hi, n)
   local f = raw / mag
   local step = (f < 1.5 and 1 or f < 3 and 2 or f < 7 and 5 or 10) * mag
   local first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-  local decimals = math.max(0, -math.floor(math.log(step, 10) + 1e-9))
+  if not (finite(step) and step > 0 and finite(first * step) and finite(last * step) and last - first <= 1000) then
+    -- a range beyond what nice steps can cover (near the ends of the doubles): its two ends
+    return {{value = lo, text = fmt("%.3g", lo)}, {value = hi, text = fmt("%.3g", hi)}}, lo, hi
+  end
+  local pattern = tick_format(step, math.max(math.abs(first * step), math.abs(last * step)))
   local out = {}
   for k = first, last do
     local v = k * step
-    out[#out + 1] = {value = v, text = fmt("%." .. decimals .. "f", v)}
+    out[#out + 1] = {value = v, text = fmt(pattern, v)}
   end
   return out, first * step, last * step
 end
