@@ -444,15 +444,16 @@ end
 function generators.nesting(add)
   local show = debug.getregistry()["lwscript.show"]
   local function scratch() return M.scratch_dir .. "/out" end
+  -- (add refuses a cycle; a script can still make one by assigning to .modules)
   local function self_sequential()
     local s = nn.Sequential(nn.Linear(2, 2))
-    s:add(s)
+    s.modules[#s.modules + 1] = s
     return s
   end
   local function mutual()
     local a = nn.Sequential(nn.Linear(2, 2))
     local b = nn.Sequential(a)
-    a:add(b)
+    a.modules[#a.modules + 1] = b
     return a
   end
   local names = {"Sequential", "itself", "cycle", "contains"}

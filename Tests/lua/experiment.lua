@@ -253,6 +253,8 @@ function test.train_checks_what_its_callbacks_return()
            .. "a table with a step method", function() run(4, {epochs = 1, lr_schedule = function() end}) end)
   T.raises("experiment.train: option 'transform' returned nil, expected a Tensor",
            function() run(4, {epochs = 1, transform = function() end}) end)
+  T.raises("option 'transform' returned a tensor of size 7 for a batch of",
+           function() run(4, {epochs = 1, transform = function() return tensor.zeros(7) end}) end)
   T.raises("experiment.train: option 'loss_for' (epoch 1) returned \"ce\", expected a loss (loss.cross_entropy(), ...) or "
            .. "a function(logits, y) returning the loss",
            function() run(4, {epochs = 1, weights = {1, 1, 1}, loss_for = function() return "ce" end}) end)
@@ -481,6 +483,11 @@ function test.study_helpers_check_their_arguments()
            function() experiment.save_run(5, {}) end)
   T.raises("bad argument #2 to 'experiment.json' (option 'indent' must be a string or true, got 2)",
            function() experiment.json({}, {indent = 2}) end)
+  local cycle = {}; cycle.self = cycle
+  T.raises("experiment.json: a table contains itself", experiment.json, cycle)
+  local deep = {}
+  for _ = 1, 300 do deep = {deep} end
+  T.raises("experiment.json: tables are nested more than 200 deep", experiment.json, deep)
 end
 
 -- the "most confused" line the study scripts print, from the first seed's baseline

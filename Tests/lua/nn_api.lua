@@ -228,6 +228,15 @@ function test.a_model_that_contains_itself_is_an_error()
   T.eq(twice(tensor.ones(1, 2)):size(2), 2, "a shared layer runs twice")
 end
 
+function test.containers_nested_too_deep_are_an_error()
+  local m = nn.Linear(2, 2)
+  for _ = 1, 120 do m = nn.Sequential(m) end
+  T.raises("nn.Sequential: containers are nested 120 deep; at most 100 levels run", m, tensor.ones(1, 2))
+  local ok = nn.Linear(2, 2)
+  for _ = 1, 100 do ok = nn.Sequential(ok) end
+  T.eq(ok(tensor.ones(1, 2)):size(2), 2, "100 levels run")
+end
+
 function test.residual_checks_its_parts()
   T.raises("bad argument #1 to 'nn.Residual' (expected a module, got nil)", nn.Residual)
   T.raises("bad argument #2 to 'nn.Residual' (expected a module, got 5)", nn.Residual, nn.ReLU(), 5)

@@ -51,6 +51,8 @@ local function json_encode(v, indent, depth, seen)
   if tv == "function" then return '"<function>"' end
   if not plain_table(v) then return json_string(tostring(v)) end
   if seen[v] then error("experiment.json: a table contains itself", 0) end
+  -- (results are a few levels deep; the limit keeps a runaway structure from the C stack)
+  if depth >= 200 then error("experiment.json: tables are nested more than 200 deep", 0) end
   seen[v] = true
   local nl, pad, inner = "", "", ""
   if indent then nl = "\n"; pad = string.rep(indent, depth); inner = pad .. indent end

@@ -243,7 +243,15 @@ local function run_training(model, train_set, opts)
     for x, y, k in train_set:batches(batch, bopts) do
       if k > skip then
         tensor.seed(derive(seed, 3, epoch, k))
-        if opts.transform then x = util.check_result(FNAME, "option 'transform'", opts.transform(x, y, epoch), is.tensor) end
+        if opts.transform then
+          local tx = util.check_result(FNAME, "option 'transform'", opts.transform(x, y, epoch), is.tensor)
+          -- the batch it was given, changed: as many samples (a model might take any shape)
+          if tx:dim() == 0 or tx:size(1) ~= y:size(1) then
+            util.fail(string.format("%s: option 'transform' returned a tensor of size %s for a batch of %d samples; "
+                                    .. "it must keep one row per sample", FNAME, table.concat(tx:shape(), "x"), y:size(1)))
+          end
+          x = tx
+        end
         local logits = util.check_result(FNAME, "the model", model(x), is.tensor)
         local l = util.check_result(FNAME, crit_what, crit(logits, y), is_loss_value)
         opt:zero_grad()

@@ -77,25 +77,39 @@ function M.reaches(from, target)
 end
 
 -- Whether the model m contains itself (a first pass without names, as it runs before every
--- forward of the outermost container).
+-- forward of the outermost container), and how deep its containers nest.
 local function has_cycle(m)
-  local on_path = {}
-  local function visit(node)
+  local on_path, deepest = {}, 0
+  local function visit(node, depth)
     on_path[node] = true
+    deepest = math.max(deepest, depth)
     for _, child in ipairs(node:children()) do
       if on_path[child] then return true end
-      if type(child) == "table" and type(child.children) == "function" and visit(child) then return true end
+      if type(child) == "table" and type(child.children) == "function" and visit(child, depth + 1) then return true end
     end
     on_path[node] = nil
     return false
   end
-  return type(m) == "table" and type(m.children) == "function" and visit(m)
+  if not (type(m) == "table" and type(m.children) == "function") then return false, 0 end
+  return visit(m, 1), deepest
 end
+
+-- Containers nested deeper than this do not run: each level of a forward takes room on
+-- Lua's C stack (a protected call per child), which ends near 200 levels with "C stack
+-- overflow".
+M.MAX_NESTING = 100
 
 -- M.check_acyclic(m, fname): m, or an error "fname: the model contains itself: module 2 >
 -- body is module 2 again (...)".
 function M.check_acyclic(m, fname)
-  if not has_cycle(m) then return m end
+  local cycle, deepest = has_cycle(m)
+  if not cycle then
+    if deepest > M.MAX_NESTING then
+      util.fail(string.format("%s: containers are nested %d deep; at most %d levels run (each takes room on Lua's C stack)",
+                              fname, deepest, M.MAX_NESTING))
+    end
+    return m
+  end
   local on_path, path = {}, {}
   local function visit(node)
     on_path[node] = #path
