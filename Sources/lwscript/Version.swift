@@ -1,7 +1,8 @@
+import Bridge
 import CLua
 
 enum Version {
-    static let lwscript = "0.1.0"
+    static let lwscript = LwscriptVersion.number
     static var banner: String {
         "lwscript \(lwscript) (\(String(cString: lws_release())), Swift tensors with OpenBLAS)"
     }

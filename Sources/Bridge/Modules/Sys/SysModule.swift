@@ -48,7 +48,26 @@ enum SysModule {
         }),
         ("on_interrupt", onInterrupt),
         ("interrupted", interrupted),
+        ("machine", machine),
     ])
+
+    /// sys.machine(): {lwscript = version, lua =, cpu = model name, isa = {"avx2", ...},
+    /// blas = OpenBLAS's configuration, blas_core = the kernels it chose, blas_threads =,
+    /// cores =}: what a result was computed with (studies record it, docs/experiment.md).
+    static func machine(_ a: LuaArgs) throws -> Int32 {
+        lua_createtable(a.L, 0, 8)
+        a.setField("lwscript", LwscriptVersion.number)
+        a.setField("lua", String(cString: lws_release()))
+        a.setField("cpu", Machine.cpuModel)
+        a.pushStrings(Machine.instructionSets)
+        lws_rawsetfield(a.L, -2, "isa")
+        let blas = Machine.blas
+        a.setField("blas", blas.config)
+        a.setField("blas_core", blas.core)
+        a.setField("blas_threads", Machine.blasThreads)
+        a.setField("cores", Machine.cores)
+        return 1
+    }
 
     static let flagKey = "lwscript.interrupted"
 

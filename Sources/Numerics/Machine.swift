@@ -1,0 +1,40 @@
+import CBLAS
+import Foundation
+
+/// What a result was computed on: results of the same seeds differ across CPUs (another
+/// instruction set makes OpenBLAS pick other kernels, which round differently), so studies
+/// record it (docs/experiment.md, provenance).
+public enum Machine {
+    /// The CPU's model name, from /proc/cpuinfo ("AMD EPYC 9R14 96-Core Processor").
+    public static let cpuModel: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }()
+
+    /// The vector instruction sets the CPU has, among those kernels use (in this order).
+    public static let instructionSets: [String] = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"]
+            .filter { flags.contains($0) }
+    }()
+
+    /// OpenBLAS's build configuration and the kernel family it chose for this CPU
+    /// ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64", "SkylakeX").
+    public static var blas: (config: String, core: String) {
+        (openblas_get_config().map { String(cString: $0) } ?? "unknown",
+         openblas_get_corename().map { String(cString: $0) } ?? "unknown")
+    }
+
+    /// OpenBLAS's thread count.
+    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// The cores this process may use.
+    public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+}
