@@ -83,7 +83,7 @@ local models = {
 print(string.format("Fashion-MNIST: %d validation and %d test images; seeds %s%s",
   val:size(), test:size(), table.concat(seeds, ", "), full and " (full size)" or ""))
 
-local summaries = {}
+local summaries, interrupted = {}, false
 for name in options.models:gmatch("[^,]+") do
   local m = models[name]
   if not m then error("learnability.lua: unknown model '" .. name .. "' (mlp, cnn)", 0) end
@@ -105,7 +105,7 @@ for name in options.models:gmatch("[^,]+") do
   local confused = experiment.most_confused(study) or "most confused: -"
   print(confused)
   summaries[#summaries + 1] = "== " .. m.title .. "\n" .. study.text .. "\n" .. confused
-  if study.interrupted then break end
+  if study.interrupted then interrupted = true; break end
 end
 
 local minutes = (sys.clock() - started) / 60
@@ -115,4 +115,8 @@ local f = assert(io.open(options.out .. "/summary.txt", "w"))
 f:write(text)
 f:close()
 print("")
+if interrupted then
+  print(string.format("interrupted after %.1f minutes: the results in %s hold the runs that finished", minutes, options.out))
+  os.exit(130)
+end
 print(string.format("done in %.1f minutes; results in %s (summary.txt, one directory per model)", minutes, options.out))

@@ -99,3 +99,5 @@ local study = experiment.learnability{
 }
 local confused = experiment.most_confused(study)
 if confused then print(confused) end
+-- an interrupted study exits non-zero, so that a batch job says it did not finish
+if study.interrupted then os.exit(130) end

@@ -119,6 +119,7 @@ final class LuaScriptTests: XCTestCase {
     func testPlots() throws { try runScript("plot.lua") }
     func testStatsMatchSciPy() throws { try runScript("stats.lua") }
     func testLibraryErrorsNameTheirFunction() throws { try runScript("library_errors.lua") }
+    func testStudySummaryStatistics() throws { try runScript("study_summary.lua") }
 
     /// The helper that writes data files for the data tests ("datafiles.lua", required by
     /// them) loads alone as a module.

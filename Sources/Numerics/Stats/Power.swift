@@ -168,13 +168,29 @@ public enum TPower {
         return sign * (try bisect(lo, hi, f))
     }
 
-    /// A root of an increasing f in [lo, hi] (f(lo) < 0 <= f(hi)) to full precision.
+    /// A root of an increasing f in [lo, hi] (f(lo) < 0 <= f(hi)) to 1e-12 relative: the
+    /// secant (regula falsi, Illinois variant) with bisection, about 10 evaluations where
+    /// bisection alone takes 40 (each is a noncentral t series).
     static func bisect(_ lo0: Double, _ hi0: Double, _ f: (Double) throws -> Double) throws -> Double {
         var lo = lo0, hi = hi0
+        var flo = try f(lo), fhi = try f(hi)
+        if flo >= 0 { return lo }
+        var side = 0
         for _ in 0..<200 {
-            let mid = (lo + hi) / 2
-            if mid <= lo || mid >= hi { break }
-            if try f(mid) < 0 { lo = mid } else { hi = mid }
+            if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300) { break }
+            var x = (lo * fhi - hi * flo) / (fhi - flo)
+            if !(x > lo && x < hi) { x = (lo + hi) / 2 }
+            let fx = try f(x)
+            if fx < 0 {
+                lo = x; flo = fx
+                if side == -1 { fhi /= 2 }     // Illinois: halve the stale end's value
+                side = -1
+            } else {
+                hi = x; fhi = fx
+                if side == 1 { flo /= 2 }
+                side = 1
+            }
+            if fx == 0 { return x }
         }
         return (lo + hi) / 2
     }

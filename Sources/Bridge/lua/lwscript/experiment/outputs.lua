@@ -3,6 +3,7 @@
 -- directory. The study (study_outputs.lua) writes the same rows for every run.
 local experiment = require("experiment")
 local util = require("lwscript.util")
+local stats = require("stats")
 local tensor = require("tensor")
 local csv = require("csv")
 local plot = require("plot")
@@ -55,6 +56,10 @@ function M.class_rows(report, extra)
     local r = util.copy(extra)
     r.class, r.tpr, r.precision, r.f1 = report.classes[c], report.tpr[c], report.precision[c], report.f1[c]
     r.support, r.predicted = report.support[c], report.predicted[c]
+    -- the Wilson interval (95%) of the TPR: how much of a class's TPR is test-set noise
+    if r.support and r.support > 0 and r.tpr then
+      r.tpr_lo, r.tpr_hi = stats.wilson(math.floor(r.tpr * r.support + 0.5), r.support)
+    end
     rows[#rows + 1] = r
   end
   return rows
@@ -186,7 +191,8 @@ function M.save_run(dir, run)
   local r = run.report
   if r then
     experiment.write_json(join(dir, "metrics.json"), r)
-    M.write_csv(join(dir, "metrics.csv"), M.class_rows(r), {"class", "tpr", "precision", "f1", "support", "predicted"})
+    M.write_csv(join(dir, "metrics.csv"), M.class_rows(r), {"class", "tpr", "tpr_lo", "tpr_hi", "precision", "f1", "support",
+                                                             "predicted"})
     M.write_csv(join(dir, "confusion.csv"), M.confusion_rows(r), {"true_class", "predicted_class", "count"})
     if run.plots ~= false then report_plots(dir, r, title) end
   end

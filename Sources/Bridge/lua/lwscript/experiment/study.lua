@@ -120,7 +120,10 @@ local function run_study(cfg)
                            optimizer = cfg.optimizer and "a Lua function" or "optim.Adam(lr = 1e-3)",
                            train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
                            train_size = d.train:size(), test_size = d.test:size(), val_size = d.val and d.val:size(),
-                           classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ")}}
+                           classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+                           -- where the numbers came from: the same seeds give other numbers on
+                           -- another CPU or BLAS kernel (docs/experiment.md, provenance)
+                           machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT")}}
   for _, n in ipairs(names) do study.runs[n] = {} end
   local quiet = cfg.quiet
   local function say(...) if not quiet then print(...) end end
@@ -128,15 +131,26 @@ local function run_study(cfg)
     cfg.name and (" (" .. cfg.name .. ")") or "", #seeds, #methods, study.config.epochs, W_text, tpr_source,
     out and ("results in " .. out) or "no output directory"))
 
+  -- A run that collapsed: accuracy near chance, or (nearly) one class predicted for all.
+  local function collapse(rep)
+    if rep.accuracy < 1.5 / C then return fmt("accuracy %.3f, near chance (%.3f)", rep.accuracy, 1 / C) end
+    local n, top = 0, 0
+    for _, k in ipairs(rep.predicted or {}) do n, top = n + k, math.max(top, k) end
+    if C > 1 and n > 0 and top / n > 0.9 then return fmt("%.0f%% of the test set predicted as one class", 100 * top / n) end
+    return nil
+  end
+
   local function finish_run(name, seed, model, history, t0, base_tpr, train_options)
     local rep = evaluate(model, d.test, {batch = cfg.eval_batch or 256})
     local r = {accuracy = rep.accuracy, balanced_accuracy = rep.balanced_accuracy, var_tpr = rep.var_tpr,
                min_tpr = rep.min_tpr, min_class = rep.min_class_name or tostring(rep.min_class), tpr = rep.tpr,
                report = rep, history = history, seconds = sys.clock() - t0}
     if base_tpr then r.D = metrics.D(base_tpr, rep.tpr) end
+    r.collapsed = collapse(rep)
     study.runs[name][seed] = r
     say(fmt("seed %-3s %-22s acc %.4f  bal %.4f  Var(s) %.5f  min %.3f (%s)%s  %.1fs", tostring(seed), name, r.accuracy,
       r.balanced_accuracy, r.var_tpr, r.min_tpr, r.min_class, r.D and fmt("  D %+.5f", r.D) or "", r.seconds))
+    if r.collapsed then say(fmt("seed %-3s %-22s collapsed: %s", tostring(seed), name, r.collapsed)) end
     if out and cfg.save_runs ~= false then
       writing(outputs.save_run, join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
                {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep,
@@ -148,7 +162,10 @@ local function run_study(cfg)
 
   local function summarize_and_write(with_plots)
     study.summary = summary.summarize(names, study.runs, seeds)
-    study.text = experiment.summary_table(study.summary)
+    study.text = experiment.summary_table(study.summary) .. "\n\n" .. table.concat(experiment.verdicts(study.summary), "\n")
+    if study.interrupted then
+      study.text = study.text .. "\n\ninterrupted: these results hold only the runs that finished"
+    end
     if out then writing(study_outputs.write, out, study, with_plots) end
   end
 
@@ -194,7 +211,6 @@ local function run_study(cfg)
     summarize_and_write(false)
   end
   summarize_and_write(true)
-  if study.interrupted then say("interrupted: results hold the runs that finished") end
   say("")
   say(study.text)
   if out then say("results: " .. out) end

@@ -42,7 +42,7 @@ local function write_files(out, study)
       if r then
         run_rows[#run_rows + 1] = {seed = seed, method = name, accuracy = r.accuracy, balanced_accuracy = r.balanced_accuracy,
           var_tpr = r.var_tpr, min_tpr = r.min_tpr, min_class = r.min_class, D = r.D, epochs = r.history.epochs_done,
-          seconds = r.seconds}
+          seconds = r.seconds, collapsed = r.collapsed}
         for _, row in ipairs(outputs.class_rows(r.report, {seed = seed, method = name})) do tpr_rows[#tpr_rows + 1] = row end
         for _, row in ipairs(outputs.history_rows(r.history, {seed = seed, method = name})) do hist_rows[#hist_rows + 1] = row end
         for _, row in ipairs(outputs.tpr_epoch_rows(r.history, classes, {seed = seed, method = name})) do epoch_rows[#epoch_rows + 1] = row end
@@ -56,8 +56,9 @@ local function write_files(out, study)
     end
   end
   write_csv(join(out, "runs.csv"), run_rows, present_columns(run_rows, {"seed", "method", "accuracy", "balanced_accuracy",
-    "var_tpr", "min_tpr", "min_class", "D", "epochs", "seconds"}))
-  write_csv(join(out, "tpr.csv"), tpr_rows, {"seed", "method", "class", "tpr", "precision", "f1", "support", "predicted"})
+    "var_tpr", "min_tpr", "min_class", "D", "epochs", "seconds", "collapsed"}))
+  write_csv(join(out, "tpr.csv"), tpr_rows, {"seed", "method", "class", "tpr", "tpr_lo", "tpr_hi", "precision", "f1",
+                                             "support", "predicted"})
   write_csv(join(out, "history.csv"), hist_rows, present_columns(hist_rows, {"seed", "method", table.unpack(outputs.HISTORY_COLUMNS)}))
   write_csv(join(out, "tpr_epochs.csv"), epoch_rows, present_columns(epoch_rows, {"seed", "method", "epoch", "split", "class",
     "tpr", "weight", "sampling"}))

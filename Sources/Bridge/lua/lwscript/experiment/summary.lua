@@ -17,58 +17,103 @@ local function defined(test, ...)
   return nil
 end
 
+-- Below this many seeds the summary gives no interval and no test: a t interval from 2 seeds
+-- spans t(0.975, 1) = 12.7 standard errors, and a percentile bootstrap over 2 seeds is just
+-- their range (it covers the true mean about half the time).
+M.MIN_SEEDS = 3
+-- The power the summary plans for.
+M.POWER = 0.8
+
+-- The t interval (95%) of values, or nil.
+local function t_interval(values)
+  local ci = defined(stats.t_interval, values)
+  if ci then return ci.lo, ci.hi end
+end
+
+-- Statistics of one method against the baseline, from its per-seed values paired by seed:
+-- a (Var(s) of the baseline), b (Var(s') of the method), D = a - b, accuracy changes.
+local function compare(row, a, b, D, dacc)
+  local n = #D
+  if n < M.MIN_SEEDS then
+    row.note = fmt("%d seed%s: no interval or test (needs %d or more)", n, n == 1 and "" or "s", M.MIN_SEEDS)
+    return false
+  end
+  row.D_lo, row.D_hi = t_interval(D)
+  row.accuracy_change_lo, row.accuracy_change_hi = t_interval(dacc)
+  row.interval = "t"
+  local t = defined(stats.paired_t, a, b)
+  if t and t.pvalue == t.pvalue then
+    row.t, row.p_value = t.statistic, t.pvalue
+  else
+    row.note = "D is the same for every seed: the t-test is undefined"
+  end
+  -- the signed-rank test only where it can reach p < 0.05 (two-sided, 6 or more seeds)
+  if n >= 6 then
+    local w = defined(stats.wilcoxon, a, b)
+    if w then row.p_wilcoxon = w.pvalue end
+  end
+  -- power: the smallest |D| these seeds detect at 80%, with the sd of D seen, and the seeds
+  -- the D seen would need
+  local sd = row.D_sd
+  if sd and sd > 0 then
+    row.effect_size = row.D / sd
+    local d = defined(stats.t_detectable, n, {power = M.POWER})
+    if d then row.detectable_D = d * sd end
+    if row.D ~= 0 then
+      local needed = defined(stats.t_sample_size, math.abs(row.effect_size), {power = M.POWER})
+      row.seeds_needed = needed
+    end
+  end
+  return true
+end
+
 -- M.summarize(method_names, runs, seeds): one row for the baseline, one per method (its runs
--- paired with the baseline's of the same seed).
+-- paired with the baseline's of the same seed). Holm's correction covers every method that
+-- was tested (3 or more seeds), an undefined p counting as 1.
 function M.summarize(method_names, runs, seeds)
   local rows = {}
   local base = runs.baseline or {}
-  local acc0, var0, bal0, min0 = {}, {}, {}, {}
+  local acc0, var0, bal0, min0, collapsed0 = {}, {}, {}, {}, 0
   for _, seed in ipairs(seeds) do
     local b = base[seed]
-    if b then acc0[#acc0 + 1], var0[#var0 + 1], bal0[#bal0 + 1], min0[#min0 + 1] = b.accuracy, b.var_tpr, b.balanced_accuracy, b.min_tpr end
+    if b then
+      acc0[#acc0 + 1], var0[#var0 + 1], bal0[#bal0 + 1], min0[#min0 + 1] = b.accuracy, b.var_tpr, b.balanced_accuracy, b.min_tpr
+      if b.collapsed then collapsed0 = collapsed0 + 1 end
+    end
   end
   rows[1] = {method = "baseline", seeds = #acc0, accuracy = mean_of(acc0), accuracy_sd = sd_of(acc0),
-             balanced_accuracy = mean_of(bal0), min_tpr = mean_of(min0), var_before = mean_of(var0), var_after = mean_of(var0)}
+             balanced_accuracy = mean_of(bal0), min_tpr = mean_of(min0), var_before = mean_of(var0), var_after = mean_of(var0),
+             collapsed = collapsed0 > 0 and collapsed0 or nil}
   local tested = {}
   for _, name in ipairs(method_names) do
-    local a, b, D, acc, dacc, bal, mins = {}, {}, {}, {}, {}, {}, {}
-    local acc_base = {}
+    local a, b, D, acc, dacc, bal, mins, collapsed = {}, {}, {}, {}, {}, {}, {}, 0
     for _, seed in ipairs(seeds) do
       local r, r0 = (runs[name] or {})[seed], base[seed]
       if r and r0 then
         a[#a + 1], b[#b + 1], D[#D + 1] = r0.var_tpr, r.var_tpr, r0.var_tpr - r.var_tpr
-        acc[#acc + 1], acc_base[#acc_base + 1], dacc[#dacc + 1] = r.accuracy, r0.accuracy, r.accuracy - r0.accuracy
+        acc[#acc + 1], dacc[#dacc + 1] = r.accuracy, r.accuracy - r0.accuracy
         bal[#bal + 1], mins[#mins + 1] = r.balanced_accuracy, r.min_tpr
+        if r.collapsed then collapsed = collapsed + 1 end
       end
     end
     local row = {method = name, seeds = #D, accuracy = mean_of(acc), accuracy_sd = sd_of(acc), balanced_accuracy = mean_of(bal),
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
-                 accuracy_change = mean_of(dacc)}
-    if #D >= 2 then
-      local t = defined(stats.paired_t, a, b)
-      if t then row.t, row.p_value = t.statistic, t.pvalue end
-      local w = defined(stats.wilcoxon, a, b)
-      if w then row.p_wilcoxon = w.pvalue end
-      row.effect_size = defined(stats.cohens_d, a, b, {paired = true})
-      local ci = defined(stats.bootstrap_ci, D, {level = 0.95, n = 2000, seed = 1})
-      if ci then row.D_lo, row.D_hi = ci.lo, ci.hi end
-      local ta = defined(stats.paired_t, acc, acc_base)
-      if ta then row.accuracy_p = ta.pvalue end
-    end
+                 accuracy_change = mean_of(dacc), collapsed = collapsed > 0 and collapsed or nil}
+    if compare(row, a, b, D, dacc) then tested[#tested + 1] = row end
     rows[#rows + 1] = row
-    if row.p_value and row.p_value == row.p_value then tested[#tested + 1] = row end
   end
   if #tested > 0 then
     local ps = {}
-    for i, r in ipairs(tested) do ps[i] = r.p_value end
+    for i, r in ipairs(tested) do ps[i] = r.p_value or 1 end
     local adj = stats.holm(ps)
     for i, r in ipairs(tested) do r.p_holm = adj[i] end
   end
   return rows
 end
 
-M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_p", "balanced_accuracy",
-  "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "t", "p_value", "p_holm", "p_wilcoxon", "effect_size"}
+M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_change_lo", "accuracy_change_hi",
+  "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "interval", "t", "p_value", "p_holm",
+  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "collapsed", "note"}
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
 
@@ -100,7 +145,7 @@ end
 
 -- Summary rows: tables whose method is a name, seeds a count, and the statistics numbers.
 local ROW_NUMBERS = {"accuracy", "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_lo", "D_hi",
-                     "p_value", "p_holm"}
+                     "p_value", "p_holm", "accuracy_change", "detectable_D"}
 local is_row = util.checker("a summary row", function(r)
   if type(r) ~= "table" then return false end
   if type(r.method) ~= "string" then return false, "a row whose method is " .. util.describe(r.method) end
@@ -112,20 +157,78 @@ local is_row = util.checker("a summary row", function(r)
 end)
 local is_rows = is.array_of(is_row, "an array of summary rows ({method = name, seeds = n, accuracy = ...}) or a study", 0)
 
--- The summary as a text table (printed, and saved as summary.txt).
-function experiment.summary_table(rows)
+local function rows_of(fname, rows)
   if type(rows) == "table" and rows.summary then rows = rows.summary end
-  util.check_arg("experiment.summary_table", 1, rows, is_rows)
-  local lines = {fmt("%-22s %5s %9s %8s %8s %9s %9s %11s %24s %8s %8s", "method", "seeds", "accuracy", "bal.acc",
-                     "min TPR", "Var(s)", "Var(s')", "D", "95% CI of D", "p", "p Holm")}
+  util.check_arg(fname, 1, rows, is_rows)
+  return rows
+end
+
+local function points(v) return v and fmt("%+.2f", 100 * v) or "-" end
+
+-- The summary as a text table (printed, and saved as summary.txt): one row per method, then
+-- why a row has no interval or test, and runs that collapsed.
+function experiment.summary_table(rows)
+  rows = rows_of("experiment.summary_table", rows)
+  local head = "%-22s %5s %9s %7s %8s %9s %9s %10s %22s %8s %8s %11s"
+  local lines = {fmt(head, "method", "seeds", "accuracy", "acc +-", "min TPR", "Var(s)", "Var(s')", "D",
+                     "95% CI of D (t)", "p", "p Holm", "min |D| 80%")}
+  local notes = {}
   for _, r in ipairs(rows) do
     local ci = (r.D_lo and r.D_hi) and fmt("[%+.5f, %+.5f]", r.D_lo, r.D_hi) or "-"
-    lines[#lines + 1] = fmt("%-22s %5d %9s %8s %8s %9s %9s %11s %24s %8s %8s", r.method, r.seeds or 0,
-      num(r.accuracy, "%.4f"), num(r.balanced_accuracy, "%.4f"), num(r.min_tpr, "%.4f"), num(r.var_before, "%.5f"),
-      r.method == "baseline" and "-" or num(r.var_after, "%.5f"), r.method == "baseline" and "-" or num(r.D, "%+.5f"),
-      ci, num(r.p_value, "%.4f"), num(r.p_holm, "%.4f"))
+    local base = r.method == "baseline"
+    lines[#lines + 1] = fmt(head, r.method .. (r.collapsed and " !" or ""), tostring(r.seeds or 0),
+      num(r.accuracy, "%.4f"), base and "-" or points(r.accuracy_change), num(r.min_tpr, "%.4f"), num(r.var_before, "%.5f"),
+      base and "-" or num(r.var_after, "%.5f"), base and "-" or num(r.D, "%+.5f"), base and "-" or ci,
+      num(r.p_value, "%.4f"), num(r.p_holm, "%.4f"), num(r.detectable_D, "%.5f"))
+    if r.note then notes[#notes + 1] = fmt("  %s: %s", r.method, r.note) end
+    if r.collapsed then
+      notes[#notes + 1] = fmt("  %s !: %d run%s collapsed (accuracy near chance or one class predicted; runs.csv says which)",
+                              r.method, r.collapsed, r.collapsed == 1 and "" or "s")
+    end
+  end
+  if #notes > 0 then
+    lines[#lines + 1] = ""
+    for _, n in ipairs(notes) do lines[#lines + 1] = n end
   end
   return table.concat(lines, "\n")
+end
+
+-- experiment.verdicts(rows or study): one line per method, in words: what the seeds show
+-- about Var(s) and accuracy, with the interval and the Holm-adjusted p, or why they show
+-- nothing yet and how many seeds would.
+function experiment.verdicts(rows)
+  rows = rows_of("experiment.verdicts", rows)
+  local out = {}
+  for _, r in ipairs(rows) do
+    if r.method ~= "baseline" and r.D then
+      local line
+      if not r.D_lo then
+        line = fmt("%s: D %+.5f from %d seed%s; no interval or test with fewer than %d seeds", r.method, r.D, r.seeds or 0,
+                   r.seeds == 1 and "" or "s", M.MIN_SEEDS)
+      elseif not r.p_value then
+        line = fmt("%s: D %+.5f on every seed alike; no test", r.method, r.D)
+      else
+        local ci = fmt("[%+.5f, %+.5f] (t, %d seeds), p_holm %.3g", r.D_lo, r.D_hi, r.seeds, r.p_holm or r.p_value)
+        if (r.p_holm or 1) < 0.05 then
+          line = fmt("%s: Var(s) %s by %.5f %s", r.method, r.D > 0 and "lower" or "higher", math.abs(r.D), ci)
+        else
+          line = fmt("%s: not distinguishable from the baseline: D %+.5f %s", r.method, r.D, ci)
+        end
+        if r.accuracy_change_lo then
+          line = line .. fmt("; accuracy %s points [%s, %s]", points(r.accuracy_change), points(r.accuracy_change_lo),
+                             points(r.accuracy_change_hi))
+        end
+        if r.detectable_D then
+          line = line .. fmt("; these seeds detect |D| >= %.5f at %d%% power", r.detectable_D, 100 * M.POWER)
+          if r.seeds_needed and r.seeds_needed > r.seeds then
+            line = line .. fmt(" (a D of %.5f would need %d seeds)", math.abs(r.D), r.seeds_needed)
+          end
+        end
+      end
+      out[#out + 1] = line
+    end
+  end
+  return out
 end
 
 return M

@@ -1,0 +1,104 @@
+-- The study's statistics across seeds (lwscript/experiment/summary.lua): t intervals only
+-- from 3 seeds on, power and seeds needed, Holm over every method tested, verdicts in words,
+-- collapsed runs; checked on runs made up here (no training), so that many repetitions are
+-- cheap.
+local T = require("testing")
+local summary = require("lwscript.experiment.summary")
+local test = T.suite("study_summary")
+
+-- Runs of the baseline and of one method, whose Var(s) are var0[k] and var0[k] - D[k].
+local function runs_of(var0, D, extra)
+  local runs = {baseline = {}, m = {}}
+  local seeds = {}
+  for k = 1, #D do
+    seeds[k] = k
+    runs.baseline[k] = {accuracy = 0.8, balanced_accuracy = 0.8, min_tpr = 0.5, var_tpr = var0[k]}
+    runs.m[k] = {accuracy = 0.79 + 0.001 * k, balanced_accuracy = 0.79, min_tpr = 0.55, var_tpr = var0[k] - D[k]}
+    for key, v in pairs(extra or {}) do runs.m[k][key] = v end
+  end
+  return runs, seeds
+end
+
+function test.two_seeds_give_no_interval_and_no_test()
+  local runs, seeds = runs_of({0.03, 0.031}, {0.007, 0.0072})
+  local rows = summary.summarize({"m"}, runs, seeds)
+  local r = rows[2]
+  T.eq(r.D_lo, nil, "no interval"); T.eq(r.p_value, nil, "no test"); T.eq(r.p_holm, nil, "not in Holm's family")
+  T.eq(r.note, "2 seeds: no interval or test (needs 3 or more)", "the table says why")
+  local text = experiment.summary_table(rows)
+  T.eq(text:find("m: 2 seeds: no interval or test (needs 3 or more)", 1, true) ~= nil, true, "note in the table")
+  T.eq(experiment.verdicts(rows)[1], "m: D +0.00710 from 2 seeds; no interval or test with fewer than 3 seeds", "verdict")
+end
+
+function test.the_interval_is_the_paired_t_interval_of_D()
+  local D = {0.0051, -0.002, 0.011, 0.004, 0.0087}
+  local var0 = {0.03, 0.031, 0.029, 0.033, 0.03}
+  local runs, seeds = runs_of(var0, D)
+  local r = summary.summarize({"m"}, runs, seeds)[2]
+  local ci = stats.t_interval(D)
+  T.near(r.D_lo, ci.lo, 1e-12, "lo"); T.near(r.D_hi, ci.hi, 1e-12, "hi"); T.eq(r.interval, "t", "labelled")
+  local b = {}
+  for k = 1, 5 do b[k] = var0[k] - D[k] end
+  T.near(r.p_value, stats.paired_t(var0, b).pvalue, 1e-12, "paired t")
+  T.eq(r.p_wilcoxon, nil, "no signed-rank test below 6 seeds (it cannot reach 0.05)")
+  -- power: the smallest |D| 5 seeds detect with the sd seen, and the seeds this D needs
+  T.near(r.detectable_D, stats.t_detectable(5) * r.D_sd, 1e-12, "detectable D")
+  T.eq(r.seeds_needed, (stats.t_sample_size(r.D / r.D_sd)), "seeds needed")
+end
+
+function test.holm_counts_every_method_tested_an_undefined_p_as_one()
+  local runs, seeds = runs_of({0.03, 0.03, 0.03, 0.03}, {0.01, 0.011, 0.009, 0.0105})
+  runs.same = {}
+  -- the method changes nothing: D = 0 on every seed, and t = 0/0
+  for k = 1, 4 do runs.same[k] = {accuracy = 0.8, balanced_accuracy = 0.8, min_tpr = 0.5, var_tpr = 0.03} end
+  local rows = summary.summarize({"m", "same"}, runs, seeds)
+  T.eq(rows[3].p_value, nil, "D = 0 on every seed: no p")
+  T.eq(rows[3].note, "D is the same for every seed: the t-test is undefined", "said")
+  local adjusted = stats.holm({rows[2].p_value, 1})
+  T.near(rows[2].p_holm, adjusted[1], 1e-15, "m adjusted as one of two")
+  T.eq(rows[3].p_holm, 1, "the undefined one counts as p = 1")
+end
+
+function test.collapsed_runs_are_flagged()
+  local runs, seeds = runs_of({0.03, 0.03, 0.03}, {0.01, 0.01, 0.012}, {collapsed = "accuracy 0.100, near chance (0.100)"})
+  local rows = summary.summarize({"m"}, runs, seeds)
+  T.eq(rows[2].collapsed, 3, "three collapsed runs")
+  local text = experiment.summary_table(rows)
+  T.eq(text:find("m !", 1, true) ~= nil, true, "marked in the table")
+  T.eq(text:find("m !: 3 runs collapsed", 1, true) ~= nil, true, "and said")
+end
+
+-- With no true effect, the 95% t interval of D covers 0 in about 95% of studies (250 made-up
+-- studies of 5 seeds, D ~ N(0, 0.005)); a percentile bootstrap of 5 seeds covered 77% of them.
+function test.with_no_effect_the_interval_covers_zero_at_the_nominal_rate()
+  local g = 0
+  local function normal()   -- Box-Muller from a fixed LCG: the same numbers on every machine
+    local function u() g = (g * 1103515245 + 12345) % 2147483648; return (g + 0.5) / 2147483648 end
+    return math.sqrt(-2 * math.log(u())) * math.cos(2 * math.pi * u())
+  end
+  local covered, studies = 0, 250
+  for _ = 1, studies do
+    local D, var0 = {}, {}
+    for k = 1, 5 do var0[k] = 0.03 + 0.002 * normal(); D[k] = 0.005 * normal() end
+    local runs, seeds = runs_of(var0, D)
+    local r = summary.summarize({"m"}, runs, seeds)[2]
+    if r.D_lo <= 0 and r.D_hi >= 0 then covered = covered + 1 end
+  end
+  -- the binomial sd of the rate over 250 studies is 1.4 points: 95 +- 4.1 covers 3 sd
+  local rate = covered / studies
+  T.eq(rate > 0.909 and rate < 0.991, true, string.format("coverage %.3f", rate))
+end
+
+function test.a_planted_effect_is_detected_and_said_in_words()
+  local D, var0 = {}, {}
+  for k = 1, 10 do var0[k] = 0.03; D[k] = 0.006 + 0.002 * math.sin(k) end
+  local runs, seeds = runs_of(var0, D)
+  local rows = summary.summarize({"m"}, runs, seeds)
+  T.eq(rows[2].p_holm < 0.001, true, "detected")
+  local verdict = experiment.verdicts(rows)[1]
+  T.eq(verdict:find("^m: Var%(s%) lower by 0%.006") ~= nil, true, verdict)
+  T.eq(verdict:find("(t, 10 seeds)", 1, true) ~= nil, true, verdict)
+  T.eq(verdict:find("; accuracy %-0%.") ~= nil, true, verdict)
+end
+
+return test
