@@ -17,6 +17,8 @@
 --   --epochs N           epochs per run (default: MLP 6, CNN 3)
 --   --per-class N        training images per class (default: MLP 400, CNN 300)
 --   --out DIR            results directory (default runs/learnability)
+--   --controls           also run each method's control (the same perturbation of training
+--                        without the TPR information) and compare the two (twice the runs)
 --
 -- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
 -- batch and keeps the results of the runs that finished (a second Ctrl-C stops at once).
@@ -27,9 +29,9 @@
 
 local options = require("script_options").parse(arg, {
   script = "learnability.lua",
-  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR]",
-  flags = {"--full"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
-}, {full = false, models = "mlp,cnn", out = "runs/learnability"})
+  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR] [--controls]",
+  flags = {"--full", "--controls"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
+}, {full = false, controls = false, models = "mlp,cnn", out = "runs/learnability"})
 local full = options.full
 
 local ok, train_all, test_all = pcall(data.fashion_mnist)
@@ -100,6 +102,7 @@ for name in options.models:gmatch("[^,]+") do
     epochs = options.epochs or m.epochs,
     batch = m.batch,
     out = options.out .. "/" .. name,
+    controls = options.controls,
   }
   -- the classes the baseline learns worst, and what they are taken for
   local confused = experiment.most_confused(study) or "most confused: -"

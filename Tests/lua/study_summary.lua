@@ -101,4 +101,67 @@ function test.a_planted_effect_is_detected_and_said_in_words()
   T.eq(verdict:find("; accuracy %-0%.") ~= nil, true, verdict)
 end
 
+function test.a_method_is_compared_with_its_control()
+  local runs, seeds = runs_of({0.03, 0.03, 0.03, 0.03}, {0.01, 0.011, 0.009, 0.0105})
+  runs["m (control)"] = {}
+  local vc, vm = {}, {}
+  for k = 1, 4 do
+    runs["m (control)"][k] = {accuracy = 0.8, balanced_accuracy = 0.8, min_tpr = 0.5, var_tpr = 0.029 - 0.0003 * k}
+    vc[k], vm[k] = runs["m (control)"][k].var_tpr, runs.m[k].var_tpr
+  end
+  local rows = summary.summarize({"m", "m (control)"}, runs, seeds, {m = "m (control)"})
+  local r = rows[2]
+  T.eq(r.control, "m (control)", "its control"); T.eq(#rows, 3, "the control is a row of its own")
+  local diff = {}
+  for k = 1, 4 do diff[k] = vc[k] - vm[k] end
+  T.near(r.control_D, (diff[1] + diff[2] + diff[3] + diff[4]) / 4, 1e-15, "D against the control")
+  T.near(r.control_D_lo, stats.t_interval(diff).lo, 1e-12, "its interval")
+  T.near(r.control_p, stats.paired_t(vc, vm).pvalue, 1e-12, "its test")
+  T.eq(r.control_p_holm, r.control_p, "Holm over the one method with a control")
+  T.eq(experiment.verdicts(rows)[1]:find("; beyond its control (D vs control +0.0", 1, true) ~= nil, true,
+       experiment.verdicts(rows)[1])
+end
+
+function test.controls_permute_the_weights_without_fixed_points()
+  local methods = require("lwscript.experiment.methods")
+  for C = 2, 12 do
+    for seed = 1, 20 do
+      local p = methods.derangement(C, seed)
+      local seen = {}
+      for c = 1, C do
+        T.eq(p[c] ~= c, true, "no class keeps its own value")
+        seen[p[c]] = true
+      end
+      for c = 1, C do T.eq(seen[c], true, "a permutation") end
+    end
+  end
+  T.same_table(methods.derangement(10, 3), methods.derangement(10, 3), "fixed per seed")
+  T.same_table(methods.permuter({2, 3, 1})({0.1, 0.2, 0.3}), {0.2, 0.3, 0.1}, "class c gets values[p[c]]")
+end
+
+-- A study with controls: each method with TPR information runs beside its control, trained
+-- as the method but with the weights given to other classes, a uniform sampler, or every
+-- class augmented alike; focal without alpha has none.
+function test.a_study_runs_the_controls()
+  tensor.seed(3)
+  local x, y = tensor.randn(90, 3), tensor.zeros(90)
+  for i = 1, 90 do local c = (i - 1) % 3 + 1; y[i] = c; x[i][c] = x[i][c] + 2 end
+  local set = data.tensors(x, y, {classes = {"a", "b", "c"}})
+  local study = experiment.learnability{data = {train = set, test = set}, seeds = {1, 2, 3}, epochs = 1, quiet = true,
+    model = function() return nn.mlp{inputs = 3, hidden = {4}, classes = 3} end, controls = true,
+    methods = {"tpr_weighted_ce", "focal", "tpr_oversampling", "tpr_augmentation"}}
+  T.same_table(study.methods, {"tpr_weighted_ce", "tpr_weighted_ce (control)", "focal", "tpr_oversampling",
+                               "tpr_oversampling (control)", "tpr_augmentation", "tpr_augmentation (control)"}, "runs")
+  for seed = 1, 3 do
+    local w = study.contexts[seed].w
+    local permute = require("lwscript.experiment.methods").permuter(
+      require("lwscript.experiment.methods").derangement(3, seed * 7919 + 17))
+    T.same_table(study.runs["tpr_weighted_ce (control)"][seed].history.weights[1], permute(w), "permuted weights", 1e-12)
+    T.same_table(study.runs["tpr_oversampling (control)"][seed].history.sampling[1], {1 / 3, 1 / 3, 1 / 3}, "uniform", 1e-12)
+  end
+  T.eq(study.by_method.tpr_weighted_ce.control, "tpr_weighted_ce (control)", "compared in the summary")
+  T.eq(study.by_method.focal.control, nil, "focal without alpha uses no TPR information: no control")
+  T.eq(study.config.controls, true, "recorded")
+end
+
 return test

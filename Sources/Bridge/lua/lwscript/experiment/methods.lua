@@ -1,8 +1,15 @@
--- The built-in re-weighting methods (experiment.methods). A method is {name =, description =, options = function(ctx) -> train options,
--- W = optional function(s) -> w}: given the context of a seed (ctx.s the baseline's TPRs,
--- ctx.w = W(s), ctx.train, ctx.val, ctx.test, ctx.classes, ctx.C, ctx.seed, ctx.baseline
--- its report), it returns the options that experiment.train retrains with (weights, loss,
--- sampler, augment, transform, ...).
+-- The built-in re-weighting methods (experiment.methods). A method is {name =, description =,
+-- options = function(ctx) -> train options, W = optional function(s) -> w, control =
+-- optional function(ctx) -> train options}: given the context of a seed (ctx.s the
+-- baseline's TPRs, ctx.w = W(s), ctx.train, ctx.val, ctx.test, ctx.classes, ctx.C, ctx.seed,
+-- ctx.baseline its report, ctx.permute), `options` returns what experiment.train retrains
+-- with (weights, loss, sampler, augment, transform, ...).
+--
+-- A method's control perturbs training the same way without the TPR information: the same
+-- weights given to other classes (ctx.permute, a permutation without fixed points, the same
+-- for every method of a seed), a uniform sampler instead of a TPR-driven one, augmentation of
+-- every class at the same mean rate. A study with {controls = true} runs it beside the method
+-- and compares the two (docs/experiment.md).
 local experiment = require("experiment")
 local util = require("lwscript.util")
 local tensor = require("tensor")
@@ -16,8 +23,40 @@ local fmt = string.format
 
 experiment.methods = {}
 
-function M.new(name, description, options, W)
-  return {name = name, description = description, options = options, W = W}
+function M.new(name, description, options, W, control)
+  return {name = name, description = description, options = options, W = W, control = control}
+end
+
+-- M.derangement(C, seed): a permutation of 1..C with no fixed point (the identity when C is
+-- 1), drawn from a generator of its own so that no other random stream moves.
+function M.derangement(C, seed)
+  local g = (math.tointeger(seed) or 0) % 2147483647 + 1
+  local function below(n)   -- 0..n-1, a Park-Miller step
+    g = (g * 48271) % 2147483647
+    return g % n
+  end
+  if C < 2 then return {1} end
+  while true do
+    local p = {}
+    for c = 1, C do p[c] = c end
+    for c = C, 2, -1 do
+      local k = below(c) + 1
+      p[c], p[k] = p[k], p[c]
+    end
+    local fixed = false
+    for c = 1, C do if p[c] == c then fixed = true end end
+    if not fixed then return p end
+  end
+end
+
+-- M.permuter(perm): a function(values) -> values given to other classes (class c gets
+-- values[perm[c]]).
+function M.permuter(perm)
+  return function(values)
+    local out = {}
+    for c = 1, #values do out[c] = values[perm[c]] end
+    return out
+  end
 end
 
 local is = util.is
@@ -35,33 +74,44 @@ function experiment.methods.tpr_weighted_ce(o)
   if o.gamma then W = function(s) return weights.tpr_power(s, o.gamma, {floor = 0.01}) end end
   return M.new(o.name or "tpr_weighted_ce",
     o.gamma and fmt("cross-entropy with weights tpr_power(s, %g)", o.gamma) or "cross-entropy with weights w = W(s)",
-    function(ctx) return {weights = ctx.w} end, W)
+    function(ctx) return {weights = ctx.w} end, W,
+    function(ctx) return {weights = ctx.permute(ctx.w)} end)
 end
 
 -- Focal loss (gamma = 2); alpha = true also weights the classes by w = W(s).
 function experiment.methods.focal(o)
   o = method_options("focal", o, {gamma = nonnegative, alpha = is.boolean})
   local gamma = o.gamma or 2
+  -- (without alpha it uses no TPR information: no control)
   return M.new(o.name or "focal", fmt("focal loss, gamma %g%s", gamma, o.alpha and ", alpha = W(s)" or ""),
-    function(ctx) return {loss = loss.focal{gamma = gamma, alpha = o.alpha and ctx.w or nil}} end)
+    function(ctx) return {loss = loss.focal{gamma = gamma, alpha = o.alpha and ctx.w or nil}} end, nil,
+    o.alpha and function(ctx) return {loss = loss.focal{gamma = gamma, alpha = ctx.permute(ctx.w)}} end or nil)
 end
 
 -- Class-balanced loss (Cui et al.) on TPR pseudo-counts n_c proportional to s_c^power.
 function experiment.methods.class_balanced_tpr(o)
   o = method_options("class_balanced_tpr", o, {beta = is.number({min = 0, below = 1}), power = nonnegative})
   local beta, power = o.beta or 0.9999, o.power or 1
+  local function options(s, ctx)
+    local n = weights.pseudo_counts(s, {total = ctx.train:size(), power = power})
+    return {loss = loss.class_balanced{beta = beta, counts = n}}
+  end
   return M.new(o.name or "class_balanced_tpr", fmt("class-balanced CE, beta %g, TPR pseudo-counts (power %g)", beta, power),
-    function(ctx)
-      local n = weights.pseudo_counts(ctx.s, {total = ctx.train:size(), power = power})
-      return {loss = loss.class_balanced{beta = beta, counts = n}}
-    end)
+    function(ctx) return options(ctx.s, ctx) end, nil,
+    function(ctx) return options(ctx.permute(ctx.s), ctx) end)
 end
 
 -- Oversampling: class c is drawn with probability w_c / sum(w).
 function experiment.methods.tpr_oversampling(o)
   o = method_options("tpr_oversampling", o, {})
   return M.new(o.name or "tpr_oversampling", "class c drawn with probability w_c / sum w",
-    function(ctx) return {sampler = weights.normalize(ctx.w, "sum_one")} end)
+    function(ctx) return {sampler = weights.normalize(ctx.w, "sum_one")} end, nil,
+    -- the same sampler (with replacement, redrawn each epoch), every class alike
+    function(ctx)
+      local p = {}
+      for c = 1, ctx.C do p[c] = 1 / ctx.C end
+      return {sampler = p}
+    end)
 end
 
 -- Augmentation of a sample of class c with probability p_c = min(1, strength w_c / max w):
@@ -71,27 +121,38 @@ function experiment.methods.tpr_augmentation(o)
   o = method_options("tpr_augmentation", o, {strength = nonnegative, padding = is.integer(0, 1024), std = nonnegative,
                                              rate = is.number({min = 0, max = 1})})
   local strength, padding, std, rate = o.strength or 1, o.padding or 2, o.std or 0.1, o.rate or 0.1
-  return M.new(o.name or "tpr_augmentation", fmt("augmentation with per-class probability min(1, %g w_c / max w)", strength),
-    function(ctx)
-      local top = math.max(table.unpack(ctx.w))
-      local p = {}
-      for c, v in ipairs(ctx.w) do p[c] = top > 0 and math.min(1, strength * v / top) or 0 end
-      local kind = ctx.train.kind
-      if kind == "image" then
-        return {augment = {augment.flip(p), augment.crop(padding, p)}}
-      end
-      local pt = tensor.new(p)
-      if kind == "features" then
-        return {transform = function(x, y)
-          local chosen = tensor.rand(y:size(1)):lt(pt:index(1, y:totable())):unsqueeze(2)
-          return x + tensor.randn(table.unpack(x:shape())) * std * chosen
-        end}
-      end
+  local function options(p, ctx)
+    local kind = ctx.train.kind
+    if kind == "image" then
+      return {augment = {augment.flip(p), augment.crop(padding, p)}}
+    end
+    local pt = tensor.new(p)
+    if kind == "features" then
       return {transform = function(x, y)
         local chosen = tensor.rand(y:size(1)):lt(pt:index(1, y:totable())):unsqueeze(2)
-        local hit = tensor.rand(table.unpack(x:shape())):lt(rate) * x:gt(1) * chosen
-        return x * (1 - hit) + hit * 2
+        return x + tensor.randn(table.unpack(x:shape())) * std * chosen
       end}
+    end
+    return {transform = function(x, y)
+      local chosen = tensor.rand(y:size(1)):lt(pt:index(1, y:totable())):unsqueeze(2)
+      local hit = tensor.rand(table.unpack(x:shape())):lt(rate) * x:gt(1) * chosen
+      return x * (1 - hit) + hit * 2
+    end}
+  end
+  local function probabilities(w)
+    local top = math.max(table.unpack(w))
+    local p = {}
+    for c, v in ipairs(w) do p[c] = top > 0 and math.min(1, strength * v / top) or 0 end
+    return p
+  end
+  return M.new(o.name or "tpr_augmentation", fmt("augmentation with per-class probability min(1, %g w_c / max w)", strength),
+    function(ctx) return options(probabilities(ctx.w), ctx) end, nil,
+    -- every class augmented at the method's mean rate
+    function(ctx)
+      local p = probabilities(ctx.w)
+      local mean = util.mean(p)
+      for c = 1, #p do p[c] = mean end
+      return options(p, ctx)
     end)
 end
 
@@ -112,7 +173,7 @@ function M.resolve(m, i)
   elseif type(m) == "function" then
     return M.new("method" .. i, "a Lua function", m)
   elseif type(m) == "table" and type(m.options) == "function" then
-    return M.new(m.name or ("method" .. i), m.description or "", m.options, m.W)
+    return M.new(m.name or ("method" .. i), m.description or "", m.options, m.W, m.control)
   end
   util.fail(fmt("experiment.learnability: method %d must be a name, a function(ctx) -> train options, "
                 .. "or a table {name =, options = function(ctx)}, got %s", i, type(m)))

@@ -45,7 +45,7 @@ local STUDY_OPTIONS = {
   lr_schedule = TRAIN_OPTIONS.lr_schedule,
   train = is.table,
   out = is.path, name = is.string,
-  quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean,
+  quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean, controls = is.boolean,
 }
 
 -- The weights a W function returned: C finite numbers >= 0.
@@ -107,13 +107,26 @@ local function run_study(cfg)
       sweep[#sweep + 1] = {name = m.name, gamma = g}
     end
   end
+  -- each method's control (cfg.controls): run right after the method, as "<name> (control)"
+  local controls = {}
+  if cfg.controls then
+    local all = {}
+    for _, m in ipairs(methods) do
+      all[#all + 1] = m.name
+      if m.control then
+        controls[m.name] = m.name .. " (control)"
+        all[#all + 1] = controls[m.name]
+      end
+    end
+    names = all
+  end
   local out = cfg.out
   local common = merge(cfg.train or {}, {epochs = cfg.epochs, batch = cfg.batch, optimizer = cfg.optimizer,
                        lr_schedule = cfg.lr_schedule, val = d.val, quiet = not cfg.verbose, eval_batch = cfg.eval_batch})
   local tpr_source = d.val and "validation" or "test"
   local method_list = {}
   for _, m in ipairs(methods) do method_list[#method_list + 1] = {name = m.name, description = m.description} end
-  local study = {name = cfg.name, method_names = names, seeds = seeds, classes = classes, runs = {baseline = {}},
+  local study = {name = cfg.name, method_names = names, controls = controls, seeds = seeds, classes = classes, runs = {baseline = {}},
                  contexts = {}, sweep = sweep, has_val = d.val ~= nil, plots = cfg.plots ~= false,
                  config = {name = cfg.name, seeds = seeds, W = W_text, gammas = cfg.gammas, gamma = W_gamma, methods = method_list,
                            epochs = common.epochs or 5, batch = common.batch or 64,
@@ -121,6 +134,7 @@ local function run_study(cfg)
                            train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
                            train_size = d.train:size(), test_size = d.test:size(), val_size = d.val and d.val:size(),
                            classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+                           controls = cfg.controls or false,
                            -- where the numbers came from: the same seeds give other numbers on
                            -- another CPU or BLAS kernel (docs/experiment.md, provenance)
                            machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT")}}
@@ -161,7 +175,7 @@ local function run_study(cfg)
   end
 
   local function summarize_and_write(with_plots)
-    study.summary = summary.summarize(names, study.runs, seeds)
+    study.summary = summary.summarize(names, study.runs, seeds, controls)
     study.text = experiment.summary_table(study.summary) .. "\n\n" .. table.concat(experiment.verdicts(study.summary), "\n")
     if study.interrupted then
       study.text = study.text .. "\n\ninterrupted: these results hold only the runs that finished"
@@ -182,31 +196,39 @@ local function run_study(cfg)
     local s_report = d.val and evaluate(model, d.val, {batch = cfg.eval_batch or 256}) or base.report
     local s = s_report.tpr
     local w = check_weights(W(s), C, "W(s)")
+    -- the controls' permutation of classes: fixed per seed, no class keeps its own value
+    local permute = methods_lib.permuter(methods_lib.derangement(C, seed * 7919 + 17))
     local ctx = {s = s, w = w, W = W, seed = seed, train = d.train, val = d.val, test = d.test, classes = classes, C = C,
-                 baseline = s_report}
+                 baseline = s_report, permute = permute}
     study.contexts[seed] = ctx
     say(fmt("seed %-3s s = {%s}", tostring(seed), table.concat((function()
       local t = {} for c = 1, C do t[c] = fmt("%.2f", s[c]) end return t end)(), " ")))
     say(fmt("seed %-3s w = {%s}", tostring(seed), table.concat((function()
       local t = {} for c = 1, C do t[c] = fmt("%.2f", w[c]) end return t end)(), " ")))
     -- 4. retrain with each method (same seed: same initialisation and batch order) and 5. evaluate s'
-    for _, m in ipairs(methods) do
-      local mctx = ctx
-      if m.W then mctx = merge(ctx, {w = check_weights(m.W(s), C, m.name .. ": W(s)")}) end
+    -- retrain from the same seed with the options that make(ctx) gives, as run `name`
+    local function retrain(name, make, mctx)
       local t1 = sys.clock()
-      local mopts = m.options(mctx)
-      util.check_result(FNAME, fmt("method '%s'", m.name), mopts, util.checker("a table of train options", function(v)
+      local mopts = make(mctx)
+      util.check_result(FNAME, fmt("method '%s'", name), mopts, util.checker("a table of train options", function(v)
         return type(v) == "table"
       end))
       local ok, err = pcall(util.check_options, "experiment.train", mopts, 3, TRAIN_OPTIONS)
-      if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, m.name,
+      if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, name,
                                    util.strip_position(err):match("%((.*)%)$") or util.strip_position(err))) end
       local model2 = new_model(cfg, seed)
-      local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), m.name)})
+      local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), name)})
       local h2 = experiment.train(model2, d.train, topts2)
-      if h2.interrupted then study.interrupted = true; break end
-      local r = finish_run(m.name, seed, model2, h2, t1, base.tpr, topts2)
+      if h2.interrupted then study.interrupted = true; return nil end
+      local r = finish_run(name, seed, model2, h2, t1, base.tpr, topts2)
       r.weights = mctx.w
+      return r
+    end
+    for _, m in ipairs(methods) do
+      local mctx = ctx
+      if m.W then mctx = merge(ctx, {w = check_weights(m.W(s), C, m.name .. ": W(s)")}) end
+      if not retrain(m.name, m.options, mctx) then break end
+      if controls[m.name] and not retrain(controls[m.name], m.control, mctx) then break end
     end
     summarize_and_write(false)
   end

@@ -82,6 +82,8 @@ local function write_plots(out, study, all)
   -- per-class TPR before (baseline) and after (each method), mean over seeds
   local in_sweep = {}
   for _, sw in ipairs(study.sweep) do if sw.name ~= "tpr_weighted_ce" then in_sweep[sw.name] = true end end
+  -- (controls stay out of the before/after bars too: they are in the files and the summary)
+  for _, control in pairs(study.controls or {}) do in_sweep[control] = true end
   local series = {}
   for _, name in ipairs(all) do
     local list = {}

@@ -67,10 +67,39 @@ local function compare(row, a, b, D, dacc)
   return true
 end
 
--- M.summarize(method_names, runs, seeds): one row for the baseline, one per method (its runs
--- paired with the baseline's of the same seed). Holm's correction covers every method that
--- was tested (3 or more seeds), an undefined p counting as 1.
-function M.summarize(method_names, runs, seeds)
+-- A method against its control, paired by seed: control_D = Var(s') of the control minus
+-- Var(s') of the method (positive: the method evens the TPRs beyond what perturbing training
+-- the same way without the TPR information does), its t interval and paired t-test.
+local function against_control(row, control, runs, seeds)
+  local vc, vm, diff = {}, {}, {}
+  for _, seed in ipairs(seeds) do
+    local r, rc = (runs[row.method] or {})[seed], (runs[control] or {})[seed]
+    if r and rc then vc[#vc + 1], vm[#vm + 1], diff[#diff + 1] = rc.var_tpr, r.var_tpr, rc.var_tpr - r.var_tpr end
+  end
+  row.control = control
+  row.control_D = mean_of(diff)
+  if #diff < M.MIN_SEEDS then return false end
+  row.control_D_lo, row.control_D_hi = t_interval(diff)
+  local t = defined(stats.paired_t, vc, vm)
+  if t and t.pvalue == t.pvalue then row.control_p = t.pvalue end
+  return true
+end
+
+-- Holm's adjustment of rows[k][field] over the rows given (an undefined p counting as 1).
+local function holm(rows, field, adjusted)
+  if #rows == 0 then return end
+  local ps = {}
+  for i, r in ipairs(rows) do ps[i] = r[field] or 1 end
+  for i, p in ipairs(stats.holm(ps)) do rows[i][adjusted] = p end
+end
+
+-- M.summarize(method_names, runs, seeds[, controls]): one row for the baseline, one per
+-- method (its runs paired with the baseline's of the same seed). Holm's correction covers
+-- every method that was tested (3 or more seeds), an undefined p counting as 1. `controls`
+-- maps a method's name to its control's (a run of its own, also a row): the method's row then
+-- holds the comparison with it (control_D, its interval, control_p, control_p_holm; Holm over
+-- the methods compared with a control).
+function M.summarize(method_names, runs, seeds, controls)
   local rows = {}
   local base = runs.baseline or {}
   local acc0, var0, bal0, min0, collapsed0 = {}, {}, {}, {}, 0
@@ -84,7 +113,7 @@ function M.summarize(method_names, runs, seeds)
   rows[1] = {method = "baseline", seeds = #acc0, accuracy = mean_of(acc0), accuracy_sd = sd_of(acc0),
              balanced_accuracy = mean_of(bal0), min_tpr = mean_of(min0), var_before = mean_of(var0), var_after = mean_of(var0),
              collapsed = collapsed0 > 0 and collapsed0 or nil}
-  local tested = {}
+  local tested, controlled = {}, {}
   for _, name in ipairs(method_names) do
     local a, b, D, acc, dacc, bal, mins, collapsed = {}, {}, {}, {}, {}, {}, {}, 0
     for _, seed in ipairs(seeds) do
@@ -100,20 +129,20 @@ function M.summarize(method_names, runs, seeds)
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
                  accuracy_change = mean_of(dacc), collapsed = collapsed > 0 and collapsed or nil}
     if compare(row, a, b, D, dacc) then tested[#tested + 1] = row end
+    if controls and controls[name] and against_control(row, controls[name], runs, seeds) then
+      controlled[#controlled + 1] = row
+    end
     rows[#rows + 1] = row
   end
-  if #tested > 0 then
-    local ps = {}
-    for i, r in ipairs(tested) do ps[i] = r.p_value or 1 end
-    local adj = stats.holm(ps)
-    for i, r in ipairs(tested) do r.p_holm = adj[i] end
-  end
+  holm(tested, "p_value", "p_holm")
+  holm(controlled, "control_p", "control_p_holm")
   return rows
 end
 
 M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_change_lo", "accuracy_change_hi",
   "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "interval", "t", "p_value", "p_holm",
-  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "collapsed", "note"}
+  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "control", "control_D", "control_D_lo", "control_D_hi",
+  "control_p", "control_p_holm", "collapsed", "note"}
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
 
@@ -169,7 +198,9 @@ local function points(v) return v and fmt("%+.2f", 100 * v) or "-" end
 -- why a row has no interval or test, and runs that collapsed.
 function experiment.summary_table(rows)
   rows = rows_of("experiment.summary_table", rows)
-  local head = "%-22s %5s %9s %7s %8s %9s %9s %10s %22s %8s %8s %11s"
+  local width = 22
+  for _, r in ipairs(rows) do width = math.max(width, #r.method + (r.collapsed and 2 or 0)) end
+  local head = "%-" .. width .. "s %5s %9s %7s %8s %9s %9s %10s %22s %8s %8s %11s"
   local lines = {fmt(head, "method", "seeds", "accuracy", "acc +-", "min TPR", "Var(s)", "Var(s')", "D",
                      "95% CI of D (t)", "p", "p Holm", "min |D| 80%")}
   local notes = {}
@@ -217,6 +248,12 @@ function experiment.verdicts(rows)
         if r.accuracy_change_lo then
           line = line .. fmt("; accuracy %s points [%s, %s]", points(r.accuracy_change), points(r.accuracy_change_lo),
                              points(r.accuracy_change_hi))
+        end
+        if r.control_p_holm then
+          local c = fmt("D vs control %+.5f [%+.5f, %+.5f], p_holm %.3g", r.control_D, r.control_D_lo, r.control_D_hi,
+                        r.control_p_holm)
+          line = line .. (r.control_p_holm < 0.05 and "; beyond its control (" or "; not distinguishable from its control (")
+            .. c .. ")"
         end
         if r.detectable_D then
           line = line .. fmt("; these seeds detect |D| >= %.5f at %d%% power", r.detectable_D, 100 * M.POWER)
