@@ -164,4 +164,19 @@ function test.a_study_runs_the_controls()
   T.eq(study.config.controls, true, "recorded")
 end
 
+function test.weights_are_capped_at_ten_times_their_median()
+  tensor.seed(4)
+  local x, y = tensor.randn(60, 3), tensor.zeros(60)
+  for i = 1, 60 do local c = (i - 1) % 3 + 1; y[i] = c; x[i][c] = x[i][c] + 2 end
+  local set = data.tensors(x, y, {classes = {"a", "b", "c"}})
+  local function study(cap)
+    return experiment.learnability{data = {train = set, test = set}, seeds = {1}, epochs = 1, quiet = true,
+      model = function() return nn.mlp{inputs = 3, classes = 3} end, methods = {"tpr_weighted_ce"},
+      W = function() return {1000, 2, 1} end, W_cap = cap}
+  end
+  T.same_table(study(nil).contexts[1].w, {20, 2, 1}, "capped at 10 x the median (2)")
+  T.same_table(study(false).contexts[1].w, {1000, 2, 1}, "no cap")
+  T.raises("option 'W_cap' must be", study, 0.5)
+end
+
 return test

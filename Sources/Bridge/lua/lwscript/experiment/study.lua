@@ -46,7 +46,30 @@ local STUDY_OPTIONS = {
   train = is.table,
   out = is.path, name = is.string,
   quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean, controls = is.boolean,
+  W_cap = is.any(is.number({min = 1}), util.checker("false (no cap)", function(v) return v == false end)),
 }
+
+-- W(s) weights are capped at this many times their median: a class with TPR near 0 would
+-- otherwise get a weight in the thousands (tpr_power with the floor 0.01 gives up to
+-- (mean / 0.01)^gamma), and training then chases that class alone. (The median, not the mean:
+-- no weight exceeds C times the mean, so a cap on the mean would never bind for 10 classes.)
+local DEFAULT_W_CAP = 10
+
+local function median(values)
+  local sorted = {table.unpack(values)}
+  table.sort(sorted)
+  local n = #sorted
+  return n % 2 == 1 and sorted[(n + 1) // 2] or (sorted[n // 2] + sorted[n // 2 + 1]) / 2
+end
+
+-- Caps weights at cap times their median.
+local function capped(w, cap)
+  if not cap then return w end
+  local limit = cap * median(w)
+  local out = {}
+  for c, v in ipairs(w) do out[c] = limit > 0 and math.min(v, limit) or v end
+  return out
+end
 
 -- The weights a W function returned: C finite numbers >= 0.
 local function check_weights(w, C, where)
@@ -77,6 +100,8 @@ local function run_study(cfg)
   local classes = d.train.classes
   local C = #classes
   local W, W_text = cfg.W, "a Lua function"
+  local W_cap = cfg.W_cap
+  if W_cap == nil then W_cap = DEFAULT_W_CAP end
   if W == nil then W = 2 end
   local W_gamma
   if type(W) == "number" then
@@ -134,7 +159,7 @@ local function run_study(cfg)
                            train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
                            train_size = d.train:size(), test_size = d.test:size(), val_size = d.val and d.val:size(),
                            classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ"),
-                           controls = cfg.controls or false,
+                           controls = cfg.controls or false, W_cap = W_cap,
                            -- where the numbers came from: the same seeds give other numbers on
                            -- another CPU or BLAS kernel (docs/experiment.md, provenance)
                            machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT")}}
@@ -195,7 +220,7 @@ local function run_study(cfg)
     local base = finish_run("baseline", seed, model, h, t0, nil, topts)
     local s_report = d.val and evaluate(model, d.val, {batch = cfg.eval_batch or 256}) or base.report
     local s = s_report.tpr
-    local w = check_weights(W(s), C, "W(s)")
+    local w = capped(check_weights(W(s), C, "W(s)"), W_cap)
     -- the controls' permutation of classes: fixed per seed, no class keeps its own value
     local permute = methods_lib.permuter(methods_lib.derangement(C, seed * 7919 + 17))
     local ctx = {s = s, w = w, W = W, seed = seed, train = d.train, val = d.val, test = d.test, classes = classes, C = C,
@@ -226,7 +251,7 @@ local function run_study(cfg)
     end
     for _, m in ipairs(methods) do
       local mctx = ctx
-      if m.W then mctx = merge(ctx, {w = check_weights(m.W(s), C, m.name .. ": W(s)")}) end
+      if m.W then mctx = merge(ctx, {w = capped(check_weights(m.W(s), C, m.name .. ": W(s)"), W_cap)}) end
       if not retrain(m.name, m.options, mctx) then break end
       if controls[m.name] and not retrain(controls[m.name], m.control, mctx) then break end
     end
