@@ -107,7 +107,7 @@ end
 
 local function study(extra)
   local set = small_set()
-  local o = {data = {train = set, test = set}, seeds = {1}, epochs = 1, batch = 6, quiet = true, plots = false,
+  local o = {data = {train = set, test = set}, s_from_test = true, seeds = {1}, epochs = 1, batch = 6, quiet = true, plots = false,
              save_runs = false, methods = {"tpr_weighted_ce"},
              model = function(seed) tensor.seed(seed); return nn.mlp{inputs = 2, hidden = {3}, classes = 3} end}
   for k, v in pairs(extra or {}) do o[k] = v end

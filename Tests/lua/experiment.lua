@@ -399,7 +399,7 @@ end
 
 -- seeds are paired: the baseline and a method that changes nothing give D = 0 exactly
 function test.identical_retraining_gives_D_zero()
-  local same = experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, seeds = {3, 4},
+  local same = experiment.learnability{data = {train = hard_train, test = hard_test}, s_from_test = true, model = new_model, seeds = {3, 4},
     methods = {{name = "plain", options = function() return {} end}}, epochs = 1, batch = 32, optimizer = sgd, quiet = true}
   T.eq(same.by_method.plain.D, 0, "an identical retraining gives D = 0 (seeds paired)")
   T.eq(same.out, nil, "no output directory unless asked")
@@ -422,19 +422,25 @@ function test.learnability_writes_its_output_directory()
   T.eq(s.study.text:find("tpr_weighted_ce", 1, true) ~= nil, true, "summary text names the methods")
 end
 
+function test.learnability_measures_s_on_a_validation_set_unless_told()
+  T.raises("experiment.learnability: option 'data' has no val set, so W(s) would be measured on the test set the study "
+           .. "reports on; give data.val (e.g. train:split(0.9)), or s_from_test = true to use the test set anyway",
+           function() experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, quiet = true} end)
+end
+
 function test.learnability_rejects_bad_options()
   T.raises("unknown method 'nope'", function()
-    experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model, methods = {"nope"}, quiet = true}
+    experiment.learnability{data = {train = hard_train, test = hard_test}, s_from_test = true, model = new_model, methods = {"nope"}, quiet = true}
   end)
   T.raises("option 'model' must be a function", function()
-    experiment.learnability{data = {train = hard_train, test = hard_test}, model = new_model(1), quiet = true}
+    experiment.learnability{data = {train = hard_train, test = hard_test}, s_from_test = true, model = new_model(1), quiet = true}
   end)
 end
 
 -- Issue 12: the study's options and what its functions return
 function test.learnability_checks_its_options_and_callbacks()
   local function study_with(extra)
-    local cfg = {data = {train = hard_train, test = hard_test}, model = new_model, seeds = {1}, epochs = 1, quiet = true,
+    local cfg = {data = {train = hard_train, test = hard_test}, s_from_test = true, model = new_model, seeds = {1}, epochs = 1, quiet = true,
                  methods = {"focal"}, plots = false}
     for k, v in pairs(extra) do cfg[k] = v end
     return function() return experiment.learnability(cfg) end

@@ -128,9 +128,10 @@ local function sweep_library()
         {"name", "gamma", "alpha", "beta", "power", "strength", "padding", "std", "rate"})
   end
   run("experiment.learnability", experiment.learnability,
-    {{data = {train = ds, test = ds}, model = model, seeds = {1}, epochs = 1, quiet = true, methods = {"focal"}, plots = false}}, 1,
+    {{data = {train = ds, test = ds}, s_from_test = true, model = model, seeds = {1}, epochs = 1, quiet = true,
+      methods = {"focal"}, plots = false}}, 1,
     {"data", "model", "methods", "seeds", "W", "gammas", "epochs", "batch", "optimizer", "lr_schedule", "train", "out",
-     "name", "quiet", "verbose", "eval_batch", "plots", "save_runs"},
+     "name", "quiet", "verbose", "eval_batch", "plots", "save_runs", "controls", "W_cap", "s_from_test"},
     -- what the study passes on to experiment.train, and the weights of W = a number
     {"experiment.learnability", "experiment.train", "weights.tpr_power"})
   run("nn.mlp", nn.mlp, {{inputs = 2, classes = 3}}, 1, {"inputs", "hidden", "classes", "dropout"})
@@ -224,7 +225,7 @@ local function sweep_callbacks()
     judge.call({"weights.map"}, "weights.map, " .. label, weights.map, {0.5, 0.6}, function() return r[2] end)
     judge.call({"loss.custom"}, "loss.custom, " .. label,
                function() return loss.custom(function() return r[2] end)(tensor.ones(2, 3), tensor.new({1, 2})) end)
-    local cfg = {data = {train = ds, test = ds}, seeds = {1}, epochs = 1, quiet = true, methods = {"focal"}, plots = false}
+    local cfg = {data = {train = ds, test = ds}, s_from_test = true, seeds = {1}, epochs = 1, quiet = true, methods = {"focal"}, plots = false}
     local study = {
       model = function() return r[2] end,
       W = function() return r[2] end,

@@ -147,7 +147,7 @@ function test.a_study_runs_the_controls()
   local x, y = tensor.randn(90, 3), tensor.zeros(90)
   for i = 1, 90 do local c = (i - 1) % 3 + 1; y[i] = c; x[i][c] = x[i][c] + 2 end
   local set = data.tensors(x, y, {classes = {"a", "b", "c"}})
-  local study = experiment.learnability{data = {train = set, test = set}, seeds = {1, 2, 3}, epochs = 1, quiet = true,
+  local study = experiment.learnability{data = {train = set, test = set}, s_from_test = true, seeds = {1, 2, 3}, epochs = 1, quiet = true,
     model = function() return nn.mlp{inputs = 3, hidden = {4}, classes = 3} end, controls = true,
     methods = {"tpr_weighted_ce", "focal", "tpr_oversampling", "tpr_augmentation"}}
   T.same_table(study.methods, {"tpr_weighted_ce", "tpr_weighted_ce (control)", "focal", "tpr_oversampling",
@@ -170,7 +170,7 @@ function test.weights_are_capped_at_ten_times_their_median()
   for i = 1, 60 do local c = (i - 1) % 3 + 1; y[i] = c; x[i][c] = x[i][c] + 2 end
   local set = data.tensors(x, y, {classes = {"a", "b", "c"}})
   local function study(cap)
-    return experiment.learnability{data = {train = set, test = set}, seeds = {1}, epochs = 1, quiet = true,
+    return experiment.learnability{data = {train = set, test = set}, s_from_test = true, seeds = {1}, epochs = 1, quiet = true,
       model = function() return nn.mlp{inputs = 3, classes = 3} end, methods = {"tpr_weighted_ce"},
       W = function() return {1000, 2, 1} end, W_cap = cap}
   end

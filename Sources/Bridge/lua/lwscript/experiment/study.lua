@@ -46,6 +46,7 @@ local STUDY_OPTIONS = {
   train = is.table,
   out = is.path, name = is.string,
   quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean, controls = is.boolean,
+  s_from_test = is.boolean,
   W_cap = is.any(is.number({min = 1}), util.checker("false (no cap)", function(v) return v == false end)),
 }
 
@@ -148,6 +149,12 @@ local function run_study(cfg)
   local out = cfg.out
   local common = merge(cfg.train or {}, {epochs = cfg.epochs, batch = cfg.batch, optimizer = cfg.optimizer,
                        lr_schedule = cfg.lr_schedule, val = d.val, quiet = not cfg.verbose, eval_batch = cfg.eval_batch})
+  -- s measured on the test set that the study then reports on is a double use of it: only
+  -- when asked for
+  if not d.val and not cfg.s_from_test then
+    util.fail(FNAME .. ": option 'data' has no val set, so W(s) would be measured on the test set the study reports "
+              .. "on; give data.val (e.g. train:split(0.9)), or s_from_test = true to use the test set anyway")
+  end
   local tpr_source = d.val and "validation" or "test"
   local method_list = {}
   for _, m in ipairs(methods) do method_list[#method_list + 1] = {name = m.name, description = m.description} end
