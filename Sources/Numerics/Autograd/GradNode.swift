@@ -83,10 +83,10 @@ extension Tensor {
             guard count == 1 else {
                 throw TensorError("a backward pass without a gradient needs a one-element tensor (e.g. a loss), got size \(describeShape(shape))")
             }
-            seed = Tensor(shape: shape, repeating: 1)
+            seed = try Tensor(shape: shape, repeating: 1)
         }
         guard let root = gradFn else {
-            Tensor.accumulate(seed, into: self)
+            try Tensor.accumulate(seed, into: self)
             return
         }
         // Topological order of the nodes reachable from the root (iterative DFS: an LSTM
@@ -124,7 +124,7 @@ extension Tensor {
                         grads[key] = g
                     }
                 } else {
-                    Tensor.accumulate(g, into: input)
+                    try Tensor.accumulate(g, into: input)
                 }
             }
             if !retainGraph { node.release() }
@@ -132,14 +132,14 @@ extension Tensor {
     }
 
     /// grad += g for a leaf (the first gradient is copied so it never aliases a temporary).
-    static func accumulate(_ g: Tensor, into leaf: Tensor) {
+    static func accumulate(_ g: Tensor, into leaf: Tensor) throws {
         if let existing = leaf.grad, existing.shape == leaf.shape, existing.isContiguous {
-            let src = g.contiguous()
+            let src = try g.contiguous()
             let p = existing.pointer, q = src.pointer
             for i in 0..<existing.count { p[i] += q[i] }
         } else {
             // Backward functions return gradients shaped like their inputs; copy to own them.
-            let copy = Tensor(uninitializedShape: leaf.shape)
+            let copy = try Tensor(uninitializedShape: leaf.shape)
             copyStrided(from: g, into: copy.pointer)
             leaf.grad = copy
         }

@@ -74,7 +74,7 @@ public enum NPY {
         guard b.count >= needed else {
             throw DataError("\(path) is truncated: shape \(describeShape(h.shape)) of \(h.descr) needs \(needed) bytes, the file has \(b.count)")
         }
-        let t = Tensor(uninitializedShape: h.shape)
+        let t = try Tensor(uninitializedShape: h.shape)
         let dst = t.pointer
         b.withUnsafeBufferPointer { src in
             guard let base = src.baseAddress else { return }

@@ -5,7 +5,7 @@ import Foundation
 extension Ops {
     public static func logSoftmax(_ x: Tensor) throws -> Tensor {
         let (rows, c, xc) = try rowsAndClasses(x)
-        let y = Tensor(uninitializedShape: x.shape)
+        let y = try Tensor(uninitializedShape: x.shape)
         for r in 0..<rows {
             let src = xc.pointer + r * c, dst = y.pointer + r * c
             let lse = logSumExp(src, c)
@@ -13,8 +13,8 @@ extension Ops {
         }
         return y.recordingGradient("log_softmax", inputs: [x]) { g, y in
             // dx = g - softmax * sum(g)
-            let gc = g.contiguous()
-            let gx = Tensor(uninitializedShape: x.shape)
+            let gc = try g.contiguous()
+            let gx = try Tensor(uninitializedShape: x.shape)
             for r in 0..<rows {
                 let gr = gc.pointer + r * c, yr = y.pointer + r * c, out = gx.pointer + r * c
                 var s: Float = 0
@@ -27,12 +27,12 @@ extension Ops {
 
     public static func softmax(_ x: Tensor) throws -> Tensor {
         let (rows, c, xc) = try rowsAndClasses(x)
-        let y = Tensor(uninitializedShape: x.shape)
+        let y = try Tensor(uninitializedShape: x.shape)
         for r in 0..<rows { softmaxRow(xc.pointer + r * c, c, into: y.pointer + r * c) }
         return y.recordingGradient("softmax", inputs: [x]) { g, y in
             // dx = y * (g - sum(g * y))
-            let gc = g.contiguous()
-            let gx = Tensor(uninitializedShape: x.shape)
+            let gc = try g.contiguous()
+            let gx = try Tensor(uninitializedShape: x.shape)
             for r in 0..<rows {
                 let gr = gc.pointer + r * c, yr = y.pointer + r * c, out = gx.pointer + r * c
                 var s: Float = 0
@@ -47,7 +47,7 @@ extension Ops {
         guard x.rank >= 1, let c = x.shape.last, c > 0 else {
             throw TensorError("expected a tensor with a non-empty last dimension, got size \(describeShape(x.shape))")
         }
-        return (x.count / c, c, x.contiguous())
+        return (x.count / c, c, try x.contiguous())
     }
 }
 

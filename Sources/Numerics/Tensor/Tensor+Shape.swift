@@ -28,7 +28,7 @@ extension Tensor {
         guard shape.reduce(1, *) == count else {
             throw TensorError("cannot reshape a tensor of size \(describeShape(self.shape)) (\(count) elements) into \(describeShape(newShape))")
         }
-        let base = contiguous()
+        let base = try contiguous()
         return Tensor(storage: base.storage, shape: shape, strides: Tensor.contiguousStrides(shape), offset: base.offset)
     }
 
@@ -128,11 +128,11 @@ extension Tensor {
         }
         var shape = first.shape
         shape[d] = total
-        let out = Tensor(uninitializedShape: shape)
+        let out = try Tensor(uninitializedShape: shape)
         var start = 0
         for t in tensors {
             let slot = try out.narrow(d, start, t.shape[d])
-            slot.copy(from: t)
+            try slot.copy(from: t)
             start += t.shape[d]
         }
         return out
@@ -140,12 +140,12 @@ extension Tensor {
 
     /// Copies values from a tensor of the same number of elements into this view, in row-major
     /// order. Callers check sizes.
-    public func copy(from src: Tensor) {
+    public func copy(from src: Tensor) throws {
         if isContiguous {
             copyStrided(from: src, into: pointer)
             return
         }
-        let packed = src.contiguous()
+        let packed = try src.contiguous()
         var i = 0
         forEachRow(shape: shape, strides: [strides]) { offsets, n, _ in
             let dst = pointer + offsets[0]

@@ -29,17 +29,16 @@ public final class Tensor {
         self.count = shape.reduce(1, *)
     }
 
-    /// A new contiguous tensor with uninitialised values; fill before reading.
-    public convenience init(uninitializedShape shape: [Int]) {
-        let n = shape.reduce(1, *)
-        self.init(storage: TensorStorage(uninitializedCount: n), shape: shape,
+    /// A new contiguous tensor with uninitialised values; fill before reading. Throws when
+    /// the size is impossible (see `MemoryGuard`): every new tensor comes from here.
+    public convenience init(uninitializedShape shape: [Int]) throws {
+        self.init(storage: try TensorStorage(uninitializedShape: shape), shape: shape,
                   strides: Tensor.contiguousStrides(shape), offset: 0)
     }
 
-    public convenience init(shape: [Int], repeating value: Float) {
-        let n = shape.reduce(1, *)
-        self.init(storage: TensorStorage(repeating: value, count: n), shape: shape,
-                  strides: Tensor.contiguousStrides(shape), offset: 0)
+    public convenience init(shape: [Int], repeating value: Float) throws {
+        try self.init(uninitializedShape: shape)
+        storage.base.initialize(repeating: value, count: count)
     }
 
     /// A contiguous tensor holding `values` (row-major) with the given shape.
@@ -48,7 +47,7 @@ public final class Tensor {
         guard n == values.count else {
             throw TensorError("\(values.count) values do not fill shape \(describeShape(shape)) (\(n) elements)")
         }
-        self.init(uninitializedShape: shape)
+        try self.init(uninitializedShape: shape)
         values.withUnsafeBufferPointer { src in
             if n > 0 { storage.base.update(from: src.baseAddress!, count: n) }
         }
@@ -56,7 +55,7 @@ public final class Tensor {
 
     /// A 0-dimensional tensor holding one number.
     public convenience init(scalar: Float) {
-        self.init(shape: [], repeating: scalar)
+        self.init(storage: TensorStorage(scalar: scalar), shape: [], strides: [], offset: 0)
     }
 
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
@@ -97,24 +96,26 @@ public final class Tensor {
     public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// This tensor if it is packed row-major, else a packed copy.
-    public func contiguous() -> Tensor {
+    public func contiguous() throws -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(uninitializedShape: shape)
+        let out = try Tensor(uninitializedShape: shape)
         copyStrided(from: self, into: out.pointer)
         return out
     }
 
     /// A packed copy that never shares storage with this tensor.
-    public func clone() -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+    public func clone() throws -> Tensor {
+        let out = try Tensor(uninitializedShape: shape)
         copyStrided(from: self, into: out.pointer)
         return out
     }
 
     /// The values in row-major order.
     public func toArray() -> [Float] {
-        let c = contiguous()
-        return Array(UnsafeBufferPointer(start: c.pointer, count: count))
+        [Float](unsafeUninitializedCapacity: count) { buf, n in
+            if let base = buf.baseAddress { copyStrided(from: self, into: base) }
+            n = count
+        }
     }
 
     /// The single value of a tensor with one element (any shape).

@@ -9,7 +9,7 @@ extension LuaArgs {
         guard lua_checkstack(L, 40) != 0 else { throw error(i, "nested too deeply") }
         let shape = try tableShape(idx)
         try Tensor.validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         var cursor = 0
         try fillFromTable(idx, argument: idx, shape: shape, depth: 0, path: "", into: t.pointer, cursor: &cursor)
         return t
@@ -63,10 +63,10 @@ extension LuaArgs {
     }
 
     /// Pushes a tensor as nested Lua tables (a number for a 0-dimensional tensor).
-    public func pushTable(_ t: Tensor) {
+    public func pushTable(_ t: Tensor) throws {
         if t.rank == 0 { lua_pushnumber(L, Double(t.pointer[0])); return }
         _ = lua_checkstack(L, Int32(t.rank) + 4)   // ranks are small; this cannot fail in practice
-        let c = t.contiguous()
+        let c = try t.contiguous()
         var cursor = 0
         func level(_ d: Int) {
             let n = c.shape[d]

@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+
+/// Inputs that crashed or aborted the process (issue 12): impossible allocations, tensors with
+/// thousands of dimensions, long autograd graphs freed without a backward pass, Lua running out
+/// of memory. Each runs in a child process (the built binary), so a regression shows up here as
+/// a signal instead of killing the test run.
+final class ResourceLimitTests: XCTestCase {
+    /// Runs `code` under pcall in `lwscript -e` and returns what the error message was.
+    func errorOf(_ code: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try run(["-e", "local ok, e = pcall(function() \(code) end) print(ok, e)"])
+        XCTAssertEqual(r.status, 0, "\(code): \(r.stderr.prefix(500))", file: file, line: line)
+        return r.stdout
+    }
+
+    func assertError(_ code: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try errorOf(code, file: file, line: line), "false\t(command line):1: \(message)\n", code,
+                       file: file, line: line)
+    }
+
+    func testImpossibleResultsAreErrorsNotAborts() throws {
+        let limit = "(a tensor holds at most 2147483647 elements)"
+        try assertError("tensor.ones(1e5, 1):matmul(tensor.ones(1, 1e5))",
+                        "Tensor:matmul: cannot allocate 40.0 GB for a 100000x100000 tensor \(limit)")
+        try assertError("local x = tensor.ones(1e5, 1) + tensor.ones(1, 1e5)",
+                        "Tensor +: cannot allocate 40.0 GB for a 100000x100000 tensor \(limit)")
+        try assertError("nn.Linear(3, 1e6)(tensor.randn(1e4, 3))",
+                        "Linear(3 -> 1000000): cannot allocate 40.0 GB for a 10000x1000000 tensor \(limit)")
+        try assertError("nn.Embedding(10, 1e6)(tensor.ones(1e4))",
+                        "Embedding(10, 1000000): cannot allocate 40.0 GB for a 10000x1000000 tensor \(limit)")
+        try assertError("nn.Conv2d(1, 1, 3, {padding = 1e6})(tensor.ones(1, 1, 3, 3))",
+                        "Conv2d(1 -> 1, 3x3, padding 1000000): cannot allocate 16.0 TB for a 1x1x2000001x2000001 tensor \(limit)")
+        try assertError("nn.Conv1d(1, 1, 3, {padding = 2^30})(tensor.ones(1, 1, 3))",
+                        "Conv1d(1 -> 1, 3, padding 1073741824): cannot allocate 8.6 GB for a 1x1x1x2147483649 tensor \(limit)")
+        // views of 1.6e9 elements each are fine; their concatenation is past the limit
+        try assertError("local e = tensor.ones(1, 1):expand(40000, 40000) tensor.cat({e, e}, 1)",
+                        "tensor.cat: cannot allocate 12.8 GB for a 80000x40000 tensor \(limit)")
+        try assertError("loss.one_hot(tensor.ones(1e5), 1e5)",
+                        "Tensor:eq: cannot allocate 40.0 GB for a 100000x100000 tensor \(limit)")
+        // sizes whose product does not fit in 64 bits
+        try assertError("nn.Conv2d(1, 1, 1, {padding = 2^52})(tensor.ones(1, 1, 1, 1))",
+                        "Conv2d(1 -> 1, 1x1, padding 4503599627370496): cannot allocate a "
+                        + "1x1x9007199254740993x9007199254740993 tensor \(limit)")
+    }
+
+    func testLayersWhoseParametersCannotFitAreErrors() throws {
+        // 1e9 layers of 48 parameters: not one tensor too large, but all of them
+        let message = try errorOf("nn.LSTM(2, 2, {layers = 1e9})")
+        let prefix = "false\t(command line):1: nn.LSTM: cannot allocate 192.0 GB for the parameters of LSTM(2 -> 2, 1000000000 layers) "
+            + "(more than the machine's "
+        XCTAssertTrue(message.hasPrefix(prefix) && message.hasSuffix(" GB of memory)\n"), message)
+    }
+}
