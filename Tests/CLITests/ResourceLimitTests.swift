@@ -50,4 +50,29 @@ final class ResourceLimitTests: XCTestCase {
             + "(more than the machine's "
         XCTAssertTrue(message.hasPrefix(prefix) && message.hasSuffix(" GB of memory)\n"), message)
     }
+
+    func testTensorsHaveAtMost64Dimensions() throws {
+        let ones = "local s = {} for i = 1, 22000 do s[i] = 1 end "
+        try assertError(ones + "print(tensor.ones(1):reshape(s))",
+                        "Tensor:reshape: a tensor has at most 64 dimensions, got 22000")
+        try assertError("local t = tensor.ones(1) for i = 1, 22000 do t = t:unsqueeze(1) end print(t)",
+                        "Tensor:unsqueeze: a tensor has at most 64 dimensions, got 65")
+        // a small .npy file that declares 22000 dimensions
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-dims-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("deep.npy").path
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + String(repeating: "1,", count: 22000) + "), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8) + [0, 0, 0x80, 0x3F]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try assertError("print(data.npy('\(path)'))",
+                        "data.npy: \(path): a tensor has at most 64 dimensions, got 22000")
+        // 64 dimensions print
+        let r = try run(["-e", "local s = {} for i = 1, 64 do s[i] = 1 end print(tensor.ones(s))"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasSuffix(",.,.) = \n 1\n[FloatTensor of size " + Array(repeating: "1", count: 64).joined(separator: "x") + "]\n"),
+                      String(r.stdout.suffix(300)))
+    }
 }

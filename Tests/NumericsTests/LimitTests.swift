@@ -1,7 +1,8 @@
 @testable import Numerics
 import XCTest
 
-/// The limits that turn impossible requests into errors (issue 12): the allocation guard.
+/// The limits that turn impossible requests into errors (issue 12): the allocation guard and
+/// the number of dimensions.
 final class LimitTests: XCTestCase {
     func message(_ body: () throws -> Any) -> String {
         do { _ = try body(); return "no error" } catch { return "\(error)" }
@@ -40,6 +41,19 @@ final class LimitTests: XCTestCase {
         XCTAssertEqual(MemoryGuard.describeBytes(40e9), "40.0 GB")
         XCTAssertEqual(MemoryGuard.describeBytes(999.96e9), "1.0 TB")
         XCTAssertEqual(MemoryGuard.describeBytes(3e21), "3000.0 EB")
+    }
+
+    func testAtMost64Dimensions() throws {
+        XCTAssertEqual(message { try Tensor.zeros([Int](repeating: 1, count: 65)) },
+                       "a tensor has at most 64 dimensions, got 65")
+        XCTAssertEqual(message { try Tensor(uninitializedShape: [Int](repeating: 1, count: 22000)) },
+                       "cannot allocate a tensor of 22000 dimensions (a tensor has at most 64)")
+        let deep = try Tensor.ones([Int](repeating: 1, count: 64))
+        XCTAssertEqual(message { try deep.unsqueeze(0) }, "a tensor has at most 64 dimensions, got 65")
+        XCTAssertEqual(message { try Tensor.ones([1]).reshape([Int](repeating: 1, count: 22000)) },
+                       "a tensor has at most 64 dimensions, got 22000")
+        // printing walks the dimensions without recursion
+        XCTAssertTrue(deep.description.hasPrefix("(" + Array(repeating: "1", count: 62).joined(separator: ",") + ",.,.) = \n 1\n"))
     }
 
     /// Printing reads views through their strides (no packed copy): a transposed view prints

@@ -46,7 +46,7 @@ public struct Checkpoint {
     public static let formatVersion: UInt32 = 1
     /// The only element type so far.
     static let dtypeFloat32: UInt32 = 1
-    static let maxRank = 64
+    static let maxRank = Tensor.maxDimensions
     static let maxNameBytes = 1 << 16
 
     // MARK: files

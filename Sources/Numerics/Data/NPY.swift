@@ -58,7 +58,7 @@ public enum NPY {
         guard !h.fortranOrder || h.shape.count <= 1 else {
             throw DataError("\(path): Fortran-order arrays are not supported; save with np.ascontiguousarray")
         }
-        do { try Tensor.validateShape(h.shape) } catch { throw DataError("\(path): shape \(h.shape) is too large") }
+        do { try Tensor.validateShape(h.shape) } catch let e as TensorError { throw DataError("\(path): \(e.message)") }
         let chars = Array(h.descr)
         guard chars.count >= 3 else { throw DataError("\(path): unsupported NPY dtype '\(h.descr)'") }
         let order = chars[0], kind = chars[1]

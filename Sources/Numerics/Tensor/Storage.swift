@@ -133,6 +133,9 @@ public enum MemoryGuard {
     /// buffer in the message ("tensor", "column buffer").
     @inline(__always)
     public static func elements(of shape: [Int], what: String = "tensor") throws -> Int {
+        guard shape.count <= Tensor.maxDimensions else {
+            throw TensorError("cannot allocate a \(what) of \(shape.count) dimensions (a tensor has at most \(Tensor.maxDimensions))")
+        }
         var n = 1
         for s in shape {
             let (m, overflow) = n.multipliedReportingOverflow(by: s)

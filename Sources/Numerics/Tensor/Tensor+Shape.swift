@@ -77,6 +77,7 @@ extension Tensor {
     public func unsqueeze(_ dim: Int) throws -> Tensor {
         let d = dim < 0 ? dim + rank + 1 : dim
         guard d >= 0 && d <= rank else { throw TensorError("dimension \(dim + 1) out of range for unsqueeze of a \(rank)-dimensional tensor") }
+        try Tensor.checkRank(rank + 1)
         var shape = self.shape, strides = self.strides
         shape.insert(1, at: d)
         strides.insert(d < rank ? self.strides[d] * self.shape[d] : 1, at: d)

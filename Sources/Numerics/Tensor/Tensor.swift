@@ -21,6 +21,11 @@ public final class Tensor {
     /// typos like 1e12, and it keeps every size within BLAS's 32-bit integers.
     public static let maxElements = Int(Int32.max)
 
+    /// The largest number of dimensions a tensor may have, as in PyTorch (and NumPy 2): code
+    /// that walks dimensions (printing, nested tables) stays shallow, and a file that declares
+    /// 22,000 dimensions is an error, not a crash.
+    public static let maxDimensions = 64
+
     public init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int) {
         self.storage = storage
         self.shape = shape
@@ -70,6 +75,7 @@ public final class Tensor {
 
     /// Checks sizes a user asked for: non-negative and not absurdly large.
     public static func validateShape(_ shape: [Int]) throws {
+        try checkRank(shape.count)
         var n = 1
         for s in shape {
             guard s >= 0 else { throw TensorError("sizes must be non-negative, got \(describeShape(shape))") }
@@ -78,6 +84,14 @@ public final class Tensor {
                 throw TensorError("shape \(describeShape(shape)) is too large")
             }
             n = m
+        }
+    }
+
+    /// Throws unless `rank` is at most `maxDimensions`.
+    @inline(__always)
+    public static func checkRank(_ rank: Int) throws {
+        guard rank <= maxDimensions else {
+            throw TensorError("a tensor has at most \(maxDimensions) dimensions, got \(rank)")
         }
     }
 
