@@ -75,4 +75,21 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasSuffix(",.,.) = \n 1\n[FloatTensor of size " + Array(repeating: "1", count: 64).joined(separator: "x") + "]\n"),
                       String(r.stdout.suffix(300)))
     }
+
+    /// 50,000 additions recorded for autograd and dropped without a backward pass: the graph is
+    /// freed node by node, not by a recursion 50,000 deep.
+    func testALongGraphIsFreedWithoutBackward() throws {
+        let script = """
+            local w = tensor.ones(1):requires_grad()
+            local total = tensor.zeros(1)
+            for _ = 1, 50000 do total = total + w * 2 end
+            print(total:item())
+            total = nil
+            collectgarbage()
+            print("freed")
+            """
+        let r = try run(["-e", script])
+        XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+        XCTAssertEqual(r.stdout, "100000.0\nfreed\n")
+    }
 }
