@@ -1,8 +1,8 @@
 @testable import Numerics
 import XCTest
 
-/// The limits that turn impossible requests into errors (issue 12): the allocation guard and
-/// the number of dimensions.
+/// The limits that turn impossible requests into errors (issue 12): the allocation guard, the
+/// number of dimensions, and the bound on what a compressed file may expand to.
 final class LimitTests: XCTestCase {
     func message(_ body: () throws -> Any) -> String {
         do { _ = try body(); return "no error" } catch { return "\(error)" }
@@ -64,5 +64,27 @@ final class LimitTests: XCTestCase {
             let v = try t.transpose(0, shape.count - 1)
             XCTAssertEqual(v.description, try v.contiguous().description, "\(shape)")
         }
+    }
+
+    func testGzipStopsAtTheLimitAndAtTheDeclaredSize() throws {
+        let z = try Gzip.compress([UInt8](repeating: 7, count: 1000))
+        XCTAssertEqual(message { try Gzip.decompress(z, limit: Gzip.Limit(bytes: 100, reason: "the test allows")) },
+                       "the gzip data expands beyond the 100 bytes the test allows")
+        XCTAssertEqual(try Gzip.decompress(z, limit: Gzip.Limit(bytes: 1000, reason: "the test allows")).count, 1000)
+        // the declared size is read from the first bytes, once there are enough of them
+        var calls = 0
+        let declared: Gzip.DeclaredSize = { prefix in
+            calls += 1
+            return prefix.count < 2 ? nil : Gzip.Limit(bytes: Int(prefix[0]) * 10, reason: "the first byte declares")
+        }
+        XCTAssertEqual(message { try Gzip.decompress(z, declaredSize: declared) },
+                       "the gzip data expands beyond the 70 bytes the first byte declares")
+        XCTAssertEqual(calls, 1)
+        // a header the format refuses is its own error, passed on as it came
+        let refusing: Gzip.DeclaredSize = { _ in throw DataError("x.idx is not an IDX file") }
+        XCTAssertThrowsError(try Gzip.decompress(z, declaredSize: refusing)) { e in
+            XCTAssertEqual("\((e as? Gzip.FormatError)?.underlying ?? e)", "x.idx is not an IDX file")
+        }
+        XCTAssertEqual(Gzip.defaultLimit.bytes, Int(Int32.max))
     }
 }
