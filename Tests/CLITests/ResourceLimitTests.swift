@@ -92,4 +92,62 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
         XCTAssertEqual(r.stdout, "100000.0\nfreed\n")
     }
+
+    /// Runs a script under `ulimit -v` (1 GB of address space; lwscript starts with about 250 MB).
+    func runUnderMemoryLimit(_ code: String) throws -> CLIResult {
+        let script = try tempScript(code)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 1000000; exec \"$0\" \"$1\"", CLITests.binary.path, script.path]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Lua code that runs out of memory gets Lua's "not enough memory" error, as with stock lua.
+    func testLuaOutOfMemoryIsACatchableError() throws {
+        let r = try runUnderMemoryLimit("print(pcall(string.rep, 'x', 2^31 - 1)) print(#string.rep('x', 10))")
+        XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+        XCTAssertEqual(r.stdout, "false\tnot enough memory\n10\n")
+    }
+
+    /// A table grows until the allocator fails: pcall returns the error, the garbage goes, and
+    /// the script (Lua and Swift functions alike) goes on.
+    func testLuaOutOfMemoryInALoopIsACatchableError() throws {
+        let r = try runUnderMemoryLimit("""
+            local ok, err = pcall(function()
+              local t = {}
+              for i = 1, math.huge do t[i] = i end
+            end)
+            print(ok, err)
+            collectgarbage()
+            local t = {}
+            for i = 1, 1000 do t[i] = tensor.ones(10):sum():item() end
+            print("continued", #t, t[1000])
+            """)
+        XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+        XCTAssertEqual(r.stdout, "false\tnot enough memory\ncontinued\t1000\t10.0\n")
+    }
+
+    /// Under the same limit: a tensor too large for the memory left is an error, and so is a
+    /// Lua table a Swift function makes for the user (made under a protected call).
+    func testSwiftAllocationsUnderAMemoryLimitAreErrors() throws {
+        let r = try runUnderMemoryLimit("""
+            print(pcall(tensor.zeros, 4e8))
+            local t = tensor.zeros(5e7)
+            print(pcall(t.totable, t))
+            t = nil
+            collectgarbage()
+            print(#tensor.ones(10):totable())
+            """)
+        XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+        XCTAssertEqual(r.stdout, "false\ttensor.zeros: cannot allocate 1.6 GB for a 400000000 tensor (out of memory)\n"
+                       + "false\tTensor:totable: not enough memory for a table of 50000000 numbers\n10\n")
+    }
 }
