@@ -55,8 +55,71 @@ static inline void lws_where_user(lua_State *L) {
     lua_pushliteral(L, "");
 }
 
+/* Memory. Lua reports a failed allocation by raising an error, a longjmp: fine while Lua code
+ * runs (pcall returns false, "not enough memory", as with stock lua), but not while a Swift
+ * frame is on the stack, whose 'm' API calls (lua_pushstring, lua_createtable...) would jump
+ * through it. So the allocator knows which of the two runs: lws_pcall (Swift calling Lua)
+ * sets lua_may_fail, and lws_trampoline (Lua calling Swift) clears it for the Swift entry.
+ * Inside a Swift frame a failed allocation takes the emergency reserve (freed for it) and
+ * succeeds; when the Swift function has returned, the trampoline raises "not enough memory"
+ * in its place, as Lua would have. Only when even the reserve does not suffice does the
+ * process end. The state is per Lua state: the allocator's userdata. */
+#define LWS_MEMORY_RESERVE ((size_t)4 << 20)
+typedef struct lws_memory {
+    int lua_may_fail;    /* Lua code runs, no Swift frame above it: a failure is a Lua error */
+    int reserve_spent;   /* the reserve went to an allocation made from a Swift frame */
+    void *reserve;       /* freed to let such an allocation succeed */
+} lws_memory;
+
+static inline void *lws_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    lws_memory *m = (lws_memory *)ud;
+    (void)osize;
+    if (nsize == 0) { free(ptr); return NULL; }
+    void *p = realloc(ptr, nsize);
+    if (p != NULL || m->lua_may_fail) return p;
+    if (m->reserve != NULL) {
+        free(m->reserve);
+        m->reserve = NULL;
+        m->reserve_spent = 1;
+        p = realloc(ptr, nsize);
+        if (p != NULL) return p;
+    }
+    fputs("lwscript: out of memory (inside a host function)\n", stderr);
+    abort();
+}
+
+/* The memory state of L's Lua state (NULL for a state not made by lws_newstate). */
+static inline lws_memory *lws_memory_of(lua_State *L) {
+    void *ud = NULL;
+    (void)lua_getallocf(L, &ud);
+    return (lws_memory *)ud;
+}
+
 static inline int lws_trampoline(lua_State *L) {
+    lws_memory *m = lws_memory_of(L);
+    int outer = 1, outer_spent = 0;
+    if (m) {
+        if (m->reserve == NULL) m->reserve = malloc(LWS_MEMORY_RESERVE);
+        outer = m->lua_may_fail;
+        outer_spent = m->reserve_spent;
+        m->lua_may_fail = 0;
+        m->reserve_spent = 0;
+    }
     int n = lws_swift_entry(L);
+    if (m) {
+        int spent = m->reserve_spent;
+        m->lua_may_fail = outer;
+        m->reserve_spent = outer_spent;
+        if (m->reserve == NULL) m->reserve = malloc(LWS_MEMORY_RESERVE);
+        if (spent) {
+            /* An allocation of the Swift function failed and took the reserve: raise the
+             * error Lua would have raised there, now that no Swift frame is left. The string
+             * is Lua's own preallocated message, so pushing it allocates nothing. */
+            lua_settop(L, 0);
+            lua_pushliteral(L, "not enough memory");
+            return lua_error(L);
+        }
+    }
     if (n == LWS_RAISE_MESSAGE) {
         lws_where_user(L);
         lua_insert(L, -2);
@@ -67,18 +130,6 @@ static inline int lws_trampoline(lua_State *L) {
     return n;
 }
 
-/* Out of memory aborts, so that the 'm' API functions can never raise from Swift frames. */
-static inline void *lws_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    (void)ud; (void)osize;
-    if (nsize == 0) { free(ptr); return NULL; }
-    void *p = realloc(ptr, nsize);
-    if (p == NULL) {
-        fputs("lwscript: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static inline int lws_panic(lua_State *L) {
     const char *msg = lua_tostring(L, -1);
     fprintf(stderr, "lwscript: unprotected Lua error: %s\n", msg ? msg : "(not a string)");
@@ -87,14 +138,25 @@ static inline int lws_panic(lua_State *L) {
 }
 
 static inline lua_State *lws_newstate(void) {
-    lua_State *L = lua_newstate(lws_alloc, NULL);
-    if (L) lua_atpanic(L, lws_panic);
+    lws_memory *m = (lws_memory *)calloc(1, sizeof(lws_memory));
+    if (m == NULL) return NULL;
+    m->reserve = malloc(LWS_MEMORY_RESERVE);
+    lua_State *L = lua_newstate(lws_alloc, m);
+    if (L == NULL) { free(m->reserve); free(m); return NULL; }
+    lua_atpanic(L, lws_panic);
     /* Generational mode: a training loop makes many short-lived tensor userdata (batches,
        activations, losses) whose buffers the collector must free soon. A minor collection
        visits only young objects; in incremental mode each step the tensor memory forces
        walks the whole heap (all modules), which cost up to 10% of an MLP epoch. */
     if (L) lua_gc(L, LUA_GCGEN, 0, 0);
     return L;
+}
+
+/* Closes a state made by lws_newstate and frees its memory state. */
+static inline void lws_close(lua_State *L) {
+    lws_memory *m = lws_memory_of(L);
+    lua_close(L);
+    if (m) { free(m->reserve); free(m); }
 }
 
 /* Message handler for lua_pcall: turns the error into "message\nstack traceback:...". */
@@ -329,8 +391,31 @@ static inline void lws_newtable(lua_State *L) { lua_newtable(L); }
 static inline void lws_insert(lua_State *L, int idx) { lua_insert(L, idx); }
 static inline void lws_remove(lua_State *L, int idx) { lua_remove(L, idx); }
 static inline void lws_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+/* Swift calling Lua: allocations may fail (as Lua errors) while the call runs. */
 static inline int lws_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-    return lua_pcall(L, nargs, nresults, msgh);
+    lws_memory *m = lws_memory_of(L);
+    if (m == NULL) return lua_pcall(L, nargs, nresults, msgh);
+    int outer = m->lua_may_fail;
+    m->lua_may_fail = 1;
+    int status = lua_pcall(L, nargs, nresults, msgh);
+    m->lua_may_fail = outer;
+    return status;
+}
+/* lua_createtable for a Swift frame, under a protected call: a table too large for the memory
+ * left gives LUA_ERRMEM (nothing pushed) instead of taking the reserve or ending the process.
+ * On LUA_OK the table is on top. For tables whose size comes from the user (Tensor:totable). */
+static inline int lws_createtable_cf(lua_State *L) {
+    lua_createtable(L, (int)lua_tointeger(L, 1), (int)lua_tointeger(L, 2));
+    return 1;
+}
+static inline int lws_createtable_protected(lua_State *L, int narr, int nrec) {
+    if (!lua_checkstack(L, 3)) return LUA_ERRMEM;
+    lua_pushcfunction(L, lws_createtable_cf);
+    lua_pushinteger(L, narr);
+    lua_pushinteger(L, nrec);
+    int status = lws_pcall(L, 2, 1, 0);
+    if (status != LUA_OK) lua_pop(L, 1);
+    return status;
 }
 static inline void lws_pushtrampoline(lua_State *L, int nup) {
     lua_pushcclosure(L, lws_trampoline, nup);

@@ -19,7 +19,7 @@ final class BatchPrefetchTests: XCTestCase {
             Thread.sleep(forTimeInterval: work)
             log.lock.lock(); log.running -= 1; log.made.append(k); log.lock.unlock()
             if k == 7 { throw DataError("batch 7 is bad") }
-            return (Tensor(shape: [1], repeating: Float(k)), Tensor(shape: [1], repeating: 0))
+            return (try Tensor(shape: [1], repeating: Float(k)), try Tensor(shape: [1], repeating: 0))
         }
     }
 
@@ -55,7 +55,7 @@ final class BatchPrefetchTests: XCTestCase {
             weakCaptured = captured
             let p = BatchPrefetch { k in
                 _ = captured
-                return (Tensor(shape: [1], repeating: Float(k)), Tensor(shape: [1], repeating: 0))
+                return (try Tensor(shape: [1], repeating: Float(k)), try Tensor(shape: [1], repeating: 0))
             }
             p.start(0, count: 2)
             _ = try p.take(0)

@@ -173,7 +173,7 @@ final class LuaLibraryTests: XCTestCase {
     func testWeightFunctionErrorInAStudyKeepsItsFrame() {
         let lua = LuaState()
         let message = failure(lua, tiny + """
-            experiment.learnability{data = {train = set, test = set}, model = model, seeds = {1}, epochs = 1,
+            experiment.learnability{data = {train = set, test = set}, s_from_test = true, model = model, seeds = {1}, epochs = 1,
               quiet = true, methods = {"tpr_weighted_ce"}, W = function(s)
                 error("callback failed: W")
               end}
@@ -263,7 +263,7 @@ extension LuaLibraryTests {
             end)
             assert(sys.on_interrupt() == "raise", "Ctrl-C mode left at flag by an abandoned train")
             abandon(function()
-              experiment.learnability{data = {train = set, test = set}, seeds = {1}, epochs = 1, quiet = true,
+              experiment.learnability{data = {train = set, test = set}, s_from_test = true, seeds = {1}, epochs = 1, quiet = true,
                                       model = function() coroutine.yield(); return model() end}
             end)
             assert(sys.on_interrupt() == "raise", "Ctrl-C mode left at flag by an abandoned study")

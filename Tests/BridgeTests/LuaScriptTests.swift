@@ -111,6 +111,7 @@ final class LuaScriptTests: XCTestCase {
     func testDataSamplers() throws { try runScript("data_sample.lua") }
     func testDataAugmentation() throws { try runScript("data_augment.lua") }
     func testDataErrors() throws { try runScript("data_errors.lua") }
+    func testDataLimits() throws { try runScript("data_limits.lua") }
     func testLossesMatchReferences() throws { try runScript("losses.lua") }
     func testWeightFunctions() throws { try runScript("weights.lua") }
     func testExperimentWorkflow() throws { try runScript("experiment.lua") }

@@ -24,7 +24,7 @@ final class CheckpointTests: XCTestCase {
         [("weight", try Tensor(shape: [2, 3], values: [1, -2, 3.5, 0, 1e-30, -7])),
          ("bias", try Tensor(shape: [3], values: [0.25, .infinity, -0.0])),
          ("scalar", Tensor(scalar: 42)),
-         ("empty", Tensor(shape: [0, 4], repeating: 0))]
+         ("empty", try Tensor(shape: [0, 4], repeating: 0))]
     }
 
     func assertSame(_ a: [(String, Tensor)], _ b: [(String, Tensor)], file: StaticString = #filePath, line: UInt = #line) {
@@ -168,7 +168,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.write(to: path("missing/dir/x.ckpt"), kind: "tensors", metadata: "", tensors: []))
         XCTAssertThrowsError(try Checkpoint.read(from: path("nothing.ckpt")))
         XCTAssertThrowsError(try Checkpoint.read(from: directory.path))   // a directory
-        let t = Tensor(shape: [1], repeating: 0)
+        let t = try Tensor(shape: [1], repeating: 0)
         XCTAssertThrowsError(try Checkpoint.encode(kind: "tensors", metadata: "", tensors: [("a", t), ("a", t)]))
         XCTAssertThrowsError(try Checkpoint.encode(kind: "tensors", metadata: "", tensors: [("", t)]))
         // A failed read names the file.
@@ -192,7 +192,7 @@ final class CheckpointTests: XCTestCase {
                 try opt.step()
                 if t == 3 {
                     try opt.save(to: path("\(name).ckpt"))
-                    saved = (p.clone(), q.clone())
+                    saved = (try p.clone(), try q.clone())
                 }
             }
             // Resume: fresh parameters with the step-3 values, a fresh optimizer with other
@@ -217,7 +217,7 @@ final class CheckpointTests: XCTestCase {
     func testOptimizerLoadChecksTypeCountShapesAndChangesNothingOnError() throws {
         let (p, q) = OptimTests.makeParameters()
         let adam = try Adam(parameters: [p, q], lr: 0.01)
-        p.grad = Tensor(shape: [2, 3], repeating: 1)
+        p.grad = try Tensor(shape: [2, 3], repeating: 1)
         try adam.step()
         try adam.save(to: path("adam.ckpt"))
 

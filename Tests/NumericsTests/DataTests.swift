@@ -41,8 +41,8 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(ds.count, 2)
         XCTAssertEqual(ds.sampleShape, [1, 1, 2])
         XCTAssertEqual(ds.labels, [1, 0])
-        XCTAssertEqual(ds.inputs([0, 1]).toArray(), [0, 1, 128 / 255, 64 / 255])
-        XCTAssertEqual(ds.targets([1, 0]).toArray(), [1, 2])
+        XCTAssertEqual(try ds.inputs([0, 1]).toArray(), [0, 1, 128 / 255, 64 / 255])
+        XCTAssertEqual(try ds.targets([1, 0]).toArray(), [1, 2])
     }
 
     func testCSVQuotingAndLines() throws {

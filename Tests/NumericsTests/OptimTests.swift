@@ -82,7 +82,7 @@ final class OptimTests: XCTestCase {
     func testSkipsParametersWithoutGradientAndBumpsVersion() throws {
         let (p, q) = Self.makeParameters()
         let opt = try Adam(parameters: [p, q], lr: 0.1)
-        p.grad = Tensor(shape: [2, 3], repeating: 1)
+        p.grad = try Tensor(shape: [2, 3], repeating: 1)
         let v = p.storage.version
         try opt.step()
         XCTAssertEqual(q.toArray(), Self.q0)
@@ -109,12 +109,12 @@ final class OptimTests: XCTestCase {
     // MARK: schedules
 
     static func sgd() -> SGD {
-        let w = Tensor(shape: [1], repeating: 0)
+        let w = try! Tensor(shape: [1], repeating: 0)
         return try! SGD(parameters: [w], lr: 0.1, momentum: 0.9)
     }
 
     static func adam() -> Adam {
-        let w = Tensor(shape: [1], repeating: 0)
+        let w = try! Tensor(shape: [1], repeating: 0)
         return try! Adam(parameters: [w], lr: 0.1)
     }
 
@@ -176,7 +176,7 @@ final class OptimTests: XCTestCase {
 
     static func gradParameters() -> [Tensor] {
         grads.map { g in
-            let p = Tensor(shape: [g.count], repeating: 0)
+            let p = try! Tensor(shape: [g.count], repeating: 0)
             p.grad = try! Tensor(shape: [g.count], values: g)
             return p
         }
@@ -210,7 +210,7 @@ final class OptimTests: XCTestCase {
     }
 
     func testClippingAnExpandedGradientTouchesEachElementOnce() throws {
-        let p = Tensor(shape: [2, 2], repeating: 0)
+        let p = try Tensor(shape: [2, 2], repeating: 0)
         p.grad = try Tensor(shape: [1, 2], values: [3, 4]).expand(to: [2, 2])   // stride 0 on dim 1 (the rows share memory)
         let total = try clipGradNorm([p], maxNorm: 1)
         XCTAssertEqual(total, (50.0).squareRoot(), accuracy: 1e-5)

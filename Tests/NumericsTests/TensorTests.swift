@@ -104,7 +104,7 @@ final class TensorTests: XCTestCase {
         let a = try Tensor.zeros([2, 3])
         try a.select(0, 1).fill(7)
         XCTAssertEqual(a.toArray(), [0, 0, 0, 7, 7, 7])
-        let c = a.clone()
+        let c = try a.clone()
         c.fill(1)
         XCTAssertEqual(a.toArray(), [0, 0, 0, 7, 7, 7])
         try a.narrow(1, 1, 2).copy(from: Tensor(shape: [2, 2], values: [1, 2, 3, 4]))

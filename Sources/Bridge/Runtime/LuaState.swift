@@ -65,7 +65,7 @@ public final class LuaState {
               + "which is not a directory; those modules load from the binary\n", stderr)
     }
 
-    deinit { lua_close(L) }
+    deinit { lws_close(L) }
 
     // MARK: modules
 

@@ -1,4 +1,8 @@
 import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Whether operations record the graph for backward (`tensor.no_grad` turns it off).
 public enum GradMode {
@@ -36,8 +40,68 @@ public final class GradNode {
 
     /// Drops the saved tensors once the node has been used (retain_graph = false).
     func release() {
-        backwardFn = nil
+        if inputs.isEmpty && backwardFn == nil { return }
+        // The payload must hold the last references: no copy may outlive the teardown.
+        var payload: GraphTeardown.Payload? = GraphTeardown.Payload(inputs: inputs, backward: backwardFn)
         inputs = []
+        backwardFn = nil
+        GraphTeardown.drop(&payload)
+    }
+
+    deinit {
+        // Empty the fields first: what they hold must die in the teardown's loop, not when
+        // this deinit ends.
+        release()
+    }
+}
+
+/// Frees graph nodes one after another instead of one inside the other. A node holds its
+/// input tensors (and its backward closure holds tensors), and a tensor holds the node that
+/// computed it: dropping the last tensor of a 50,000-step chain (`total = total + loss`
+/// without a backward pass) freed the nodes by a recursion 50,000 deinits deep, which
+/// overflowed the stack. Now the first node to die on a thread starts a teardown: it drops
+/// what it held, and every node that dies as a result hands its references over to a list
+/// instead of dropping them in its own deinit; the teardown drops them in a loop. The stack
+/// stays a few frames deep whatever the graph's depth.
+enum GraphTeardown {
+    struct Payload {
+        let inputs: [Tensor]
+        let backward: ((Tensor) throws -> [Tensor?])?
+    }
+
+    struct State {
+        /// The thread running a teardown, if any.
+        var owner: pthread_t?
+        var pending: [Payload] = []
+    }
+
+    static let state = Mutex(State())
+
+    /// Takes over the references a node held (leaving nil) and drops them without recursion.
+    static func drop(_ payload: inout Payload?) {
+        let me = pthread_self()
+        let startsTeardown = state.withLock { s -> Bool in
+            if let owner = s.owner {
+                // This thread's teardown is dropping the tensor that held this node: hand
+                // the references over. (Another thread's: the caller drops them, as before.)
+                if pthread_equal(owner, me) != 0, let p = payload {
+                    s.pending.append(p)
+                    payload = nil
+                }
+                return false
+            }
+            s.owner = me
+            return true
+        }
+        guard startsTeardown else { return }
+        payload = nil   // nodes freed by this hand theirs over (see above)
+        while let next = state.withLock({ s -> Payload? in
+            if let p = s.pending.popLast() { return p }
+            s.owner = nil
+            return nil
+        }) {
+            _ = next   // dropped at the end of each turn, outside the lock
+        }
     }
 }
 
@@ -83,10 +147,10 @@ extension Tensor {
             guard count == 1 else {
                 throw TensorError("a backward pass without a gradient needs a one-element tensor (e.g. a loss), got size \(describeShape(shape))")
             }
-            seed = Tensor(shape: shape, repeating: 1)
+            seed = try Tensor(shape: shape, repeating: 1)
         }
         guard let root = gradFn else {
-            Tensor.accumulate(seed, into: self)
+            try Tensor.accumulate(seed, into: self)
             return
         }
         // Topological order of the nodes reachable from the root (iterative DFS: an LSTM
@@ -124,7 +188,7 @@ extension Tensor {
                         grads[key] = g
                     }
                 } else {
-                    Tensor.accumulate(g, into: input)
+                    try Tensor.accumulate(g, into: input)
                 }
             }
             if !retainGraph { node.release() }
@@ -132,14 +196,14 @@ extension Tensor {
     }
 
     /// grad += g for a leaf (the first gradient is copied so it never aliases a temporary).
-    static func accumulate(_ g: Tensor, into leaf: Tensor) {
+    static func accumulate(_ g: Tensor, into leaf: Tensor) throws {
         if let existing = leaf.grad, existing.shape == leaf.shape, existing.isContiguous {
-            let src = existing.mayOverlap(g) ? g.clone() : g.contiguous()
+            let src = existing.mayOverlap(g) ? try g.clone() : try g.contiguous()
             let p = existing.pointer, q = src.pointer
             for i in 0..<existing.count { p[i] += q[i] }
         } else {
             // Backward functions return gradients shaped like their inputs; copy to own them.
-            let copy = Tensor(uninitializedShape: leaf.shape)
+            let copy = try Tensor(uninitializedShape: leaf.shape)
             copyStrided(from: g, into: copy.pointer)
             leaf.grad = copy
         }

@@ -3,12 +3,12 @@ import Foundation
 /// Element-wise operations and their gradients (shapes letters: any; broadcasting allowed).
 extension Ops {
     public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
-        let out = x.unary(op)
+        let out = try x.unary(op)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         return out.recordingGradient(op.rawValue, inputs: [x]) { g, out in
             let gx: Tensor
             switch op {
-            case .neg: gx = g.unary(.neg)
+            case .neg: gx = try g.unary(.neg)
             case .exp: gx = try g.binary(.mul, out)
             case .log: gx = try g.binary(.div, x)
             case .sqrt: gx = try mapBinary(g, out, GradKernels.Sqrt())
@@ -17,7 +17,7 @@ extension Ops {
             case .tanh: gx = try mapBinary(g, out, GradKernels.Tanh())
             case .relu: gx = try mapBinary(g, x, GradKernels.Relu())
             case .square: gx = try mapBinary(g, x, GradKernels.Square())
-            case .sign, .floor, .ceil, .round: gx = Tensor(shape: x.shape, repeating: 0)
+            case .sign, .floor, .ceil, .round: gx = try Tensor(shape: x.shape, repeating: 0)
             }
             return [gx]
         }
@@ -36,7 +36,7 @@ extension Ops {
             case .add:
                 ga = g; gb = g
             case .sub:
-                ga = g; gb = g.unary(.neg)
+                ga = g; gb = try g.unary(.neg)
             case .mul:
                 if a.requiresGrad { ga = try g.binary(.mul, b) }
                 if b.requiresGrad { gb = try g.binary(.mul, a) }
@@ -67,7 +67,7 @@ extension Ops {
 
     /// `x op value`, or `value op x` when `scalarFirst`.
     public static func binary(_ op: BinaryOp, _ x: Tensor, scalar v: Float, scalarFirst: Bool = false) throws -> Tensor {
-        let out = x.binary(op, scalar: v, scalarFirst: scalarFirst)
+        let out = try x.binary(op, scalar: v, scalarFirst: scalarFirst)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         switch op {
         case .gt, .lt, .ge, .le, .eq, .ne: return out
@@ -77,9 +77,9 @@ extension Ops {
             switch (op, scalarFirst) {
             case (.add, _): return [g]
             case (.sub, false): return [g]
-            case (.sub, true): return [g.unary(.neg)]
-            case (.mul, _): return [g.binary(.mul, scalar: v)]
-            case (.div, false): return [g.binary(.div, scalar: v)]
+            case (.sub, true): return [try g.unary(.neg)]
+            case (.mul, _): return [try g.binary(.mul, scalar: v)]
+            case (.div, false): return [try g.binary(.div, scalar: v)]
             case (.div, true): return [try mapBinary(g, x) { g, x in -g * v / (x * x) }]       // d(v/x) = -v/x^2
             case (.pow, false): return [try mapBinary(g, x) { g, x in v == 0 ? 0 : g * v * Foundation.pow(x, v - 1) }]
             case (.pow, true): return [try mapBinary(g, out) { g, o in v == 0 ? 0 : g * o * Foundation.log(v) }]   // d(v^x) = v^x log v
@@ -92,7 +92,7 @@ extension Ops {
     }
 
     public static func clamp(_ x: Tensor, min lo: Float?, max hi: Float?) throws -> Tensor {
-        let out = x.clamp(min: lo, max: hi)
+        let out = try x.clamp(min: lo, max: hi)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         let l = lo ?? -.infinity, h = hi ?? .infinity
         return out.recordingGradient("clamp", inputs: [x]) { g in

@@ -24,8 +24,8 @@ extension Ops {
                 if b.requiresGrad { gb = try a.reshape([a.shape[0], 1]).matmul(g.reshape([1, g.shape[0]])) }
             case (1, 1):
                 let gv = try g.item()
-                if a.requiresGrad { ga = b.binary(.mul, scalar: gv) }
-                if b.requiresGrad { gb = a.binary(.mul, scalar: gv) }
+                if a.requiresGrad { ga = try b.binary(.mul, scalar: gv) }
+                if b.requiresGrad { gb = try a.binary(.mul, scalar: gv) }
             default:
                 break
             }

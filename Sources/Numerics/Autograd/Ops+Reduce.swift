@@ -27,7 +27,7 @@ extension Ops {
                 let mean = try dim.map { try x.reduce(.mean, dim: $0, keepDim: true) } ?? x.reduceAll(.mean).reshape([Int](repeating: 1, count: x.rank))
                 let centred = try x.binary(.sub, mean)
                 let denom = unbiased ? n - 1 : n
-                var scale = gs.binary(.mul, scalar: 2 / denom)      // d var = 2 (x - mean) / denom
+                var scale = try gs.binary(.mul, scalar: 2 / denom)      // d var = 2 (x - mean) / denom
                 if r == .std { scale = try mapBinary(scale, try spread(out)) { $0 / (2 * $1) } }
                 return [try centred.binary(.mul, scale)]
             case .prod:
@@ -54,8 +54,8 @@ extension Ops {
         values.recordingGradient(wantMax ? "max" : "min", inputs: [x]) { g in
             let gk = keepDim ? g : try g.unsqueeze(dim)
             let ik = keepDim ? indices : try indices.unsqueeze(dim)
-            let gx = Tensor(shape: x.shape, repeating: 0)
-            let src = gk.contiguous(), idx = ik.contiguous()
+            let gx = try Tensor(shape: x.shape, repeating: 0)
+            let src = try gk.contiguous(), idx = try ik.contiguous()
             let outer = x.shape[..<dim].reduce(1, *), n = x.shape[dim], inner = x.shape[(dim + 1)...].reduce(1, *)
             for o in 0..<outer {
                 for i in 0..<inner {

@@ -25,7 +25,7 @@ extension Ops {
         let out = try x.narrow(dim, start, length)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         return out.recordingGradient("narrow", inputs: [x]) { g in
-            let gx = Tensor(shape: x.shape, repeating: 0)
+            let gx = try Tensor(shape: x.shape, repeating: 0)
             try gx.narrow(dim, start, length).copy(from: g)
             return [gx]
         }
@@ -35,7 +35,7 @@ extension Ops {
         let out = try x.select(dim, index)
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         return out.recordingGradient("select", inputs: [x]) { g in
-            let gx = Tensor(shape: x.shape, repeating: 0)
+            let gx = try Tensor(shape: x.shape, repeating: 0)
             try gx.select(dim, index).copy(from: g)
             return [gx]
         }
@@ -61,7 +61,7 @@ extension Ops {
 
     /// Identity on values (a packed copy or the tensor itself); the gradient passes through.
     public static func contiguous(_ x: Tensor, copy: Bool = false) throws -> Tensor {
-        let out = copy ? x.clone() : x.contiguous()
+        let out = copy ? try x.clone() : try x.contiguous()
         guard GradMode.isEnabled && x.requiresGrad, out !== x else { return out }
         return out.recordingGradient(copy ? "clone" : "contiguous", inputs: [x]) { g in [g] }
     }
@@ -95,7 +95,7 @@ extension Ops {
         let d = try x.normalizeDim(dim)
         var shape = x.shape
         shape[d] = indices.count
-        let out = Tensor(uninitializedShape: shape)
+        let out = try Tensor(uninitializedShape: shape)
         for (k, i) in indices.enumerated() {
             guard i >= 0 && i < x.shape[d] else {
                 throw TensorError("index \(i + 1) out of range for dimension \(d + 1) of size \(x.shape[d])")
@@ -104,10 +104,10 @@ extension Ops {
         }
         guard GradMode.isEnabled && x.requiresGrad else { return out }
         return out.recordingGradient("index", inputs: [x]) { g in
-            let gx = Tensor(shape: x.shape, repeating: 0)
+            let gx = try Tensor(shape: x.shape, repeating: 0)
             for (k, i) in indices.enumerated() {
                 let slot = try gx.select(d, i)
-                slot.copy(from: try slot.binary(.add, g.select(d, k)))
+                try slot.copy(from: try slot.binary(.add, g.select(d, k)))
             }
             return [gx]
         }

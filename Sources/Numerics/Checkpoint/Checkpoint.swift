@@ -46,7 +46,7 @@ public struct Checkpoint {
     public static let formatVersion: UInt32 = 1
     /// The only element type so far.
     static let dtypeFloat32: UInt32 = 1
-    static let maxRank = 64
+    static let maxRank = Tensor.maxDimensions
     static let maxNameBytes = 1 << 16
 
     // MARK: files
@@ -104,7 +104,7 @@ public struct Checkpoint {
             appendLE(&out, UInt32(t.rank))
             for s in t.shape { appendLE(&out, UInt64(s)) }
             appendLE(&out, UInt64(4 * t.count))
-            let packed = t.contiguous()
+            let packed = try t.contiguous()
             let start = out.count
             out += repeatElement(0, count: 4 * t.count)
             out.withUnsafeMutableBytes { raw in
@@ -192,7 +192,7 @@ public struct Checkpoint {
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(entries.count)
         for e in entries {
-            let t = Tensor(uninitializedShape: e.shape)
+            let t = try Tensor(uninitializedShape: e.shape)
             bytes.withUnsafeBytes { raw in
                 let src = raw.baseAddress! + e.dataAt
                 if 1.littleEndian == 1 {

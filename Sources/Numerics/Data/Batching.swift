@@ -4,9 +4,9 @@ import CPrefetch
 /// channel if asked), features normalised per feature, labels as 1-based class indices.
 extension Dataset {
     /// The input tensor of the samples at `positions` (0-based, this view): [B, ...sampleShape].
-    public func inputs(_ positions: ArraySlice<Int>) -> Tensor {
+    public func inputs(_ positions: ArraySlice<Int>) throws -> Tensor {
         let n = positions.count, size = store.sampleSize
-        let out = Tensor(uninitializedShape: [n] + sampleShape)
+        let out = try Tensor(uninitializedShape: [n] + sampleShape)
         let dst = out.pointer
         switch kind {
         case .image:
@@ -42,8 +42,8 @@ extension Dataset {
     }
 
     /// The labels of the samples at `positions` as a Float32 tensor [B] of 1-based classes.
-    public func targets(_ positions: ArraySlice<Int>) -> Tensor {
-        let out = Tensor(uninitializedShape: [positions.count])
+    public func targets(_ positions: ArraySlice<Int>) throws -> Tensor {
+        let out = try Tensor(uninitializedShape: [positions.count])
         for (b, p) in positions.enumerated() { out.pointer[b] = Float(label(p) + 1) }
         return out
     }

@@ -5,6 +5,10 @@ import Foundation
 /// CIFAR-100 has two (coarse, fine).
 public enum CIFARLoader {
     public static let imageBytes = 3 * 32 * 32
+    /// The most records one file may hold: the whole dataset (50,000 training and 10,000
+    /// test images), as a file that concatenates all the batches would. A compressed file
+    /// that expands further is refused as it expands.
+    public static let maxRecords = 60_000
 
     public static let cifar10Classes = ["airplane", "automobile", "bird", "cat", "deer",
                                         "dog", "frog", "horse", "ship", "truck"]
@@ -17,7 +21,8 @@ public enum CIFARLoader {
         var contents: [[UInt8]] = []
         var total = 0
         for path in files {
-            let data = try FileBytes.readMaybeGzip(path, hint: hint)
+            let data = try FileBytes.readMaybeGzip(path, hint: hint, limit: Gzip.Limit(
+                bytes: maxRecords * record, reason: "of \(maxRecords) records, the most a CIFAR file holds"))
             guard data.count % record == 0, data.count > 0 else {
                 throw DataError("\(path) is truncated or not a CIFAR binary file: \(data.count) bytes is not a whole number of \(record)-byte records")
             }

@@ -25,11 +25,17 @@ public enum FileBytes {
     }
 
     /// The bytes of the file, gunzipped when they start with the gzip magic number.
-    public static func readMaybeGzip(_ path: String, hint: String? = nil) throws -> [UInt8] {
+    /// `declaredSize` reads, from the first bytes of the content, how many bytes the format
+    /// says it holds (see `Gzip.decompress`): a file that expands beyond that is refused as
+    /// soon as it does, instead of being expanded whole (a "gzip bomb").
+    public static func readMaybeGzip(_ path: String, hint: String? = nil, limit: Gzip.Limit = Gzip.defaultLimit,
+                                     declaredSize: Gzip.DeclaredSize? = nil) throws -> [UInt8] {
         let raw = try read(path, hint: hint)
         guard Gzip.isGzip(raw) else { return raw }
         do {
-            return try Gzip.decompress(raw)
+            return try Gzip.decompress(raw, limit: limit, declaredSize: declaredSize)
+        } catch let e as Gzip.FormatError {
+            throw e.underlying   // the format's own message, which names the file
         } catch let e as DataError {
             throw DataError("\(path): \(e.message)")
         }
@@ -42,8 +48,38 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
-    public static func decompress(_ input: [UInt8]) throws -> [UInt8] {
+    /// The most bytes a compressed file may expand to when its format declares no size:
+    /// 2^31 - 1 (2.1 GB), as many bytes as a tensor may hold elements.
+    public static let defaultLimit = Limit(bytes: Int(Int32.max), reason: "the most lwscript expands from one compressed file")
+
+    /// A bound on the expanded size, and what set it ("its IDX header declares").
+    public struct Limit: Sendable {
+        public let bytes: Int
+        public let reason: String
+        public init(bytes: Int, reason: String) { self.bytes = bytes; self.reason = reason }
+    }
+
+    /// From the first bytes expanded so far: the size the format declares, or nil when more
+    /// bytes are needed to tell. Throws for a malformed header.
+    public typealias DeclaredSize = (_ prefix: UnsafeBufferPointer<UInt8>) throws -> Limit?
+
+    /// An error of a `DeclaredSize` (a malformed header), passed on as it came.
+    public struct FormatError: Error {
+        public let underlying: Error
+    }
+
+    /// Bytes expanded while the declared size is still unknown: headers are short, so a
+    /// file cannot expand far before its limit is known.
+    static let headerChunk = 1 << 16
+
+    /// Expands `input`, refusing to go past `limit` or past what `declaredSize` reads from
+    /// the expanded bytes (checked as they come, so a small file that expands to gigabytes
+    /// stops at the limit).
+    public static func decompress(_ input: [UInt8], limit: Limit = defaultLimit,
+                                  declaredSize: DeclaredSize? = nil) throws -> [UInt8] {
         guard !input.isEmpty else { return [] }
+        var limit = limit
+        var sizeKnown = declaredSize == nil
         // ISIZE (the last 4 bytes) is the size of the last member mod 2^32: a capacity hint.
         var capacity = input.count * 4
         if input.count >= 18 {
@@ -52,6 +88,7 @@ public enum Gzip {
             // deflate expands at most ~1032:1; a corrupt trailer must not ask for gigabytes
             if isize > 0 { capacity = max(min(isize, input.count * 1032) + 64, 1024) }
         }
+        capacity = min(capacity, limit.bytes + 1)
         var output = [UInt8](repeating: 0, count: capacity)
         var produced = 0
         var stream = z_stream()
@@ -67,16 +104,33 @@ public enum Gzip {
                 stream.avail_in = UInt32(min(inBuf.count - consumed, Int(UInt32.max)))
                 var status: Int32 = Z_OK
                 repeat {
+                    // one byte past the limit tells that the data goes beyond it
+                    let bound = min(limit.bytes + 1, sizeKnown ? Int.max : produced + headerChunk)
                     if produced == output.count {
-                        output.append(contentsOf: repeatElement(0, count: max(output.count, 1 << 16)))
+                        output += [UInt8](repeating: 0, count: min(max(output.count, 1 << 16), bound - produced))
                     }
-                    let room = min(output.count - produced, Int(UInt32.max))
+                    let room = min(output.count - produced, bound - produced, Int(UInt32.max))
                     status = output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
                         stream.next_out = outBuf.baseAddress! + produced
                         stream.avail_out = UInt32(room)
                         let s = inflate(&stream, Z_NO_FLUSH)
                         produced += room - Int(stream.avail_out)
                         return s
+                    }
+                    if !sizeKnown, let declaredSize {
+                        let declared: Limit?
+                        do {
+                            declared = try output.withUnsafeBufferPointer { try declaredSize(UnsafeBufferPointer(rebasing: $0[0..<produced])) }
+                        } catch {
+                            throw FormatError(underlying: error)
+                        }
+                        if let declared {
+                            if declared.bytes < limit.bytes { limit = declared }
+                            sizeKnown = true
+                        }
+                    }
+                    if produced > limit.bytes {
+                        throw DataError("the gzip data expands beyond the \(limit.bytes) bytes \(limit.reason)")
                     }
                     if status == Z_BUF_ERROR && stream.avail_in == 0 {
                         throw DataError("truncated gzip data (the file ends inside a compressed stream)")

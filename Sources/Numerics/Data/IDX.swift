@@ -10,8 +10,13 @@ public struct IDXArray {
 
     public var count: Int { dims.reduce(1, *) }
 
-    /// Parses IDX bytes; `path` only serves the messages.
-    public static func parse(_ data: [UInt8], path: String) throws -> IDXArray {
+    /// The header: value type and width, sizes, header length and element count.
+    struct Header {
+        let type: UInt8, width: Int, dims: [Int], headerSize: Int, total: Int
+    }
+
+    /// Reads the header at the start of `data` (the whole header must be there).
+    static func parseHeader(_ data: [UInt8], path: String) throws -> Header {
         guard data.count >= 4 else {
             throw DataError("\(path) is truncated: \(data.count) bytes, too short for an IDX header")
         }
@@ -44,6 +49,26 @@ public struct IDXArray {
             guard !overflow, m <= Int(Int32.max) else { throw DataError("\(path): sizes \(dims) are too large") }
             total = m
         }
+        return Header(type: type, width: width, dims: dims, headerSize: headerSize, total: total)
+    }
+
+    /// The size an IDX header declares, for `FileBytes.readMaybeGzip`: nil until the header
+    /// has expanded, then its length plus the data's.
+    static func declaredSize(path: String) -> Gzip.DeclaredSize {
+        { prefix in
+            guard prefix.count >= 4 else { return nil }
+            let headerSize = 4 + 4 * Int(prefix[3])
+            // a wrong magic number is an error at once; otherwise wait for the whole header
+            guard prefix.count >= headerSize || prefix[0] != 0 || prefix[1] != 0 else { return nil }
+            let h = try parseHeader(Array(prefix.prefix(headerSize)), path: path)
+            return Gzip.Limit(bytes: h.headerSize + h.total * h.width, reason: "its IDX header declares")
+        }
+    }
+
+    /// Parses IDX bytes; `path` only serves the messages.
+    public static func parse(_ data: [UInt8], path: String) throws -> IDXArray {
+        let h = try parseHeader(data, path: path)
+        let (type, width, dims, headerSize, total) = (h.type, h.width, h.dims, h.headerSize, h.total)
         let needed = headerSize + total * width
         guard data.count >= needed else {
             throw DataError("\(path) is truncated: sizes \(dims.map(String.init).joined(separator: "x")) need \(needed) bytes, the file has \(data.count)")
@@ -75,7 +100,7 @@ public struct IDXArray {
 
     /// Reads an IDX file, raw or gzip.
     public static func read(_ path: String, hint: String? = nil) throws -> IDXArray {
-        try parse(try FileBytes.readMaybeGzip(path, hint: hint), path: path)
+        try parse(try FileBytes.readMaybeGzip(path, hint: hint, declaredSize: declaredSize(path: path)), path: path)
     }
 }
 

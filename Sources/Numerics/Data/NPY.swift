@@ -10,7 +10,35 @@ public enum NPY {
     }
 
     public static func read(_ path: String) throws -> Tensor {
-        try decode(try FileBytes.readMaybeGzip(path), path: path)
+        try decode(try FileBytes.readMaybeGzip(path, declaredSize: declaredSize(path: path)), path: path)
+    }
+
+    /// The size an NPY header declares, for `FileBytes.readMaybeGzip`: nil until the header
+    /// has expanded, then its length plus the data's (no bound for a dtype or shape that
+    /// `decode` refuses anyway).
+    static func declaredSize(path: String) -> Gzip.DeclaredSize {
+        { prefix in
+            guard prefix.count >= 10 else { return nil }
+            // a wrong magic number or version is an error at once (parseHeader says which)
+            if !prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) || !(1...3).contains(prefix[6]) {
+                _ = try parseHeader(Array(prefix), path: path)
+            }
+            let start = prefix[6] == 1 ? 10 : 12
+            guard prefix.count >= start else { return nil }
+            var headerLength = Int(prefix[8]) | Int(prefix[9]) << 8
+            if start == 12 { headerLength |= Int(prefix[10]) << 16 | Int(prefix[11]) << 24 }
+            guard prefix.count >= start + headerLength else { return nil }
+            let h = try parseHeader(Array(prefix.prefix(start + headerLength)), path: path)
+            guard let width = Int(String(h.descr.dropFirst(2))), width > 0 else { return Gzip.defaultLimit }
+            var bytes = width
+            for s in h.shape {
+                let (m, overflow) = bytes.multipliedReportingOverflow(by: s)
+                if overflow { return Gzip.defaultLimit }
+                bytes = m
+            }
+            let (total, overflow) = h.dataOffset.addingReportingOverflow(bytes)
+            return overflow ? Gzip.defaultLimit : Gzip.Limit(bytes: total, reason: "its NPY header declares")
+        }
     }
 
     public static func parseHeader(_ b: [UInt8], path: String) throws -> Header {
@@ -182,7 +210,7 @@ public enum NPY {
         guard !h.fortranOrder || h.shape.count <= 1 else {
             throw DataError("\(path): Fortran-order arrays are not supported; save with np.ascontiguousarray")
         }
-        do { try Tensor.validateShape(h.shape) } catch { throw DataError("\(path): shape \(h.shape) is too large") }
+        do { try Tensor.validateShape(h.shape) } catch let e as TensorError { throw DataError("\(path): \(e.message)") }
         let chars = Array(h.descr)
         guard chars.count >= 3 else { throw DataError("\(path): unsupported NPY dtype '\(h.descr)'") }
         let order = chars[0], kind = chars[1]
@@ -201,7 +229,7 @@ public enum NPY {
         guard b.count == needed else {
             throw DataError("\(path): \(b.count - needed) byte\(b.count - needed == 1 ? "" : "s") after the data (shape \(describeShape(h.shape)) of \(h.descr) needs \(needed) bytes, the file has \(b.count))")
         }
-        let t = Tensor(uninitializedShape: h.shape)
+        let t = try Tensor(uninitializedShape: h.shape)
         let dst = t.pointer
         b.withUnsafeBufferPointer { src in
             guard let base = src.baseAddress else { return }

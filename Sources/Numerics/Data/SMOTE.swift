@@ -90,7 +90,7 @@ extension Dataset {
             throw DataError("expected \(classes.count) per-class amounts, got \(amounts.count)")
         }
         let d = store.sampleSize
-        let x = inputs(Array(0..<count)[...])
+        let x = try inputs(Array(0..<count)[...])
         let own = Array(UnsafeBufferPointer(start: x.pointer, count: x.count))
         let (synthetic, newLabels) = try SMOTE.synthesize(features: own, dimension: d, labels: labels,
                                                           amounts: amounts, k: k, generator: generator)

@@ -111,8 +111,8 @@ func splitElementwise(_ n: Int, _ body: (Range<Int>) -> Void) {
 
 /// Applies `k` to every element of `x` into a new packed tensor.
 @inline(__always)
-func mapUnary<K: UnaryKernel>(_ x: Tensor, _ k: K) -> Tensor {
-    let out = Tensor(uninitializedShape: x.shape)
+func mapUnary<K: UnaryKernel>(_ x: Tensor, _ k: K) throws -> Tensor {
+    let out = try Tensor(uninitializedShape: x.shape)
     let dst = out.pointer
     if x.isContiguous {
         let src = x.pointer
@@ -129,15 +129,15 @@ func mapUnary<K: UnaryKernel>(_ x: Tensor, _ k: K) -> Tensor {
 
 /// The closure form, for rarely used functions (each element is a call through a pointer).
 @inline(__always)
-func mapUnary(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
-    withoutActuallyEscaping(f) { mapUnary(x, ClosureUnary(f: $0)) }
+func mapUnary(_ x: Tensor, _ f: (Float) -> Float) throws -> Tensor {
+    try withoutActuallyEscaping(f) { try mapUnary(x, ClosureUnary(f: $0)) }
 }
 
 /// Applies `k` pairwise after broadcasting `a` and `b` to a common shape.
 @inline(__always)
 func mapBinary<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ k: K) throws -> Tensor {
     let shape = a.shape == b.shape ? a.shape : try broadcastShape(a.shape, b.shape)
-    let out = Tensor(uninitializedShape: shape)
+    let out = try Tensor(uninitializedShape: shape)
     let dst = out.pointer
     if a.shape == b.shape && a.isContiguous && b.isContiguous {
         let pa = a.pointer, pb = b.pointer
@@ -170,22 +170,22 @@ func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws ->
 }
 
 extension Tensor {
-    public func unary(_ op: UnaryOp) -> Tensor {
+    public func unary(_ op: UnaryOp) throws -> Tensor {
         typealias U = UnaryKernels
         switch op {
-        case .neg: return mapUnary(self, U.Neg())
-        case .exp: return mapUnary(self, U.Exp())
-        case .log: return mapUnary(self, U.Log())
-        case .sqrt: return mapUnary(self, U.Sqrt())
-        case .abs: return mapUnary(self, U.Abs())
-        case .sigmoid: return mapUnary(self, U.Sigmoid())
-        case .tanh: return mapUnary(self, U.Tanh())
-        case .relu: return mapUnary(self, U.Relu())
-        case .square: return mapUnary(self, U.Square())
-        case .sign: return mapUnary(self, U.Sign())
-        case .floor: return mapUnary(self, U.Floor())
-        case .ceil: return mapUnary(self, U.Ceil())
-        case .round: return mapUnary(self, U.Round())
+        case .neg: return try mapUnary(self, U.Neg())
+        case .exp: return try mapUnary(self, U.Exp())
+        case .log: return try mapUnary(self, U.Log())
+        case .sqrt: return try mapUnary(self, U.Sqrt())
+        case .abs: return try mapUnary(self, U.Abs())
+        case .sigmoid: return try mapUnary(self, U.Sigmoid())
+        case .tanh: return try mapUnary(self, U.Tanh())
+        case .relu: return try mapUnary(self, U.Relu())
+        case .square: return try mapUnary(self, U.Square())
+        case .sign: return try mapUnary(self, U.Sign())
+        case .floor: return try mapUnary(self, U.Floor())
+        case .ceil: return try mapUnary(self, U.Ceil())
+        case .round: return try mapUnary(self, U.Round())
         }
     }
 
@@ -209,32 +209,32 @@ extension Tensor {
     }
 
     /// `self op value` (or `value op self` when `scalarFirst`).
-    public func binary(_ op: BinaryOp, scalar value: Float, scalarFirst: Bool = false) -> Tensor {
+    public func binary(_ op: BinaryOp, scalar value: Float, scalarFirst: Bool = false) throws -> Tensor {
         typealias B = BinaryKernels
         typealias U = UnaryKernels
-        func apply<K: BinaryKernel>(_ k: K) -> Tensor {
-            scalarFirst ? mapUnary(self, U.LeftScalar(b: k, v: value)) : mapUnary(self, U.RightScalar(b: k, v: value))
+        func apply<K: BinaryKernel>(_ k: K) throws -> Tensor {
+            try scalarFirst ? mapUnary(self, U.LeftScalar(b: k, v: value)) : mapUnary(self, U.RightScalar(b: k, v: value))
         }
         switch op {
-        case .add: return apply(B.Add())
-        case .sub: return apply(B.Sub())
-        case .mul: return apply(B.Mul())
-        case .div: return apply(B.Div())
-        case .pow: return apply(B.Pow())
-        case .maximum: return apply(B.Maximum())
-        case .minimum: return apply(B.Minimum())
-        case .gt: return apply(B.Gt())
-        case .lt: return apply(B.Lt())
-        case .ge: return apply(B.Ge())
-        case .le: return apply(B.Le())
-        case .eq: return apply(B.Eq())
-        case .ne: return apply(B.Ne())
+        case .add: return try apply(B.Add())
+        case .sub: return try apply(B.Sub())
+        case .mul: return try apply(B.Mul())
+        case .div: return try apply(B.Div())
+        case .pow: return try apply(B.Pow())
+        case .maximum: return try apply(B.Maximum())
+        case .minimum: return try apply(B.Minimum())
+        case .gt: return try apply(B.Gt())
+        case .lt: return try apply(B.Lt())
+        case .ge: return try apply(B.Ge())
+        case .le: return try apply(B.Le())
+        case .eq: return try apply(B.Eq())
+        case .ne: return try apply(B.Ne())
         }
     }
 
     /// Limits every element to [low, high]; either bound may be absent.
-    public func clamp(min low: Float?, max high: Float?) -> Tensor {
-        mapUnary(self, UnaryKernels.Clamp(lo: low ?? -.infinity, hi: high ?? .infinity))
+    public func clamp(min low: Float?, max high: Float?) throws -> Tensor {
+        try mapUnary(self, UnaryKernels.Clamp(lo: low ?? -.infinity, hi: high ?? .infinity))
     }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.add, b) }

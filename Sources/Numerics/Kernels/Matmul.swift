@@ -47,12 +47,12 @@ public func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
 
 extension Tensor {
     /// How BLAS can read a 2-D view without copying: packed rows, or a transposed packed view.
-    fileprivate func blasLayout() -> (tensor: Tensor, transposed: Bool, ld: Int) {
+    fileprivate func blasLayout() throws -> (tensor: Tensor, transposed: Bool, ld: Int) {
         precondition(rank == 2)
         let (r, c) = (shape[0], shape[1])
         if strides[1] == 1 && (strides[0] == c || r == 1) { return (self, false, max(c, 1)) }
         if strides[0] == 1 && (strides[1] == r || c == 1) { return (self, true, max(r, 1)) }
-        let packed = contiguous()
+        let packed = try contiguous()
         return (packed, false, max(c, 1))
     }
 
@@ -65,8 +65,8 @@ extension Tensor {
         switch (a.rank, b.rank) {
         case (2, 2):
             guard a.shape[1] == b.shape[0] else { throw mismatch() }
-            let out = Tensor(uninitializedShape: [a.shape[0], b.shape[1]])
-            Tensor.gemm2D(a, b, into: out.pointer)
+            let out = try Tensor(uninitializedShape: [a.shape[0], b.shape[1]])
+            try Tensor.gemm2D(a, b, into: out.pointer)
             return out
         case (2, 1):
             guard a.shape[1] == b.shape[0] else { throw mismatch() }
@@ -83,9 +83,9 @@ extension Tensor {
             }
             guard a.shape[2] == b.shape[1] else { throw mismatch() }
             let (bs, m, n) = (a.shape[0], a.shape[1], b.shape[2])
-            let out = Tensor(uninitializedShape: [bs, m, n])
+            let out = try Tensor(uninitializedShape: [bs, m, n])
             for i in 0..<bs {
-                Tensor.gemm2D(try a.select(0, i), try b.select(0, i), into: out.pointer + i * m * n)
+                try Tensor.gemm2D(try a.select(0, i), try b.select(0, i), into: out.pointer + i * m * n)
             }
             return out
         case (3, 2):
@@ -98,8 +98,8 @@ extension Tensor {
     }
 
     /// out[M,N] = a[M,K] b[K,N] for 2-D views; reads transposed views without copying.
-    fileprivate static func gemm2D(_ a: Tensor, _ b: Tensor, into out: UnsafeMutablePointer<Float>) {
-        let la = a.blasLayout(), lb = b.blasLayout()
+    fileprivate static func gemm2D(_ a: Tensor, _ b: Tensor, into out: UnsafeMutablePointer<Float>) throws {
+        let la = try a.blasLayout(), lb = try b.blasLayout()
         sgemm(transA: la.transposed, transB: lb.transposed, m: a.shape[0], n: b.shape[1], k: a.shape[1],
               a: la.tensor.pointer, lda: la.ld, b: lb.tensor.pointer, ldb: lb.ld,
               c: out, ldc: max(b.shape[1], 1))

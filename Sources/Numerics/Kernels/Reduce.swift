@@ -19,7 +19,7 @@ extension Tensor {
         if n == 0 && r != .sum && r != .prod && r != .mean && r != .variance && r != .std {
             throw TensorError("\(r.rawValue) of an empty dimension is undefined")
         }
-        let src = contiguous()
+        let src = try contiguous()
         // `p` points into `src`: keep it alive until the loops below are done (Swift may
         // otherwise release a local after its last use, which here is taking the pointer).
         defer { withExtendedLifetime(src) {} }
@@ -27,7 +27,7 @@ extension Tensor {
         let inner = shape[(d + 1)...].reduce(1, *)
         var outShape = shape
         if keepDim { outShape[d] = 1 } else { outShape.remove(at: d) }
-        let out = Tensor(uninitializedShape: outShape)
+        let out = try Tensor(uninitializedShape: outShape)
         let p = src.pointer, q = out.pointer
         // Accumulate one outer slab at a time: a row of `inner` accumulators walked n times,
         // so memory is read in order even when reducing a leading dimension.

@@ -9,7 +9,7 @@ public func classIndices(_ targets: Tensor, count n: Int, classes c: Int) throws
     guard targets.rank == 1, targets.shape[0] == n else {
         throw TensorError("expected targets of size \(n) (one class index per sample), got \(describeShape(targets.shape))")
     }
-    let t = targets.contiguous()
+    let t = try targets.contiguous()
     var out = [Int](repeating: 0, count: n)
     for i in 0..<n {
         let v = t.pointer[i]
@@ -54,8 +54,8 @@ extension Ops {
             }
             s = try sampleWeightValues(sampleWeights, count: n).map(Float.init)   // finite, >= 0
         }
-        let x = logits.contiguous()
-        let logp = Tensor(uninitializedShape: [n, c])
+        let x = try logits.contiguous()
+        let logp = try Tensor(uninitializedShape: [n, c])
         var perSample = [Float](repeating: 0, count: n)
         var denominator: Double = 0
         let e = labelSmoothing
@@ -77,8 +77,8 @@ extension Ops {
         let scale: Float = reduction == .mean ? Float(1 / denominator) : 1
         return out.recordingGradient("cross_entropy", inputs: [logits]) { g in
             // d loss_n / d z_j = s_n (p_j sum_k q_k - q_j), with q the (weighted, smoothed) target
-            let gc = g.contiguous()
-            let gx = Tensor(uninitializedShape: [n, c])
+            let gc = try g.contiguous()
+            let gx = try Tensor(uninitializedShape: [n, c])
             for i in 0..<n {
                 let upstream = (reduction == .none ? gc.pointer[i] : gc.pointer[0]) * scale * s[i]
                 let lp = logp.pointer + i * c, out = gx.pointer + i * c

@@ -67,7 +67,7 @@ extension Ops {
             }
         }
         let s = try sampleWeightValues(sampleWeights, count: n)
-        let x = logits.contiguous()
+        let x = try logits.contiguous()
         var losses = [Double](repeating: 0, count: total), factors = losses
         var grad: [Double]? = needsGradient(logits) ? [Double](repeating: 0, count: total) : nil
         for e in 0..<total {

@@ -33,8 +33,8 @@ extension Ops {
         let row = m == 0 ? 0 : input.count / m
         let shape = input.shape
         return out.recordingGradient(name, inputs: [input]) { g in
-            let gc = g.contiguous()
-            let gx = Tensor(uninitializedShape: shape)
+            let gc = try g.contiguous()
+            let gx = try Tensor(uninitializedShape: shape)
             for i in 0..<m {
                 let up = Double(reduction == .none ? gc.pointer[i] : gc.pointer[0]) * scale * f[i]
                 let dst = gx.pointer + i * row
@@ -53,7 +53,7 @@ func checkLogits(_ x: Tensor) throws -> (n: Int, c: Int, x: Tensor) {
     guard x.rank == 2, x.shape[1] > 0 else {
         throw TensorError("expected logits of size NxC, got \(describeShape(x.shape))")
     }
-    return (x.shape[0], x.shape[1], x.contiguous())
+    return (x.shape[0], x.shape[1], try x.contiguous())
 }
 
 /// Per-sample weights [N] (finite, >= 0) as Float64; all ones when absent.

@@ -12,7 +12,7 @@ extension Ops {
         let (n, c, _) = try checkLogits(logits)
         let y = try classIndices(targets, count: n, classes: c)
         let m = try classValues(margins, classes: c, what: "counts")
-        let shift = Tensor(shape: [n, c], repeating: 0)
+        let shift = try Tensor(shape: [n, c], repeating: 0)
         for i in 0..<n { shift.pointer[i * c + y[i]] = Float(m[y[i]]) }
         let adjusted = try binary(.mul, try binary(.sub, logits, shift), scalar: Float(s))
         return try crossEntropy(adjusted, targets: targets, weights: weights, sampleWeights: sampleWeights,

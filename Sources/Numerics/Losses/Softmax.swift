@@ -6,7 +6,7 @@ import Foundation
 extension Ops {
     public static func logSoftmax(_ x: Tensor, dim: Int? = nil) throws -> Tensor {
         let (g, xc) = try slices(x, dim: dim)
-        let y = Tensor(uninitializedShape: x.shape)
+        let y = try Tensor(uninitializedShape: x.shape)
         g.forEach { first in
             let src = xc.pointer + first, dst = y.pointer + first
             if g.inner == 1 {
@@ -19,8 +19,8 @@ extension Ops {
         }
         return y.recordingGradient("log_softmax", inputs: [x]) { gOut, y in
             // dx = g - softmax * sum(g)
-            let gc = gOut.contiguous()
-            let gx = Tensor(uninitializedShape: x.shape)
+            let gc = try gOut.contiguous()
+            let gx = try Tensor(uninitializedShape: x.shape)
             let c = g.c, k = g.inner
             g.forEach { first in
                 let gr = gc.pointer + first, yr = y.pointer + first, out = gx.pointer + first
@@ -34,7 +34,7 @@ extension Ops {
 
     public static func softmax(_ x: Tensor, dim: Int? = nil) throws -> Tensor {
         let (g, xc) = try slices(x, dim: dim)
-        let y = Tensor(uninitializedShape: x.shape)
+        let y = try Tensor(uninitializedShape: x.shape)
         g.forEach { first in
             if g.inner == 1 {
                 softmaxRow(xc.pointer + first, g.c, into: y.pointer + first)
@@ -44,8 +44,8 @@ extension Ops {
         }
         return y.recordingGradient("softmax", inputs: [x]) { gOut, y in
             // dx = y * (g - sum(g * y))
-            let gc = gOut.contiguous()
-            let gx = Tensor(uninitializedShape: x.shape)
+            let gc = try gOut.contiguous()
+            let gx = try Tensor(uninitializedShape: x.shape)
             let c = g.c, k = g.inner
             g.forEach { first in
                 let gr = gc.pointer + first, yr = y.pointer + first, out = gx.pointer + first
@@ -84,7 +84,7 @@ extension Ops {
                 : "expected a non-empty dimension \(d + 1), got size \(describeShape(x.shape))")
         }
         let outer = x.shape[..<d].reduce(1, *), inner = x.shape[(d + 1)...].reduce(1, *)
-        return (Slices(outer: outer, c: c, inner: inner), x.contiguous())
+        return (Slices(outer: outer, c: c, inner: inner), try x.contiguous())
     }
 }
 

@@ -50,7 +50,7 @@ extension Ops {
         let s = try sampleWeightValues(sampleWeights, count: n)
         var losses = [Double](repeating: 0, count: n)
         let wantGrad = needsGradient(logits)
-        let x = logits.contiguous()
+        let x = try logits.contiguous()
         var grad: [Double]? = nil
         if binary {
             guard targets.rank == 1, targets.shape[0] == n else {

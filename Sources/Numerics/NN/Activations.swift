@@ -31,7 +31,7 @@ public final class LeakyReLU: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let s = slope
-        let y = mapUnary(x, UnaryKernels.LeakyRelu(slope: s))
+        let y = try mapUnary(x, UnaryKernels.LeakyRelu(slope: s))
         return y.recordingGradient("LeakyReLU", inputs: [x]) { g in
             [try mapBinary(g, x, GradKernels.LeakyRelu(slope: s))]
         }
@@ -67,7 +67,7 @@ public final class Dropout: Module {
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard training && p > 0 else { return x }
         let keep = 1 - p, scale = 1 / keep
-        let mask = Tensor(uninitializedShape: x.shape)
+        let mask = try Tensor(uninitializedShape: x.shape)
         for i in 0..<mask.count { mask.pointer[i] = generator.uniformFloat() < keep ? scale : 0 }
         let y = try x.binary(.mul, mask)
         return y.recordingGradient("Dropout", inputs: [x]) { g in [try g.binary(.mul, mask)] }

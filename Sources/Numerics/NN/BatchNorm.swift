@@ -20,11 +20,11 @@ public final class BatchNorm: Module {
         self.spatialRank = spatialRank
         self.eps = eps
         self.momentum = momentum
-        weight = Init.parameter(Tensor(shape: [channels], repeating: 1))
-        bias = Init.parameter(Tensor(shape: [channels], repeating: 0))
-        runningMean = Tensor(shape: [channels], repeating: 0)
-        runningVar = Tensor(shape: [channels], repeating: 1)
-        batchesTracked = Tensor(shape: [1], repeating: 0)
+        weight = Init.parameter(try Tensor(shape: [channels], repeating: 1))
+        bias = Init.parameter(try Tensor(shape: [channels], repeating: 0))
+        runningMean = try Tensor(shape: [channels], repeating: 0)
+        runningVar = try Tensor(shape: [channels], repeating: 1)
+        batchesTracked = try Tensor(shape: [1], repeating: 0)
     }
 
     public override var kind: String { spatialRank == 2 ? "BatchNorm2d" : "BatchNorm1d" }
@@ -51,12 +51,12 @@ public final class BatchNorm: Module {
         if training && n <= 1 {
             throw TensorError("\(summary) needs more than one value per channel in training mode, got input of size \(describeShape(x.shape))")
         }
-        let xc = x.contiguous()
-        let y = Tensor(uninitializedShape: x.shape)
+        let xc = try x.contiguous()
+        let y = try Tensor(uninitializedShape: x.shape)
         // Per channel: mean, 1/sqrt(var + eps) and the affine map y = x * scale + shift, kept for
         // backward (which recomputes the normalised input from x instead of storing it: one
         // less activation-sized write).
-        let stats = Tensor(uninitializedShape: [4, c])
+        let stats = try Tensor(uninitializedShape: [4, c])
         let meanOf = stats.pointer, invStd = stats.pointer + c
         let scaleOf = stats.pointer + 2 * c, shiftOf = stats.pointer + 3 * c
         let xp = xc.pointer, yp = y.pointer
@@ -109,12 +109,12 @@ public final class BatchNorm: Module {
         // The closure must hold the tensors, not their pointers: these buffers live only as
         // long as something references them.
         return y.recordingGradient(relu ? kind + "+ReLU" : kind, inputs: [x, w, bs]) { [xc, stats] gy in
-            let g = gy.contiguous()
+            let g = try gy.contiguous()
             let gp = g.pointer, xp = xc.pointer, gamma = w.pointer
             let meanOf = stats.pointer, invStd = stats.pointer + c
             let scaleOf = stats.pointer + 2 * c, shiftOf = stats.pointer + 3 * c
-            let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
-            let gw = Tensor(uninitializedShape: [c]), gb = Tensor(uninitializedShape: [c])
+            let gx = x.requiresGrad ? try Tensor(uninitializedShape: x.shape) : nil
+            let gw = try Tensor(uninitializedShape: [c]), gb = try Tensor(uninitializedShape: [c])
             parallelFor(c) { ch in
                 var sumG = 0.0, sumGX = 0.0
                 for i in 0..<b {

@@ -51,11 +51,11 @@ public final class Conv2d: Module {
     public override func forward(_ x: Tensor) throws -> Tensor {
         let g = try geometry(for: x)
         let batch = x.shape[0]
-        let xc = x.contiguous(), w = weight.contiguous()
-        let y = Tensor(uninitializedShape: [batch, outChannels, g.outHeight, g.outWidth])
+        let xc = try x.contiguous(), w = try weight.contiguous()
+        let y = try Tensor(uninitializedShape: [batch, outChannels, g.outHeight, g.outWidth])
         let (o, k, p) = (outChannels, g.patchSize, g.outPixels)
         let imageSize = inChannels * g.height * g.width
-        let scratch = Tensor(uninitializedShape: [parallelWorkers, k * p])
+        let scratch = try Tensor(uninitializedShape: [parallelWorkers, k * p])
         let bp = bias?.pointer
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
@@ -94,14 +94,14 @@ public final class Conv2d: Module {
         let gGeometry = ConvGeometry(channels: o, height: g.outHeight, width: g.outWidth,
                                      kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1, strideW: 1,
                                      padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
-        let flipped = transposed && needInput ? flippedKernel(w, geometry: g, outChannels: o) : nil
+        let flipped = transposed && needInput ? try flippedKernel(w, geometry: g, outChannels: o) : nil
         let gk = gGeometry.patchSize, gp = gGeometry.outPixels   // gp == H*W
         // per-worker partial sums of dW and db, added up at the end
-        let gwParts = Tensor(shape: [workers, o * k], repeating: 0)
-        let gbParts = Tensor(shape: [workers, o], repeating: 0)
-        let gx = needInput ? Tensor(uninitializedShape: x.shape) : nil
+        let gwParts = try Tensor(shape: [workers, o * k], repeating: 0)
+        let gbParts = try Tensor(shape: [workers, o], repeating: 0)
+        let gx = needInput ? try Tensor(uninitializedShape: x.shape) : nil
         let scratchSize = max(k * p, transposed ? gk * gp : 0)
-        let scratch = Tensor(uninitializedShape: [workers, scratchSize])
+        let scratch = try Tensor(uninitializedShape: [workers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
                 let cols = scratch.pointer + worker * scratchSize
@@ -132,14 +132,14 @@ public final class Conv2d: Module {
             }
         }
         withExtendedLifetime((gy, x, w, scratch, flipped)) {}
-        let gw = Tensor(shape: w.shape, repeating: 0)
+        let gw = try Tensor(shape: w.shape, repeating: 0)
         for t in 0..<workers {
             let part = gwParts.pointer + t * o * k
             for i in 0..<(o * k) { gw.pointer[i] += part[i] }
         }
         var result: [Tensor?] = [gx, gw]
         if hasBias {
-            let gb = Tensor(shape: [o], repeating: 0)
+            let gb = try Tensor(shape: [o], repeating: 0)
             for t in 0..<workers { for c in 0..<o { gb.pointer[c] += gbParts.pointer[t * o + c] } }
             result.append(gb)
         }
@@ -147,9 +147,9 @@ public final class Conv2d: Module {
     }
 
     /// flip(W)[c, o, i, j] = W[o, c, KH-1-i, KW-1-j], as a [C, O*KH*KW] matrix.
-    static func flippedKernel(_ w: Tensor, geometry g: ConvGeometry, outChannels o: Int) -> Tensor {
+    static func flippedKernel(_ w: Tensor, geometry g: ConvGeometry, outChannels o: Int) throws -> Tensor {
         let (c, kh, kw) = (g.channels, g.kernelH, g.kernelW)
-        let f = Tensor(uninitializedShape: [c, o * kh * kw])
+        let f = try Tensor(uninitializedShape: [c, o * kh * kw])
         for ci in 0..<c {
             for oi in 0..<o {
                 for i in 0..<kh {

@@ -16,7 +16,7 @@ public final class Embedding: Module {
     public override var namedParameters: [(String, Tensor)] { [("weight", weight)] }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        let idx = x.contiguous()
+        let idx = try x.contiguous()
         var rows = [Int](repeating: 0, count: idx.count)
         for i in 0..<idx.count {
             let v = idx.pointer[i]
@@ -26,13 +26,13 @@ public final class Embedding: Module {
             rows[i] = Int(v) - 1
         }
         let e = dim
-        let y = Tensor(uninitializedShape: x.shape + [e])
-        let wc = weight.contiguous()
+        let y = try Tensor(uninitializedShape: x.shape + [e])
+        let wc = try weight.contiguous()
         for (i, r) in rows.enumerated() { (y.pointer + i * e).update(from: wc.pointer + r * e, count: e) }
         let w = weight
         return y.recordingGradient(kind, inputs: [w]) { [count] gy in
-            let g = gy.contiguous()
-            let gw = Tensor(shape: [count, e], repeating: 0)
+            let g = try gy.contiguous()
+            let gw = try Tensor(shape: [count, e], repeating: 0)
             for (i, r) in rows.enumerated() {
                 let dst = gw.pointer + r * e, src = g.pointer + i * e
                 for j in 0..<e { dst[j] += src[j] }

@@ -17,6 +17,11 @@ public final class LSTM: Module {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layers = layers
+        // Each tensor is checked as it is made; all layers together are checked first (1e9
+        // layers of small tensors would otherwise allocate until the memory runs out).
+        let (h, i) = (Double(hiddenSize), Double(inputSize))
+        let elements = 4 * h * (i + h) + 8 * h + Double(layers - 1) * (4 * h * 2 * h + 8 * h)
+        try MemoryGuard.checkTotal(bytes: 4 * elements, for: "the parameters of LSTM(\(inputSize) -> \(hiddenSize), \(layers) layers)")
         let bound = Float(1 / Double(hiddenSize).squareRoot())
         var w: [(Tensor, Tensor, Tensor, Tensor)] = []
         for l in 0..<layers {
@@ -63,19 +68,19 @@ public final class LSTM: Module {
     static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor) {
         let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
         let h = whh.shape[1], g4 = 4 * h
-        let xc = x.contiguous(), wi = wih.contiguous(), wh = whh.contiguous()
+        let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
         // gates [B, T, 4H]: pre-activations, then activations in place
-        let gates = Tensor(uninitializedShape: [b, t, g4])
+        let gates = try Tensor(uninitializedShape: [b, t, g4])
         for r in 0..<(b * t) {
             let row = gates.pointer + r * g4
             for j in 0..<g4 { row[j] = bih.pointer[j] + bhh.pointer[j] }
         }
         sgemm(transA: false, transB: true, m: b * t, n: g4, k: inSize, a: xc.pointer, lda: inSize,
               b: wi.pointer, ldb: inSize, beta: 1, c: gates.pointer, ldc: g4)
-        let out = Tensor(uninitializedShape: [b, t, h])        // h_t
-        let cells = Tensor(uninitializedShape: [b, t, h])      // c_t
-        let tanhC = Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
-        let hPrev = Tensor(shape: [b, t, h], repeating: 0)     // h_{t-1} (zeros at t = 0)
+        let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
+        let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
+        let tanhC = try Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
+        let hPrev = try Tensor(shape: [b, t, h], repeating: 0)     // h_{t-1} (zeros at t = 0)
         for s in 0..<t {
             // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
             if s > 0 {
@@ -101,14 +106,14 @@ public final class LSTM: Module {
                 }
             }
         }
-        let cLast = Tensor(uninitializedShape: [b, h])
+        let cLast = try Tensor(uninitializedShape: [b, h])
         for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
 
         out.recordingGradient("LSTM", inputs: [x, wih, whh, bih, bhh]) { gy in
-            let gOut = gy.contiguous()
-            let dGates = Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
-            let dh = Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
-            let dc = Tensor(shape: [b, h], repeating: 0)
+            let gOut = try gy.contiguous()
+            let dGates = try Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
+            let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
+            let dc = try Tensor(shape: [b, h], repeating: 0)
             for s in stride(from: t - 1, through: 0, by: -1) {
                 parallelFor(b, minimumPerThread: 16) { i in
                     let act = gates.pointer + (i * t + s) * g4
@@ -133,23 +138,23 @@ public final class LSTM: Module {
                           b: wh.pointer, ldb: h, c: dh.pointer, ldc: h)
                 }
             }
-            let gwih = Tensor(uninitializedShape: [g4, inSize]), gwhh = Tensor(uninitializedShape: [g4, h])
+            let gwih = try Tensor(uninitializedShape: [g4, inSize]), gwhh = try Tensor(uninitializedShape: [g4, h])
             // dW_ih[4H, I] = dG^T[4H, B*T] X[B*T, I];  dW_hh[4H, H] = dG^T H_prev[B*T, H]
             sgemm(transA: true, transB: false, m: g4, n: inSize, k: b * t, a: dGates.pointer, lda: g4,
                   b: xc.pointer, ldb: inSize, c: gwih.pointer, ldc: inSize)
             sgemm(transA: true, transB: false, m: g4, n: h, k: b * t, a: dGates.pointer, lda: g4,
                   b: hPrev.pointer, ldb: h, c: gwhh.pointer, ldc: h)
-            let gb = Tensor(uninitializedShape: [g4])
+            let gb = try Tensor(uninitializedShape: [g4])
             columnSums(dGates.pointer, rows: b * t, cols: g4, into: gb.pointer)
             var gx: Tensor? = nil
             if x.requiresGrad {
-                let t2 = Tensor(uninitializedShape: x.shape)
+                let t2 = try Tensor(uninitializedShape: x.shape)
                 // dX[B*T, I] = dG[B*T, 4H] W_ih[4H, I]
                 sgemm(transA: false, transB: false, m: b * t, n: inSize, k: g4, a: dGates.pointer, lda: g4,
                       b: wi.pointer, ldb: inSize, c: t2.pointer, ldc: inSize)
                 gx = t2
             }
-            return [gx, gwih, gwhh, gb, gb.clone()]
+            return [gx, gwih, gwhh, gb, try gb.clone()]
         }
         return (out, cLast)
     }

@@ -27,27 +27,27 @@ public final class Linear: Module {
         }
         let lead = Array(x.shape.dropLast())
         let n = lead.reduce(1, *)
-        let xc = x.contiguous()
-        let y = Tensor(uninitializedShape: lead + [outFeatures])
-        linearForward(x: xc.pointer, n: n, weight: weight.contiguous().pointer, bias: bias?.pointer, out: y.pointer)
+        let xc = try x.contiguous()
+        let y = try Tensor(uninitializedShape: lead + [outFeatures])
+        linearForward(x: xc.pointer, n: n, weight: try weight.contiguous().pointer, bias: bias?.pointer, out: y.pointer)
         let (w, b) = (weight, bias)
         return y.recordingGradient("Linear", inputs: [x, w] + (b.map { [$0] } ?? [])) { [inFeatures, outFeatures] g in
-            let gc = g.contiguous()
+            let gc = try g.contiguous()
             var gx: Tensor? = nil
             if x.requiresGrad {
-                let t = Tensor(uninitializedShape: x.shape)
+                let t = try Tensor(uninitializedShape: x.shape)
                 // dX[N,I] = dY[N,O] W[O,I]
                 sgemm(transA: false, transB: false, m: n, n: inFeatures, k: outFeatures,
-                      a: gc.pointer, lda: outFeatures, b: w.contiguous().pointer, ldb: inFeatures, c: t.pointer, ldc: inFeatures)
+                      a: gc.pointer, lda: outFeatures, b: try w.contiguous().pointer, ldb: inFeatures, c: t.pointer, ldc: inFeatures)
                 gx = t
             }
-            let gw = Tensor(uninitializedShape: [outFeatures, inFeatures])
+            let gw = try Tensor(uninitializedShape: [outFeatures, inFeatures])
             // dW[O,I] = dY^T[O,N] X[N,I]
             sgemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: n,
                   a: gc.pointer, lda: outFeatures, b: xc.pointer, ldb: inFeatures, c: gw.pointer, ldc: inFeatures)
             var result: [Tensor?] = [gx, gw]
             if b != nil {
-                let gb = Tensor(shape: [outFeatures], repeating: 0)
+                let gb = try Tensor(shape: [outFeatures], repeating: 0)
                 columnSums(gc.pointer, rows: n, cols: outFeatures, into: gb.pointer)
                 result.append(gb)
             }

@@ -4,14 +4,14 @@ extension Pool2d {
     /// positive and no gradient flows; it lives in a tensor buffer (reused across steps by the
     /// buffer cache) viewed as Int32. A NaN wins a window, as in PyTorch; after a ReLU there
     /// are none.
-    func maxPool(_ x: Tensor, outHeight ho: Int, outWidth wo: Int, reluInput: Bool) -> Tensor {
+    func maxPool(_ x: Tensor, outHeight ho: Int, outWidth wo: Int, reluInput: Bool) throws -> Tensor {
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let xc = x.contiguous()
-        let y = Tensor(uninitializedShape: [b, c, ho, wo])
+        let xc = try x.contiguous()
+        let y = try Tensor(uninitializedShape: [b, c, ho, wo])
         let planes = b * c, count = planes * ho * wo
         let (kh, kw, sh, sw, ph, pw) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1)
         let xp = xc.pointer, yp = y.pointer
-        let argmax = TensorStorage(uninitializedCount: count)
+        let argmax = try TensorStorage(uninitializedShape: [b, c, ho, wo], what: "index buffer")
         let fast2x2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0
         @inline(__always) func input(_ v: Float) -> Float { reluInput ? (v > 0 ? v : 0) : v }
         argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
@@ -106,16 +106,16 @@ extension Pool2d {
         }
         withExtendedLifetime(xc) {}
         return y.recordingGradient(reluInput ? "ReLU+" + kind : kind, inputs: [x]) { gy in
-            let g = gy.contiguous()
+            let g = try gy.contiguous()
             let gp = g.pointer
             if fast2x2 {
-                let gx = Tensor(uninitializedShape: x.shape)
+                let gx = try Tensor(uninitializedShape: x.shape)
                 argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
                     Pool2d.maxPool2x2Backward(gp, argmax: am, into: gx.pointer, planes: planes, height: h, width: w)
                 }
                 return [gx]
             }
-            let gx = Tensor(shape: x.shape, repeating: 0)
+            let gx = try Tensor(shape: x.shape, repeating: 0)
             argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
                 parallelFor(planes, minimumPerThread: 4) { pl in
                     let dst = gx.pointer + pl * h * w

@@ -38,14 +38,14 @@ public enum Init {
 
     public static func uniform(_ shape: [Int], bound: Float, generator: Generator = .shared) throws -> Tensor {
         try Tensor.validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         for i in 0..<t.count { t.pointer[i] = (2 * generator.uniformFloat() - 1) * bound }
         return t
     }
 
     public static func normal(_ shape: [Int], std: Float = 1, generator: Generator = .shared) throws -> Tensor {
         try Tensor.validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         for i in 0..<t.count { t.pointer[i] = std * Float(generator.normal()) }
         return t
     }

@@ -43,11 +43,11 @@ public final class Pool2d: Module {
         guard let (ho, wo) = outputSize(for: x) else {
             throw TensorError("\(summary): input \(x.shape[2])x\(x.shape[3]) is smaller than the window")
         }
-        if mode == .max { return maxPool(x, outHeight: ho, outWidth: wo, reluInput: reluInput) }
+        if mode == .max { return try maxPool(x, outHeight: ho, outWidth: wo, reluInput: reluInput) }
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let xc = x.contiguous()
+        let xc = try x.contiguous()
         defer { withExtendedLifetime(xc) {} }   // xp points into it
-        let y = Tensor(uninitializedShape: [b, c, ho, wo])
+        let y = try Tensor(uninitializedShape: [b, c, ho, wo])
         let planes = b * c
         let (kh, kw, sh, sw, ph, pw) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1)
         let xp = xc.pointer, yp = y.pointer
@@ -71,8 +71,8 @@ public final class Pool2d: Module {
             }
         }
         return y.recordingGradient(kind, inputs: [x]) { gy in
-            let g = gy.contiguous()
-            let gx = Tensor(shape: x.shape, repeating: 0)
+            let g = try gy.contiguous()
+            let gx = try Tensor(shape: x.shape, repeating: 0)
             parallelFor(planes, minimumPerThread: 4) { pl in
                 let dst = gx.pointer + pl * h * w
                 for oi in 0..<ho {

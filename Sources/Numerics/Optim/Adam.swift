@@ -87,8 +87,8 @@ public class Adam: Optimizer {
         do { try validate() } catch { beta1 = previous; throw error }
     }
 
-    override func newState(for parameter: Tensor) -> [Tensor] {
-        (0..<(amsgrad ? 3 : 2)).map { _ in Tensor(shape: parameter.shape, repeating: 0) }
+    override func newState(for parameter: Tensor) throws -> [Tensor] {
+        try (0..<(amsgrad ? 3 : 2)).map { _ in try Tensor(shape: parameter.shape, repeating: 0) }
     }
 
     override func applyStep(param p: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, count n: Int,

@@ -18,7 +18,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
     guard normType == .infinity || (normType.isFinite && normType > 0) else {
         throw TensorError("norm_type must be a positive number or infinity, got \(HyperParameter.number(normType))")
     }
-    let grads = ownedGradients(parameters)
+    let grads = try ownedGradients(parameters)
     if grads.isEmpty { return 0 }
     // Accumulate in Double; PyTorch's result is a Float32 tensor, so round to Float once.
     var acc = 0.0
@@ -62,7 +62,7 @@ public func clipGradValue(_ parameters: [Tensor], _ value: Double) throws {
         throw TensorError("clip value must be a non-negative number, got \(HyperParameter.number(value))")
     }
     let v = Float(value)
-    for g in ownedGradients(parameters) {
+    for g in try ownedGradients(parameters) {
         let q = g.pointer
         for i in 0..<g.count { q[i] = Swift.min(Swift.max(q[i], -v), v) }
         g.storage.version += 1
@@ -72,14 +72,14 @@ public func clipGradValue(_ parameters: [Tensor], _ value: Double) throws {
 /// The gradients of the parameters that have one, each made packed first: a strided view
 /// (which `t.grad = g` allows) is replaced by a packed copy, so in-place scaling touches each
 /// element exactly once.
-private func ownedGradients(_ parameters: [Tensor]) -> [Tensor] {
+private func ownedGradients(_ parameters: [Tensor]) throws -> [Tensor] {
     var out: [Tensor] = []
     for p in parameters {
         guard let g = p.grad else { continue }
         if g.isContiguous {
             out.append(g)
         } else {
-            let packed = g.clone()
+            let packed = try g.clone()
             p.grad = packed
             out.append(packed)
         }

@@ -111,12 +111,12 @@ public class Optimizer: CustomStringConvertible {
     public var stateNames: [String] { [] }
 
     /// The buffers for a parameter that gets its first gradient (allocated once).
-    func newState(for parameter: Tensor) -> [Tensor] { [] }
+    func newState(for parameter: Tensor) throws -> [Tensor] { [] }
 
     /// One update of `n` values: `param` in place, from `grad`, with the parameter's state
     /// (whose `step` has already been incremented to count this step).
     func applyStep(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, count n: Int,
-                   state: inout ParameterState, parameter: Tensor) {}
+                   state: inout ParameterState, parameter: Tensor) throws {}
 
     /// Whether a state buffer can never be negative (second moments), checked on load.
     func bufferIsNonNegative(_ name: String) -> Bool { false }
@@ -144,10 +144,10 @@ public class Optimizer: CustomStringConvertible {
             guard g.count == p.count else {
                 throw TensorError("the gradient of parameter \(k + 1) has size \(describeShape(g.shape)), expected \(describeShape(p.shape))")
             }
-            let packed = parameters.contains(where: { $0.mayOverlap(g) }) ? g.clone() : g.contiguous()
-            var s = state[k] ?? ParameterState(step: 0, buffers: newState(for: p))
+            let packed = parameters.contains(where: { $0.mayOverlap(g) }) ? try g.clone() : try g.contiguous()
+            var s = try state[k] ?? ParameterState(step: 0, buffers: newState(for: p))
             s.step += 1
-            applyStep(param: p.pointer, grad: UnsafePointer(packed.pointer), count: p.count,
+            try applyStep(param: p.pointer, grad: UnsafePointer(packed.pointer), count: p.count,
                       state: &s, parameter: p)
             state[k] = s
             p.storage.version += 1

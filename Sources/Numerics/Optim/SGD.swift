@@ -67,10 +67,10 @@ public final class SGD: Optimizer {
     override func acceptsBufferCount(_ n: Int) -> Bool { n == 0 || n == 1 }
 
     // The momentum buffer exists only once momentum is used (PyTorch keeps None until then).
-    override func newState(for parameter: Tensor) -> [Tensor] { [] }
+    override func newState(for parameter: Tensor) throws -> [Tensor] { [] }
 
     override func applyStep(param p: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, count n: Int,
-                            state: inout ParameterState, parameter: Tensor) {
+                            state: inout ParameterState, parameter: Tensor) throws {
         let lr = Float(self.lr), wd = Float(weightDecay), mu = Float(momentum)
         let keep = Float(1 - dampening)
         if momentum == 0 {
@@ -82,7 +82,7 @@ public final class SGD: Optimizer {
             return
         }
         let first = state.buffers.isEmpty
-        if first { state.buffers = [Tensor(uninitializedShape: parameter.shape)] }
+        if first { state.buffers = [try Tensor(uninitializedShape: parameter.shape)] }
         let b = state.buffers[0].pointer
         // The usual configuration gets a loop without branches (so it vectorises); the
         // branches inside the general loop made the step cost as much as a forward pass.

@@ -2,24 +2,24 @@
 extension Tensor {
     public static func zeros(_ shape: [Int]) throws -> Tensor {
         try validateShape(shape)
-        return Tensor(shape: shape, repeating: 0)
+        return try Tensor(shape: shape, repeating: 0)
     }
 
     public static func ones(_ shape: [Int]) throws -> Tensor {
         try validateShape(shape)
-        return Tensor(shape: shape, repeating: 1)
+        return try Tensor(shape: shape, repeating: 1)
     }
 
     public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
         try validateShape(shape)
-        return Tensor(shape: shape, repeating: value)
+        return try Tensor(shape: shape, repeating: value)
     }
 
     /// Uniform on [low, high).
     public static func rand(_ shape: [Int], low: Float = 0, high: Float = 1,
                             generator: Generator = .shared) throws -> Tensor {
         try validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         let p = t.pointer, span = high - low
         for i in 0..<t.count { p[i] = low + span * generator.uniformFloat() }
         return t
@@ -29,7 +29,7 @@ extension Tensor {
     public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1,
                              generator: Generator = .shared) throws -> Tensor {
         try validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         let p = t.pointer
         for i in 0..<t.count { p[i] = mean + std * Float(generator.normal()) }
         return t
@@ -45,7 +45,7 @@ extension Tensor {
             throw TensorError("from \(describeNumber(start)) to \(describeNumber(end)) by \(describeNumber(step)) would give too many elements")
         }
         let n = steps > 0 ? Int(steps) : 0
-        let t = Tensor(uninitializedShape: [n])
+        let t = try Tensor(uninitializedShape: [n])
         for i in 0..<n { t.pointer[i] = Float(start + Double(i) * step) }
         return t
     }

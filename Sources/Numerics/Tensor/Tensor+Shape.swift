@@ -28,7 +28,7 @@ extension Tensor {
         guard shape.reduce(1, *) == count else {
             throw TensorError("cannot reshape a tensor of size \(describeShape(self.shape)) (\(count) elements) into \(describeShape(newShape))")
         }
-        let base = contiguous()
+        let base = try contiguous()
         return Tensor(storage: base.storage, shape: shape, strides: Tensor.contiguousStrides(shape), offset: base.offset)
     }
 
@@ -77,6 +77,7 @@ extension Tensor {
     public func unsqueeze(_ dim: Int) throws -> Tensor {
         let d = dim < 0 ? dim + rank + 1 : dim
         guard d >= 0 && d <= rank else { throw TensorError("dimension \(dim + 1) out of range for unsqueeze of a \(rank)-dimensional tensor") }
+        try Tensor.checkRank(rank + 1)
         var shape = self.shape, strides = self.strides
         shape.insert(1, at: d)
         strides.insert(d < rank ? self.strides[d] * self.shape[d] : 1, at: d)
@@ -128,11 +129,11 @@ extension Tensor {
         }
         var shape = first.shape
         shape[d] = total
-        let out = Tensor(uninitializedShape: shape)
+        let out = try Tensor(uninitializedShape: shape)
         var start = 0
         for t in tensors {
             let slot = try out.narrow(d, start, t.shape[d])
-            slot.copy(from: t)
+            try slot.copy(from: t)
             start += t.shape[d]
         }
         return out
@@ -141,13 +142,13 @@ extension Tensor {
     /// Copies values from a tensor of the same number of elements into this view, in row-major
     /// order. Callers check sizes. A source that shares memory with this view (`a:copy(a:t())`)
     /// is read whole, through a temporary copy, before anything is written.
-    public func copy(from source: Tensor) {
-        let src = mayOverlap(source) ? source.clone() : source
+    public func copy(from source: Tensor) throws {
+        let src = mayOverlap(source) ? try source.clone() : source
         if isContiguous {
             copyStrided(from: src, into: pointer)
             return
         }
-        let packed = src.contiguous()
+        let packed = try src.contiguous()
         var i = 0
         forEachRow(shape: shape, strides: [strides]) { offsets, n, _ in
             let dst = pointer + offsets[0]

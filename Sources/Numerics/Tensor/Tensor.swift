@@ -21,6 +21,11 @@ public final class Tensor {
     /// typos like 1e12, and it keeps every size within BLAS's 32-bit integers.
     public static let maxElements = Int(Int32.max)
 
+    /// The largest number of dimensions a tensor may have, as in PyTorch (and NumPy 2): code
+    /// that walks dimensions (printing, nested tables) stays shallow, and a file that declares
+    /// 22,000 dimensions is an error, not a crash.
+    public static let maxDimensions = 64
+
     public init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int) {
         self.storage = storage
         self.shape = shape
@@ -29,17 +34,16 @@ public final class Tensor {
         self.count = shape.reduce(1, *)
     }
 
-    /// A new contiguous tensor with uninitialised values; fill before reading.
-    public convenience init(uninitializedShape shape: [Int]) {
-        let n = shape.reduce(1, *)
-        self.init(storage: TensorStorage(uninitializedCount: n), shape: shape,
+    /// A new contiguous tensor with uninitialised values; fill before reading. Throws when
+    /// the size is impossible (see `MemoryGuard`): every new tensor comes from here.
+    public convenience init(uninitializedShape shape: [Int]) throws {
+        self.init(storage: try TensorStorage(uninitializedShape: shape), shape: shape,
                   strides: Tensor.contiguousStrides(shape), offset: 0)
     }
 
-    public convenience init(shape: [Int], repeating value: Float) {
-        let n = shape.reduce(1, *)
-        self.init(storage: TensorStorage(repeating: value, count: n), shape: shape,
-                  strides: Tensor.contiguousStrides(shape), offset: 0)
+    public convenience init(shape: [Int], repeating value: Float) throws {
+        try self.init(uninitializedShape: shape)
+        storage.base.initialize(repeating: value, count: count)
     }
 
     /// A contiguous tensor holding `values` (row-major) with the given shape.
@@ -48,7 +52,7 @@ public final class Tensor {
         guard n == values.count else {
             throw TensorError("\(values.count) values do not fill shape \(describeShape(shape)) (\(n) elements)")
         }
-        self.init(uninitializedShape: shape)
+        try self.init(uninitializedShape: shape)
         values.withUnsafeBufferPointer { src in
             if n > 0 { storage.base.update(from: src.baseAddress!, count: n) }
         }
@@ -56,7 +60,7 @@ public final class Tensor {
 
     /// A 0-dimensional tensor holding one number.
     public convenience init(scalar: Float) {
-        self.init(shape: [], repeating: scalar)
+        self.init(storage: TensorStorage(scalar: scalar), shape: [], strides: [], offset: 0)
     }
 
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
@@ -71,6 +75,7 @@ public final class Tensor {
 
     /// Checks sizes a user asked for: non-negative and not absurdly large.
     public static func validateShape(_ shape: [Int]) throws {
+        try checkRank(shape.count)
         var n = 1
         for s in shape {
             guard s >= 0 else { throw TensorError("sizes must be non-negative, got \(describeShape(shape))") }
@@ -79,6 +84,14 @@ public final class Tensor {
                 throw TensorError("shape \(describeShape(shape)) is too large")
             }
             n = m
+        }
+    }
+
+    /// Throws unless `rank` is at most `maxDimensions`.
+    @inline(__always)
+    public static func checkRank(_ rank: Int) throws {
+        guard rank <= maxDimensions else {
+            throw TensorError("a tensor has at most \(maxDimensions) dimensions, got \(rank)")
         }
     }
 
@@ -97,24 +110,26 @@ public final class Tensor {
     public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// This tensor if it is packed row-major, else a packed copy.
-    public func contiguous() -> Tensor {
+    public func contiguous() throws -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(uninitializedShape: shape)
+        let out = try Tensor(uninitializedShape: shape)
         copyStrided(from: self, into: out.pointer)
         return out
     }
 
     /// A packed copy that never shares storage with this tensor.
-    public func clone() -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
+    public func clone() throws -> Tensor {
+        let out = try Tensor(uninitializedShape: shape)
         copyStrided(from: self, into: out.pointer)
         return out
     }
 
     /// The values in row-major order.
     public func toArray() -> [Float] {
-        let c = contiguous()
-        return Array(UnsafeBufferPointer(start: c.pointer, count: count))
+        [Float](unsafeUninitializedCapacity: count) { buf, n in
+            if let base = buf.baseAddress { copyStrided(from: self, into: base) }
+            n = count
+        }
     }
 
     /// The single value of a tensor with one element (any shape).

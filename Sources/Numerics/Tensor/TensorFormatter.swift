@@ -18,16 +18,51 @@ public struct TensorFormatter {
         }
         if t.count == 0 { return "[FloatTensor of size \(describeShape(t.shape))]" }
         let summarise = t.count > threshold
-        let shown = visibleValues(t, summarise: summarise)
-        let fmt = numberFormat(for: shown)
+        // positions shown along each dimension (-1 marks an elision)
+        let shownIndices = t.shape.map { indices($0, summarise) }
+        let fmt = numberFormat(for: visibleValues(t, shownIndices))
         var lines: [String] = []
-        let c = t.contiguous()
+        let p = t.pointer, st = t.strides
         if t.rank == 1 {
-            for i in indices(t.shape[0], summarise) {
-                lines.append(i < 0 ? " ..." : " " + fmt.render(c.pointer[i]))
+            for i in shownIndices[0] {
+                lines.append(i < 0 ? " ..." : " " + fmt.render(p[i * st[0]]))
             }
         } else {
-            slices(c, prefix: [], summarise: summarise, fmt: fmt, into: &lines)
+            // The 2-D slices in row-major order of the leading dimensions, walked with an
+            // odometer (no recursion: the depth would grow with the rank).
+            let lead = t.rank - 2
+            var pos = [Int](repeating: 0, count: lead)
+            while true {
+                if let e = (0..<lead).first(where: { shownIndices[$0][pos[$0]] < 0 }) {
+                    // an elided position of dimension e stands for all its slices: skip them
+                    lines.append("...")
+                    lines.append("")
+                    for k in (e + 1)..<lead { pos[k] = shownIndices[k].count - 1 }
+                } else {
+                    let prefix = (0..<lead).map { shownIndices[$0][pos[$0]] }
+                    if lead > 0 {
+                        lines.append("(" + prefix.map { String($0 + 1) }.joined(separator: ",") + ",.,.) = ")
+                    }
+                    let base = prefix.enumerated().reduce(0) { $0 + $1.element * st[$1.offset] }
+                    for r in shownIndices[lead] {
+                        if r < 0 { lines.append(" ..."); continue }
+                        var line = ""
+                        for c in shownIndices[lead + 1] {
+                            line += c < 0 ? " ..." : " " + fmt.render(p[base + r * st[lead] + c * st[lead + 1]])
+                        }
+                        lines.append(line)
+                    }
+                    if lead > 0 { lines.append("") }
+                }
+                var k = lead - 1
+                while k >= 0 {
+                    pos[k] += 1
+                    if pos[k] < shownIndices[k].count { break }
+                    pos[k] = 0
+                    k -= 1
+                }
+                if k < 0 { break }
+            }
             if lines.last == "" { lines.removeLast() }
         }
         lines.append("[FloatTensor of size \(describeShape(t.shape))]")
@@ -40,47 +75,25 @@ public struct TensorFormatter {
         return Array(0..<edgeItems) + [-1] + Array((n - edgeItems)..<n)
     }
 
-    private func slices(_ t: Tensor, prefix: [Int], summarise: Bool, fmt: NumberFormat, into lines: inout [String]) {
-        let depth = prefix.count
-        let rest = Array(t.shape[depth...])
-        if rest.count == 2 {
-            if depth > 0 {
-                lines.append("(" + prefix.map { String($0 + 1) }.joined(separator: ",") + ",.,.) = ")
-            }
-            let base = prefix.enumerated().reduce(0) { $0 + $1.element * t.strides[$1.offset] }
-            let cols = indices(rest[1], summarise)
-            for r in indices(rest[0], summarise) {
-                if r < 0 { lines.append(" ..."); continue }
-                var line = ""
-                for c in cols {
-                    line += c < 0 ? " ..." : " " + fmt.render(t.pointer[base + r * t.strides[depth] + c * t.strides[depth + 1]])
-                }
-                lines.append(line)
-            }
-            if depth > 0 { lines.append("") }
-            return
-        }
-        for i in indices(rest[0], summarise) {
-            if i < 0 { lines.append("..."); lines.append(""); continue }
-            slices(t, prefix: prefix + [i], summarise: summarise, fmt: fmt, into: &lines)
-        }
-    }
-
-    /// The values that will be printed (so the shared format fits them, not hidden ones).
-    private func visibleValues(_ t: Tensor, summarise: Bool) -> [Float] {
-        if !summarise { return t.toArray() }
-        let c = t.contiguous()
+    /// The values that will be printed (so the shared format fits them, not hidden ones), read
+    /// through the strides with an odometer over the shown positions.
+    private func visibleValues(_ t: Tensor, _ shownIndices: [[Int]]) -> [Float] {
+        let shown = shownIndices.map { $0.filter { $0 >= 0 } }
         var out: [Float] = []
-        var index = [Int](repeating: 0, count: t.rank)
-        func walk(_ d: Int, _ off: Int) {
-            if d == t.rank { out.append(c.pointer[off]); return }
-            for i in indices(t.shape[d], true) where i >= 0 {
-                index[d] = i
-                walk(d + 1, off + i * c.strides[d])
+        var pos = [Int](repeating: 0, count: t.rank)
+        while true {
+            var off = 0
+            for d in 0..<t.rank { off += shown[d][pos[d]] * t.strides[d] }
+            out.append(t.pointer[off])
+            var d = t.rank - 1
+            while d >= 0 {
+                pos[d] += 1
+                if pos[d] < shown[d].count { break }
+                pos[d] = 0
+                d -= 1
             }
+            if d < 0 { return out }
         }
-        walk(0, 0)
-        return out
     }
 
     struct NumberFormat {

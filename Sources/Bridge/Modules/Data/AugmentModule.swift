@@ -92,10 +92,10 @@ enum AugmentModule {
         let labels = try a.labelIndices(y, argument: 2)
         let classes = try a.optionInt(4, "classes") ?? max(labels.max().map { $0 + 1 } ?? 1, list.map(\.probability.count).max() ?? 1)
         guard let top = labels.max(), top < classes else {
-            if labels.isEmpty { a.push(x.clone()); return 1 }
+            if labels.isEmpty { a.push(try x.clone()); return 1 }
             throw a.error(2, "label \(labels.max()! + 1) out of range for \(classes) classes")
         }
-        let out = x.clone()
+        let out = try x.clone()
         do {
             try Augmentation.apply(list, to: out, labels: labels, classes: classes, generator: a.generator(seedOption: 4))
         } catch let e as DataError { throw a.error(3, e.message) }

@@ -45,13 +45,13 @@ enum DatasetBatches {
         // Batch k+1 is prepared in the background while Lua trains on batch k (BatchPrefetch).
         let prefetch = BatchPrefetch { k in
             let batch = plan.batch(k)
-            let x = raw.inputs(batch)
+            let x = try raw.inputs(batch)
             if !augs.isEmpty {
                 try Augmentation.apply(augs, to: x, labels: batch.map { d.label($0) },
                                        classes: d.classes.count, generator: augmentGenerator)
                 d.normalizeInPlace(x)
             }
-            return (x, d.targets(batch))
+            return (x, try d.targets(batch))
         }
         prefetch.start(0, count: plan.batchCount)
         var k = 0

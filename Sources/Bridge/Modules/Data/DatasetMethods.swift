@@ -11,7 +11,7 @@ enum DatasetMethods {
         ("tensors", tensors),
         ("labels", { a in
             let d = try a.dataset(1)
-            a.push(d.targets(Array(0..<d.count)[...]))
+            a.push(try d.targets(Array(0..<d.count)[...]))
             return 1
         }),
         ("split", split),
@@ -53,7 +53,7 @@ enum DatasetMethods {
         let i = try a.int(2, "an index")
         guard d.count > 0 else { throw a.error(2, "index \(i) out of range: the dataset is empty") }
         let k = try a.luaIndex(i, size: d.count, at: 2)
-        let x = d.inputs([k][...])
+        let x = try d.inputs([k][...])
         a.push(try x.reshape(d.sampleShape))
         a.push(d.label(k) + 1)
         return 2
@@ -66,8 +66,8 @@ enum DatasetMethods {
         do { try Tensor.validateShape([d.count] + d.sampleShape) } catch {
             throw a.error(1, "\(d.count) samples of \(describeShape(d.sampleShape)) are too many for one tensor; use ds:batches")
         }
-        a.push(d.inputs(all))
-        a.push(d.targets(all))
+        a.push(try d.inputs(all))
+        a.push(try d.targets(all))
         return 2
     }
 

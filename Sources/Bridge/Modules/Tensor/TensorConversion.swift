@@ -9,7 +9,7 @@ extension LuaArgs {
         guard lua_checkstack(L, 40) != 0 else { throw error(i, "nested too deeply") }
         let shape = try tableShape(idx)
         try Tensor.validateShape(shape)
-        let t = Tensor(uninitializedShape: shape)
+        let t = try Tensor(uninitializedShape: shape)
         var cursor = 0
         try fillFromTable(idx, argument: idx, shape: shape, depth: 0, path: "", into: t.pointer, cursor: &cursor)
         return t
@@ -62,25 +62,29 @@ extension LuaArgs {
         }
     }
 
-    /// Pushes a tensor as nested Lua tables (a number for a 0-dimensional tensor).
-    public func pushTable(_ t: Tensor) {
+    /// Pushes a tensor as nested Lua tables (a number for a 0-dimensional tensor). Each table
+    /// is made under a protected call (its size is the user's): one that does not fit in the
+    /// memory left is an error, not the end of the process; the elements then go into
+    /// presized arrays, which allocates nothing more.
+    public func pushTable(_ t: Tensor) throws {
         if t.rank == 0 { lua_pushnumber(L, Double(t.pointer[0])); return }
-        _ = lua_checkstack(L, Int32(t.rank) + 4)   // ranks are small; this cannot fail in practice
-        let c = t.contiguous()
-        var cursor = 0
-        func level(_ d: Int) {
-            let n = c.shape[d]
-            lua_createtable(L, Int32(n), 0)
+        guard lua_checkstack(L, Int32(t.rank) + 4) != 0 else { throw LuaError.message("not enough memory") }
+        let p = t.pointer, strides = t.strides, shape = t.shape
+        func level(_ d: Int, _ offset: Int) throws {
+            let n = shape[d]
+            guard lws_createtable_protected(L, Int32(n), 0) == LUA_OK else {
+                throw LuaError.message("not enough memory for a table of \(n) \(d == shape.count - 1 ? "numbers" : "tables")")
+            }
             for k in 0..<n {
-                if d == c.rank - 1 {
-                    lua_pushnumber(L, Double(c.pointer[cursor]))
-                    cursor += 1
+                if d == shape.count - 1 {
+                    lua_pushnumber(L, Double(p[offset + k * strides[d]]))
                 } else {
-                    level(d + 1)
+                    try level(d + 1, offset + k * strides[d])
                 }
                 lua_rawseti(L, -2, lua_Integer(k + 1))
             }
         }
-        level(0)
+        let top = lua_gettop(L)
+        do { try level(0, 0) } catch { lua_settop(L, top); throw error }
     }
 }

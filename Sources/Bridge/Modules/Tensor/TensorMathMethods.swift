@@ -92,7 +92,7 @@ enum TensorMathMethods {
             let opts = try a.reductionOptions(3)
             let (values, indices) = try Ops.extremum(max: wantMax, t, dim: d, keepDim: opts.keepDim)
             a.push(values)
-            a.push(indices.binary(.add, scalar: 1))
+            a.push(try indices.binary(.add, scalar: 1))
             return 2
         }
     }

@@ -85,7 +85,7 @@ enum TensorMetamethods {
             guard src.count == slot.count else {
                 throw a.error(3, "expected \(slot.count) elements for t[\(i + 1)] of size \(describeShape(slot.shape)), got size \(describeShape(src.shape))")
             }
-            slot.copy(from: src)
+            try slot.copy(from: src)
         }
         return 0
     }

@@ -41,7 +41,7 @@ enum TensorMethods {
         ("get", get),
         ("set", set),
         ("item", { a in a.push(try a.tensor(1).item()); return 1 }),
-        ("totable", { a in a.pushTable(try a.tensor(1)); return 1 }),
+        ("totable", { a in try a.pushTable(try a.tensor(1)); return 1 }),
         ("fill", { a in
             let t = try a.tensor(1)
             try a.prepareInPlace(t)
@@ -77,7 +77,7 @@ enum TensorMethods {
         var gradient: Tensor? = nil
         var optionsAt: Int32 = 2
         if a.isTensor(2) { gradient = try a.tensor(2); optionsAt = 3 }
-        else if a.isNumber(2) { gradient = Tensor(shape: t.shape, repeating: Float(try a.number(2))); optionsAt = 3 }
+        else if a.isNumber(2) { gradient = try Tensor(shape: t.shape, repeating: Float(try a.number(2))); optionsAt = 3 }
         else if a.type(2) == LUA_TNIL { optionsAt = 3 }
         if !a.isNoneOrNil(optionsAt) {
             try a.table(optionsAt, "an options table")
@@ -214,7 +214,7 @@ enum TensorMethods {
             throw a.error(2, "expected \(t.count) elements to copy into size \(describeShape(t.shape)), got size \(describeShape(src.shape))")
         }
         try a.prepareInPlace(t)
-        t.copy(from: src)
+        try t.copy(from: src)
         lua_settop(a.L, 1)
         return 1
     }

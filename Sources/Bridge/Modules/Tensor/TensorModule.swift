@@ -53,7 +53,7 @@ enum TensorModule {
         if a.isTable(1) {
             a.push(try a.tensorFromTable(1))
         } else if let t = try? a.tensor(1) {
-            a.push(t.clone())
+            a.push(try t.clone())
         } else if a.isNumber(1) && a.count == 1 {
             a.push(Tensor(scalar: Float(try a.number(1))))
         } else {
