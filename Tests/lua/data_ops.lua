@@ -85,6 +85,30 @@ function test.batches_drop_last()
   T.eq(count, 3, "drop_last")
 end
 
+-- A loop over batches left early (break, or an error in the loop) stops the thread that makes
+-- the next batch at once (the for loop's closing value), not when the collector gets to it.
+function test.a_loop_left_early_stops_its_batch_thread()
+  local function threads()
+    for line in io.lines("/proc/self/status") do
+      local count = line:match("^Threads:%s*(%d+)")
+      if count then return tonumber(count) end
+    end
+  end
+  collectgarbage()
+  local before = threads()
+  for _ = 1, 20 do
+    pcall(function() for _ in ds:batches(2) do error("a callback failed") end end)
+    for _ in ds:batches(2) do break end -- luacheck: ignore 512 (left at the first batch on purpose)
+  end
+  -- the threads end on their own a moment after they are told to: wait for them (a bound,
+  -- not a timing assertion; the collector is kept out of it)
+  collectgarbage("stop")
+  local waited = sys.clock()
+  while threads() > before and sys.clock() - waited < 10 do os.execute("sleep 0.05") end
+  collectgarbage("restart")
+  T.eq(threads() <= before, true, string.format("threads: %d before, %d after 40 loops left early", before, threads()))
+end
+
 local function epoch(d, opts)
   local ids = {}
   for bx in d:batches(8, opts) do for i = 1, bx:size(1) do ids[#ids + 1] = bx[i][1] end end

@@ -356,6 +356,7 @@ function test.bad_logits_and_methods_are_refused()
   T.raises("loss.threshold_ce: expected logits of size N (binary) or NxC", function() loss.threshold_ce{m = 0.7}(tensor.zeros(2, 2, 2), TARGETS) end)
   T.raises("bad argument #2 to 'loss.adjust_logits'", function() loss.adjust_logits(NORMAL, {1, 2}) end)
   T.raises("loss.one_hot: target 1 is 5", function() loss.one_hot(tensor.new({5}), 4) end)
+  T.raises("loss.one_hot: cannot allocate 40.0 GB for a 100000x100000 tensor", loss.one_hot, tensor.ones(1e5), 1e5)
   T.raises("only loss.group_dro has reset()", function() loss.focal():reset() end)
 end
 

@@ -59,13 +59,25 @@ enum DatasetBatches {
             guard k < plan.batchCount else { b.pushNil(); return 1 }
             let (x, y) = try prefetch.take(k)
             k += 1
-            prefetch.start(k, count: plan.batchCount)
+            // after the last batch the maker has nothing more to do
+            if k < plan.batchCount { prefetch.start(k, count: plan.batchCount) } else { prefetch.stop() }
             b.push(x)
             b.push(y)
             b.push(k)
             return 3
         }
-        return 1
+        // The generic for's closing value (Lua 5.4): a loop left early, by break or by an
+        // error (a callback of the user's), stops the maker thread at once instead of when
+        // the collector gets to the iterator; scripts that fail in a loop again and again
+        // otherwise kept a thread (and its stack) each for a while.
+        lua_pushnil(a.L)
+        lua_pushnil(a.L)
+        lua_createtable(a.L, 0, 0)
+        lua_createtable(a.L, 0, 1)
+        pushFunction(a.L, name: "Dataset:batches") { _ in prefetch.stop(); return 0 }
+        lws_rawsetfield(a.L, -2, "__close")
+        lua_setmetatable(a.L, -2)
+        return 4
     }
 }
 
@@ -93,6 +105,9 @@ final class BatchPrefetch {
     }
 
     deinit { shared.stop() }
+
+    /// Ends the maker thread (later batches, if any, are made on Lua's thread).
+    func stop() { shared.stop() }
 
     func start(_ k: Int, count: Int) {
         guard k < count else { return }

@@ -35,7 +35,10 @@ function loss.one_hot(targets, c)
     local i = bad:argmax()
     util.fail(string.format("loss.one_hot: target %d is %s, expected a class index in 1..%d", i, tostring(y[i]), c))
   end
-  return y:reshape(n, 1):eq(tensor.arange(1, c + 1):reshape(1, c))
+  -- an [N, C] result too large to allocate is said under this function's name
+  local ok, out = pcall(function() return y:reshape(n, 1):eq(tensor.arange(1, c + 1):reshape(1, c)) end)
+  if not ok then util.fail("loss.one_hot: " .. (util.strip_position(out):gsub("^Tensor:%w+: ", ""))) end
+  return out
 end
 
 -- loss.custom(function(logits, targets[, sample_weights]) ... end[, {name=, per_sample=, reduction=}])
