@@ -30,7 +30,7 @@ let package = Package(
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["LuaEmbed"]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"], plugins: ["EmbedLua"]),
         .target(name: "Notebook", dependencies: ["Bridge", "Numerics"], plugins: ["EmbedLua"]),
-        .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "CLua", "CEdit"]),
+        .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "Numerics", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Bridge"]),

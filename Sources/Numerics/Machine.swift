@@ -21,7 +21,7 @@ public enum Machine {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"]
+        return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"]
             .filter { flags.contains($0) }
     }()
 
@@ -37,4 +37,20 @@ public enum Machine {
 
     /// The cores this process may use.
     public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The kernels OpenBLAS should use where it fell back to generic ones: Debian 12's
+    /// OpenBLAS (0.3.21) does not know some newer CPUs (a Sapphire Rapids Xeon under a
+    /// hypervisor says only "Intel(R) Xeon(R) Processor") and takes the kernels of 2004's
+    /// Prescott: sgemm at 17 GFLOP/s where its SkylakeX kernels reach 100 on the same two
+    /// cores. "SkylakeX" when the CPU has AVX-512 (F, DQ, BW, VL), "Haswell" when it has AVX2
+    /// and FMA, nil when OpenBLAS chose well (or nothing better fits).
+    public static var betterBLASCore: String? {
+        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
+                                    "Coppermine", "Northwood", "Banias"]
+        guard generic.contains(blas.core) else { return nil }
+        let isa = Set(instructionSets)
+        if isa.isSuperset(of: ["avx512f", "avx512dq", "avx512bw", "avx512vl"]) { return "SkylakeX" }
+        if isa.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
 }

@@ -53,6 +53,8 @@ struct Invocation {
       LWSCRIPT_LUA_DIR  directories (':'-separated) holding an lwscript/ tree that replaces the
                         built-in library files it has, read at each start (no rebuild while editing)
       LWSCRIPT_HISTORY  the REPL's history file
+      OPENBLAS_CORETYPE OpenBLAS's kernels (by default lwscript replaces generic ones it falls
+                        back to on CPUs it does not know by those the CPU supports)
     """
 
     struct UsageError: Error, CustomStringConvertible {

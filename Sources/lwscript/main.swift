@@ -2,9 +2,11 @@ import Bridge
 import CLua
 import Foundation
 import Notebook
+import Numerics
 
 /// lwscript: runs Lua 5.4 scripts and a REPL with Swift tensor modules.
 func runMain() -> Int32 {
+    useFastBLASKernels()
     let argv = Array(CommandLine.arguments.dropFirst())
     if argv.first == "notebook" {
         return NotebookCommand.main(Array(argv.dropFirst()), generator: Version.banner)
@@ -78,6 +80,16 @@ func runMain() -> Int32 {
         Repl(lua: lua).run()
     }
     return 0
+}
+
+/// OpenBLAS picks its kernels as it loads, before any code of ours runs, and on CPUs it does
+/// not know it falls back to generic ones several times slower (Machine.betterBLASCore). Then
+/// lwscript starts itself again with OPENBLAS_CORETYPE naming the right ones. A value the user
+/// set is kept; if the restart fails, lwscript goes on with the slow kernels.
+func useFastBLASKernels() {
+    guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = Machine.betterBLASCore else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
 
 exit(runMain())

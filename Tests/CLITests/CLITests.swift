@@ -114,6 +114,29 @@ final class CLITests: XCTestCase {
                        + "nn.Sequential: " + String(format: loop, "module 2 > module 2", "module 2") + "\n")
     }
 
+    /// On a CPU with AVX2 or AVX-512, lwscript never runs OpenBLAS's generic kernels (Debian's
+    /// OpenBLAS takes Prescott's for CPUs it does not know, several times slower); a core
+    /// type the user sets is kept.
+    func testBLASKernelsFitTheCPU() throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        try XCTSkipUnless(flags.contains("avx2") && flags.contains("fma"), "a CPU without AVX2 and FMA")
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_CORETYPE"] = nil
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["-e", "io.write(sys.machine().blas_core)"]
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let core = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertFalse(["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai"].contains(core), core)
+        let kept = try run(["-e", "io.write(sys.machine().blas_core)"], env: ["OPENBLAS_CORETYPE": "Prescott"])
+        XCTAssertEqual(kept.stdout, "Prescott")
+    }
+
     func testHelpVersionAndBadOptions() throws {
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)
