@@ -95,6 +95,14 @@ static inline lws_memory *lws_memory_of(lua_State *L) {
     return (lws_memory *)ud;
 }
 
+/* The same search as a Lua function, where(): util.lua (lwscript.native.where) raises the
+ * library's own errors at the user's line with it, so there is one rule. */
+static inline int lws_where_cf(lua_State *L) {
+    lws_where_user(L);
+    return 1;
+}
+static inline void lws_pushwhere(lua_State *L) { lua_pushcfunction(L, lws_where_cf); }
+
 static inline int lws_trampoline(lua_State *L) {
     lws_memory *m = lws_memory_of(L);
     int outer = 1, outer_spent = 0;
@@ -228,7 +236,7 @@ static inline int lws_tostring_cf(lua_State *L) {
  * file, since each object file gets its own copy of a static inline function.
  *
  * Cooperative mode (sys.on_interrupt("flag"), used by long training loops): the hook runs in
- * Lua's context, so it may read the registry; when registry[LWS_INTERRUPT_MODE] is "flag" and
+ * Lua's context, so it may read the registry; when the running thread's mode is "flag" and
  * no Ctrl-C came yet, it only sets registry[LWS_INTERRUPTED] = true (sys.interrupted() reads
  * it at a batch boundary) and re-arms the handler. A second Ctrl-C raises "interrupted!" as
  * usual; a third, before the hook has run, kills the process (SIG_DFL), as in lua.c. The mode
@@ -237,17 +245,17 @@ static inline int lws_tostring_cf(lua_State *L) {
 #define LWS_INTERRUPTED "lwscript.interrupted"
 static inline void lws_sigint_handler(int sig);
 static inline int lws_flag_mode(lua_State *L);
-static inline int lws_registry_flag(lua_State *L, const char *key, const char *value) {
+static inline int lws_registry_flag(lua_State *L, const char *key) {
     lua_pushstring(L, key);
-    int t = lua_rawget(L, LUA_REGISTRYINDEX);
-    int yes = value ? (t == LUA_TSTRING && strcmp(lua_tostring(L, -1), value) == 0) : lua_toboolean(L, -1);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    int yes = lua_toboolean(L, -1);
     lua_pop(L, 1);
     return yes;
 }
 static inline void lws_stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    if (lws_flag_mode(L) && !lws_registry_flag(L, LWS_INTERRUPTED, NULL)) {
+    if (lws_flag_mode(L) && !lws_registry_flag(L, LWS_INTERRUPTED)) {
         lua_pushstring(L, LWS_INTERRUPTED);
         lua_pushboolean(L, 1);
         lua_rawset(L, LUA_REGISTRYINDEX);
@@ -284,8 +292,8 @@ static inline void lws_release_sigint(void) {
  * extra space (LUA_EXTRASPACE, which lua_newthread fills from the main thread's):
  *   byte 0: gradients off; byte 1: Ctrl-C only sets a flag; byte 2: this thread set a mode.
  * A coroutine that never set a mode follows the thread that resumes it: coroutine.resume and
- * the functions of coroutine.wrap (replaced below by copies of lcorolib's that do this first)
- * give it the resumer's modes at every resume. The Swift entry reads the running thread's
+ * the functions of coroutine.wrap (lcorolib's, wrapped below) give it the resumer's modes at
+ * every resume. The Swift entry reads the running thread's
  * gradient mode into Numerics' GradMode on every call. */
 /* LUA_EXTRASPACE must hold the 3 bytes (it is sizeof(void *) unless Lua was built otherwise) */
 typedef char lws_extraspace_holds_the_modes[(LUA_EXTRASPACE >= 3) ? 1 : -1];
@@ -305,78 +313,35 @@ static inline void lws_follow_modes(lua_State *from, lua_State *co) {
     if (!lws_modes(co)[2]) { lws_modes(co)[0] = lws_modes(from)[0]; lws_modes(co)[1] = lws_modes(from)[1]; }
 }
 
-/* lcorolib.c's auxresume (Lua 5.4), giving the coroutine its resumer's modes first. */
-static inline int lws_auxresume(lua_State *L, lua_State *co, int narg) {
-    int status, nres;
-    if (!lua_checkstack(co, narg)) {
-        lua_pushliteral(L, "too many arguments to resume");
-        return -1;
-    }
-    lws_follow_modes(L, co);
-    lua_xmove(L, co, narg);
-    status = lua_resume(co, L, narg, &nres);
-    if (status == LUA_OK || status == LUA_YIELD) {
-        if (!lua_checkstack(L, nres + 1)) {
-            lua_pop(co, nres);
-            lua_pushliteral(L, "too many results to resume");
-            return -1;
-        }
-        lua_xmove(co, L, nres);
-        return nres;
-    }
-    lua_xmove(co, L, 1);
-    return -1;
-}
+/* coroutine.resume and the functions coroutine.wrap makes: lcorolib's own, called from here
+ * after giving the coroutine its resumer's modes (lws_follow_modes). They run in this C
+ * function's frame, so their arguments, upvalues and error positions are what they expect. */
 static inline int lws_coresume(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
-    luaL_argexpected(L, co, 1, "coroutine");
-    int r = lws_auxresume(L, co, lua_gettop(L) - 1);
-    if (r < 0) {
-        lua_pushboolean(L, 0);
-        lua_insert(L, -2);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    lua_insert(L, -(r + 1));
-    return r + 1;
+    if (co) lws_follow_modes(L, co);
+    return lua_tocfunction(L, lua_upvalueindex(1))(L);     /* lcorolib's resume */
 }
+/* upvalue 1: the coroutine (as lcorolib's auxwrap expects), 2: auxwrap itself */
 static inline int lws_auxwrap(lua_State *L) {
-    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    int r = lws_auxresume(L, co, lua_gettop(L));
-    if (r < 0) {
-        int stat = lua_status(co);
-        if (stat != LUA_OK && stat != LUA_YIELD) {   /* an error in the coroutine: close it */
-#if LUA_VERSION_RELEASE_NUM >= 50406
-            stat = lua_closethread(co, L);
-#else
-            stat = lua_resetthread(co);
-#endif
-            lua_xmove(co, L, 1);
-        }
-        if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
-            luaL_where(L, 1);
-            lua_insert(L, -2);
-            lua_concat(L, 2);
-        }
-        return lua_error(L);
-    }
-    return r;
+    lws_follow_modes(L, lua_tothread(L, lua_upvalueindex(1)));
+    return lua_tocfunction(L, lua_upvalueindex(2))(L);
 }
 static inline int lws_cowrap(lua_State *L) {
-    luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_State *NL = lua_newthread(L);
-    lua_pushvalue(L, 1);
-    lua_xmove(L, NL, 1);
-    lua_pushcclosure(L, lws_auxwrap, 1);
+    lua_tocfunction(L, lua_upvalueindex(1))(L);            /* lcorolib's wrap: closure(auxwrap, co) */
+    lua_getupvalue(L, -1, 1);                              /* co */
+    lua_pushcfunction(L, lua_tocfunction(L, -2));          /* auxwrap */
+    lua_pushcclosure(L, lws_auxwrap, 2);
     return 1;
 }
-/* Puts lws_coresume and lws_cowrap in the coroutine library; run under lua_pcall. */
+/* Wraps lcorolib's resume and wrap as above; run under lua_pcall. */
 static inline int lws_install_coroutines_cf(lua_State *L) {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     if (lua_getfield(L, -1, "coroutine") == LUA_TTABLE) {
-        lua_pushcfunction(L, lws_coresume);
+        lua_getfield(L, -1, "resume");
+        lua_pushcclosure(L, lws_coresume, 1);
         lua_setfield(L, -2, "resume");
-        lua_pushcfunction(L, lws_cowrap);
+        lua_getfield(L, -1, "wrap");
+        lua_pushcclosure(L, lws_cowrap, 1);
         lua_setfield(L, -2, "wrap");
     }
     return 0;

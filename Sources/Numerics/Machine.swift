@@ -5,22 +5,20 @@ import Foundation
 /// instruction set makes OpenBLAS pick other kernels, which round differently), so studies
 /// record it (docs/experiment.md, provenance).
 public enum Machine {
+    /// The value of the first "key : value" line of /proc/cpuinfo for `key`.
+    private static let cpuinfo: [Substring] =
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n") ?? []
+    private static func cpuinfoValue(_ key: String) -> String? {
+        guard let line = cpuinfo.first(where: { $0.hasPrefix(key) }), let colon = line.firstIndex(of: ":") else { return nil }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
     /// The CPU's model name, from /proc/cpuinfo ("AMD EPYC 9R14 96-Core Processor").
-    public static let cpuModel: String = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return "unknown"
-    }()
+    public static let cpuModel: String = cpuinfoValue("model name") ?? "unknown"
 
     /// The vector instruction sets the CPU has, among those kernels use (in this order).
     public static let instructionSets: [String] = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        let flags = Set((cpuinfoValue("flags") ?? "").split(separator: " ").map(String.init))
         return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"]
             .filter { flags.contains($0) }
     }()
@@ -35,8 +33,8 @@ public enum Machine {
     /// OpenBLAS's thread count.
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
-    /// The cores this process may use.
-    public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// The cores the kernels' worker pools use.
+    public static var cores: Int { ProcessInfo_activeCores }
 
     /// The kernels OpenBLAS should use where it fell back to generic ones: Debian 12's
     /// OpenBLAS (0.3.21) does not know some newer CPUs (a Sapphire Rapids Xeon under a

@@ -79,15 +79,11 @@ enum LibraryCommand {
     /// "experiment.train", "lwscript.experiment.train", "experiment/train.lua" and
     /// "lwscript/experiment/train.lua" all name lwscript.experiment.train.
     static func moduleName(_ text: String) throws -> String {
-        var name = text
-        if name.hasSuffix(".lua") { name = String(name.dropLast(4)) }
-        if name.hasSuffix("/init") { name = String(name.dropLast(5)) }
-        name = name.replacingOccurrences(of: "/", with: ".")
-        if name != "lwscript" && !name.hasPrefix("lwscript.") { name = "lwscript." + name }
-        guard library.files.contains(where: { $0.module == name }) else {
-            throw UsageError("no module '\(text)' in the library ('lwscript lib' lists them)")
+        let match = library.files.first { file in
+            [file.module, file.path].contains { $0 == text || $0 == "lwscript." + text || $0 == "lwscript/" + text }
         }
-        return name
+        guard let match else { throw UsageError("no module '\(text)' in the library ('lwscript lib' lists them)") }
+        return match.module
     }
 
     /// The built-in module (or LWSCRIPT_LUA_DIR's): what `show` prints and `copy` writes.
@@ -97,8 +93,9 @@ enum LibraryCommand {
         return found
     }
 
-    /// package.path as a script in the current directory sees it.
-    static let packagePath: String? = LuaState(library: library, modulePaths: ["."]).packagePath
+    /// package.path as a script in the current directory sees it (from a bare Lua state: a
+    /// broken replacement file, which this command may be asked about, must not stop it).
+    static let packagePath: String? = LuaLibrary.packagePath(prepending: ["."])
 
     /// Where `name` loads from: a file (on package.path or in LWSCRIPT_LUA_DIR), or
     /// "built in: <path>".

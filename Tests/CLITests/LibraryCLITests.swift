@@ -125,6 +125,19 @@ final class LibraryCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("lwscript/weights.lua:2:"), r.stderr)
     }
 
+    /// `lwscript lib` answers about a broken replacement instead of failing to load it (it
+    /// once built a full Lua state, library and all, just to read package.path).
+    func testLibPointsAtABrokenReplacementWithoutLoadingIt() throws {
+        let dir = try tempDirectory()
+        let file = dir.appendingPathComponent("lwscript/weights.lua")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "local weights = require('weights')\nfunction weights.x( end\n".write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["lib", "path", "weights"], directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "./lwscript/weights.lua\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+
     /// The generator behind the EmbedLua plugin stops the build at a Lua syntax error, with
     /// the file and line.
     func testGeneratorRejectsASyntaxErrorWithFileAndLine() throws {

@@ -28,7 +28,7 @@ final class AtomicFileTests: XCTestCase {
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
         let dead = try deadPID(), live = sleeper.processIdentifier
 
-        func plant(_ name: String) { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data("partial".utf8)) }
+        func plant(_ name: String) { XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data("partial".utf8))) }
         let stale = ".r.csv.tmp-\(dead)-123"
         let keep = [".r.csv.tmp-\(live)-456",            // a live writer
                     ".r.csv.tmp-\(getpid())-789",        // this process (another thread may write)

@@ -172,7 +172,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.encode(kind: "tensors", metadata: "", tensors: [("a", t), ("a", t)]))
         XCTAssertThrowsError(try Checkpoint.encode(kind: "tensors", metadata: "", tensors: [("", t)]))
         // A failed read names the file.
-        FileManager.default.createFile(atPath: path("junk.ckpt"), contents: Data("hello".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("junk.ckpt"), contents: Data("hello".utf8)))
         XCTAssertThrowsError(try Checkpoint.read(from: path("junk.ckpt"))) { e in
             XCTAssertTrue("\(e)".contains("junk.ckpt: not an lwscript checkpoint"), "\(e)")
         }

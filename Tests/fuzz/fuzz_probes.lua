@@ -457,7 +457,7 @@ function generators.nesting(add)
     return a
   end
   local names = {"Sequential", "itself", "cycle", "contains"}
-  -- (each use recurses until Lua's stack overflows today: about 2 s in a debug build; few per seed)
+  -- (a few per seed: each use recursed until Lua's stack overflowed before containers checked for cycles)
   for _, m in ipairs({{"a Sequential containing itself", self_sequential, 2}, {"two Sequentials containing each other", mutual, 1}}) do
     local uses = {
       {"tostring", function(s) return tostring(s) end},
@@ -534,13 +534,14 @@ function generators.nesting(add)
   end)
 end
 
-local ORDER = {"callback", "self", "size", "overlap", "coroutine", "nesting"}
+-- The groups, in the order probes run and reports list them.
+M.GROUPS = {"callback", "self", "size", "overlap", "coroutine", "nesting"}
 
 -- Every probe for this seed, in a fixed order: {group =, name =, run =}.
 function M.probes(seed)
   math.randomseed(seed)
   local list = {}
-  for _, group in ipairs(ORDER) do
+  for _, group in ipairs(M.GROUPS) do
     generators[group](function(name, run) list[#list + 1] = {group = group, name = name, run = run} end)
   end
   return list

@@ -104,17 +104,17 @@ local function run_probes(group)
   os.execute("rm -rf " .. quote(scratch_dir))
   local seconds = {}
   for i, p in ipairs(list) do
-    if group and p.group ~= group then goto next_probe end
-    groups[p.group] = (groups[p.group] or 0) + 1
-    seconds[p.group] = (seconds[p.group] or 0) + (times[i] or 0)
-    ::next_probe::
+    if not group or p.group == group then
+      groups[p.group] = (groups[p.group] or 0) + 1
+      seconds[p.group] = (seconds[p.group] or 0) + (times[i] or 0)
+    end
   end
   local kinds = {}
   for _, k in ipairs({"crash", "raw error", "accepted", "wrong", "state"}) do
     if counts[k] then kinds[#kinds + 1] = k .. " " .. counts[k] end
   end
   local per_group = {}
-  for _, g in ipairs({"callback", "self", "size", "overlap", "coroutine", "nesting"}) do
+  for _, g in ipairs(P.GROUPS) do
     if groups[g] then per_group[#per_group + 1] = string.format("%s %d in %.1f s", g, groups[g], seconds[g]) end
   end
   print(string.format("fuzz: adversarial probes (seed %d): %d probes (%s), %d unexpected findings%s, %d child processes, %.1f s",

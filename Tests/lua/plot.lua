@@ -92,6 +92,27 @@ function test.heatmap_cells_values_and_axis_titles()
   testing.eq(tostring(h), "Plot(heatmap 'cm', 2x2, row-normalised)", "heatmap tostring")
 end
 
+-- Long class names are rotated under the columns; the x axis title goes below them and
+-- inside the picture (the layout once reserved room for 180 px of label while the title
+-- followed the full length).
+function test.heatmap_x_title_below_long_column_labels_and_inside()
+  local long = string.rep("a very long class name ", 3)
+  local svg = plot.heatmap{matrix = {{1, 2}, {3, 4}}, labels = {long .. "1", long .. "2"}}:svg()
+  local height = tonumber(svg:match('viewBox="0 0 %d+ (%d+)"'))
+  local title_y = tonumber(svg:match('<text x="[%d.]+" y="([%d.]+)"[^>]*>predicted</text>'))
+  testing.eq(title_y ~= nil and height ~= nil, true, "the x title and the picture's height found")
+  testing.eq(title_y < height, true, "the x axis title inside the picture (" .. tostring(title_y) .. " < " .. tostring(height) .. ")")
+  local label_bottom = 0
+  for y in svg:gmatch('<text x="[%d.]+" y="([%d.]+)" text%-anchor="end" font%-size="11" transform="rotate%(%-40') do
+    label_bottom = math.max(label_bottom, tonumber(y))
+  end
+  testing.eq(label_bottom > 0, true, "rotated column labels")
+  -- a label rotated 40 degrees reaches sin 40 of its width below its anchor
+  local reach = 0.64 * require("lwscript.plot.svg").text_width(long .. "1", 11)
+  testing.eq(title_y > label_bottom + reach, true,
+    "the title below the labels (" .. tostring(title_y) .. " > " .. tostring(label_bottom + reach) .. ")")
+end
+
 function test.heatmap_save_writes_one_row_per_cell()
   local h, base = heatmap(), scratch_base()
   h:save(base .. ".svg")

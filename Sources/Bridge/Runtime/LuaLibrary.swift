@@ -93,6 +93,21 @@ public struct LuaLibrary: Sendable {
         return Found(chunkname: "@" + file.path, origin: "built in", source: Array(file.source.utf8), path: file.path)
     }
 
+    /// The package.path entries of a directory: its modules as files and as folders.
+    static func pathEntries(_ directory: String) -> String {
+        directory + "/?.lua;" + directory + "/?/init.lua"
+    }
+
+    /// package.path as a new state starts with it (Lua's default, or LUA_PATH), after the
+    /// entries of `directories`: read from a bare state, with no module of lwscript's loaded.
+    public static func packagePath(prepending directories: [String]) -> String? {
+        guard let L = lws_newstate() else { return nil }
+        defer { lws_close(L) }
+        lws_pushopenlibs(L)
+        guard lws_pcall(L, 0, 0, 0) == LUA_OK, let path = readPackagePath(L) else { return nil }
+        return (directories.map(pathEntries) + [path]).joined(separator: ";")
+    }
+
     /// The directories of LWSCRIPT_LUA_DIR that do not exist (a typo would otherwise
     /// silently load the built-in files).
     public var missingDirectories: [String] {
@@ -155,9 +170,6 @@ extension LuaState {
         lua_rawseti(L, searchers, 2)
         lws_pop(L, 3)
     }
-
-    /// package.path of the state, read with raw access.
-    public var packagePath: String? { readPackagePath(L) }
 }
 
 /// package.path of the state `L`, read with raw access (nil if a script replaced it by a

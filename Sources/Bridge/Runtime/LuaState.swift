@@ -200,7 +200,7 @@ public final class LuaState {
         }
         let current = lws_rawgetfield(L, -1, "path") == LUA_TSTRING ? stringAt(L, -1) ?? "" : ""
         lws_pop(L, 1)
-        pushString(L, directory + "/?.lua;" + directory + "/?/init.lua;" + current)
+        pushString(L, LuaLibrary.pathEntries(directory) + ";" + current)
         lws_rawsetfield(L, -2, "path")
         lws_pop(L, 2)
     }

@@ -17,13 +17,6 @@ public enum LuaValue {
 
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }
     public var table: LuaTable? { if case .table(let t) = self { return t } else { return nil } }
-    public var number: Double? {
-        switch self {
-        case .integer(let i): return Double(i)
-        case .number(let d): return d
-        default: return nil
-        }
-    }
     public var integer: Int? {
         switch self {
         case .integer(let i): return i

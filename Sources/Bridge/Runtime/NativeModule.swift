@@ -92,6 +92,9 @@ extension LuaState {
             pushFunction(L, name: "lwscript.native.\(name)", fn)
             lws_rawsetfield(L, -2, name)
         }
+        // where(): "source:line: " of the user's line (CLua/shim.h, lws_where_user)
+        lws_pushwhere(L)
+        lws_rawsetfield(L, -2, "where")
         guard lws_rawgetfield(L, lws_registryindex(), LUA_LOADED_TABLE) == LUA_TTABLE else { lws_pop(L, 2); return }
         lua_pushvalue(L, -2)
         lws_rawsetfield(L, -2, "lwscript.native")

@@ -107,7 +107,7 @@ public enum Gzip {
                     // one byte past the limit tells that the data goes beyond it
                     let bound = min(limit.bytes + 1, sizeKnown ? Int.max : produced + headerChunk)
                     if produced == output.count {
-                        output += [UInt8](repeating: 0, count: min(max(output.count, 1 << 16), bound - produced))
+                        output.append(contentsOf: repeatElement(0, count: min(max(output.count, 1 << 16), bound - produced)))
                     }
                     let room = min(output.count - produced, bound - produced, Int(UInt32.max))
                     status = output.withUnsafeMutableBufferPointer { outBuf -> Int32 in

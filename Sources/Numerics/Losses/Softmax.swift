@@ -3,30 +3,26 @@ import Foundation
 /// Softmax and log-softmax along one dimension (the last by default), numerically stable (the
 /// maximum of each slice is subtracted first), with their gradients. The tensor is seen as
 /// [outer, C, inner] around that dimension; the slices along it are C values `inner` apart.
+/// Each loop runs through `forEachSlice`, which calls its body with a literal stride of 1 for
+/// the usual last dimension, so that case compiles to unit-stride loops.
 extension Ops {
     public static func logSoftmax(_ x: Tensor, dim: Int? = nil) throws -> Tensor {
         let (g, xc) = try slices(x, dim: dim)
         let y = try Tensor(uninitializedShape: x.shape)
-        g.forEach { first in
+        g.forEachSlice { first, k in
             let src = xc.pointer + first, dst = y.pointer + first
-            if g.inner == 1 {
-                let lse = logSumExp(src, g.c)
-                for j in 0..<g.c { dst[j] = src[j] - lse }
-            } else {
-                let lse = logSumExp(src, g.c, stride: g.inner)
-                for j in 0..<g.c { dst[j * g.inner] = src[j * g.inner] - lse }
-            }
+            let lse = logSumExp(src, g.c, stride: k)
+            for j in 0..<g.c { dst[j &* k] = src[j &* k] - lse }
         }
         return y.recordingGradient("log_softmax", inputs: [x]) { gOut, y in
             // dx = g - softmax * sum(g)
             let gc = try gOut.contiguous()
             let gx = try Tensor(uninitializedShape: x.shape)
-            let c = g.c, k = g.inner
-            g.forEach { first in
+            g.forEachSlice { first, k in
                 let gr = gc.pointer + first, yr = y.pointer + first, out = gx.pointer + first
                 var s: Float = 0
-                for j in 0..<c { s += gr[j * k] }
-                for j in 0..<c { out[j * k] = gr[j * k] - Foundation.exp(yr[j * k]) * s }
+                for j in 0..<g.c { s += gr[j &* k] }
+                for j in 0..<g.c { out[j &* k] = gr[j &* k] - Foundation.exp(yr[j &* k]) * s }
             }
             return [gx]
         }
@@ -35,23 +31,16 @@ extension Ops {
     public static func softmax(_ x: Tensor, dim: Int? = nil) throws -> Tensor {
         let (g, xc) = try slices(x, dim: dim)
         let y = try Tensor(uninitializedShape: x.shape)
-        g.forEach { first in
-            if g.inner == 1 {
-                softmaxRow(xc.pointer + first, g.c, into: y.pointer + first)
-            } else {
-                softmaxRow(xc.pointer + first, g.c, stride: g.inner, into: y.pointer + first)
-            }
-        }
+        g.forEachSlice { first, k in softmaxRow(xc.pointer + first, g.c, stride: k, into: y.pointer + first) }
         return y.recordingGradient("softmax", inputs: [x]) { gOut, y in
             // dx = y * (g - sum(g * y))
             let gc = try gOut.contiguous()
             let gx = try Tensor(uninitializedShape: x.shape)
-            let c = g.c, k = g.inner
-            g.forEach { first in
+            g.forEachSlice { first, k in
                 let gr = gc.pointer + first, yr = y.pointer + first, out = gx.pointer + first
                 var s: Float = 0
-                for j in 0..<c { s += gr[j * k] * yr[j * k] }
-                for j in 0..<c { out[j * k] = yr[j * k] * (gr[j * k] - s) }
+                for j in 0..<g.c { s += gr[j &* k] * yr[j &* k] }
+                for j in 0..<g.c { out[j &* k] = yr[j &* k] * (gr[j &* k] - s) }
             }
             return [gx]
         }
@@ -61,10 +50,15 @@ extension Ops {
     /// `x`'s shape: `outer * inner` slices of `c` values, `inner` apart.
     struct Slices {
         let outer: Int, c: Int, inner: Int
-        /// Calls `body` with the offset of each slice's first element.
-        func forEach(_ body: (Int) -> Void) {
-            for o in 0..<outer {
-                for i in 0..<inner { body(o * c * inner + i) }
+        /// Calls `body` with the offset of each slice's first element and the stride of its
+        /// values (the literal 1 when they are adjacent).
+        @inline(__always) func forEachSlice(_ body: (Int, Int) -> Void) {
+            if inner == 1 {
+                for o in 0..<outer { body(o &* c, 1) }
+            } else {
+                for o in 0..<outer {
+                    for i in 0..<inner { body(o &* c &* inner &+ i, inner) }
+                }
             }
         }
     }
@@ -73,10 +67,7 @@ extension Ops {
         guard x.rank >= 1 else {
             throw TensorError("expected a tensor with a non-empty last dimension, got size \(describeShape(x.shape))")
         }
-        let d = dim ?? x.rank - 1
-        guard d >= 0 && d < x.rank else {
-            throw TensorError("dimension \(d + 1) out of range for a \(x.rank)-dimensional tensor")
-        }
+        let d = try x.normalizeDim(dim ?? -1)
         let c = x.shape[d]
         guard c > 0 else {
             throw TensorError(dim == nil
@@ -88,40 +79,21 @@ extension Ops {
     }
 }
 
-/// log(sum(exp(x))) of one row, stable for any magnitude.
-@inline(__always) func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+/// log(sum(exp(x))) of `n` values `stride` apart (adjacent by default), stable for any magnitude.
+@inline(__always) func logSumExp(_ x: UnsafePointer<Float>, _ n: Int, stride k: Int = 1) -> Float {
     var m = -Float.infinity
-    for j in 0..<n { m = max(m, x[j]) }
+    for j in 0..<n { m = max(m, x[j &* k]) }
     if !m.isFinite { return m }
     var s: Float = 0
-    for j in 0..<n { s += Foundation.exp(x[j] - m) }
+    for j in 0..<n { s += Foundation.exp(x[j &* k] - m) }
     return m + Foundation.log(s)
 }
 
-@inline(__always) func softmaxRow(_ x: UnsafePointer<Float>, _ n: Int, into y: UnsafeMutablePointer<Float>) {
+@inline(__always) func softmaxRow(_ x: UnsafePointer<Float>, _ n: Int, stride k: Int = 1, into y: UnsafeMutablePointer<Float>) {
     var m = -Float.infinity
-    for j in 0..<n { m = max(m, x[j]) }
+    for j in 0..<n { m = max(m, x[j &* k]) }
     var s: Float = 0
-    for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
+    for j in 0..<n { let e = Foundation.exp(x[j &* k] - m); y[j &* k] = e; s += e }
     let inv = 1 / s
-    for j in 0..<n { y[j] *= inv }
-}
-
-/// The same over `n` values `stride` apart.
-@inline(__always) func logSumExp(_ x: UnsafePointer<Float>, _ n: Int, stride k: Int) -> Float {
-    var m = -Float.infinity
-    for j in 0..<n { m = max(m, x[j * k]) }
-    if !m.isFinite { return m }
-    var s: Float = 0
-    for j in 0..<n { s += Foundation.exp(x[j * k] - m) }
-    return m + Foundation.log(s)
-}
-
-@inline(__always) func softmaxRow(_ x: UnsafePointer<Float>, _ n: Int, stride k: Int, into y: UnsafeMutablePointer<Float>) {
-    var m = -Float.infinity
-    for j in 0..<n { m = max(m, x[j * k]) }
-    var s: Float = 0
-    for j in 0..<n { let e = Foundation.exp(x[j * k] - m); y[j * k] = e; s += e }
-    let inv = 1 / s
-    for j in 0..<n { y[j * k] *= inv }
+    for j in 0..<n { y[j &* k] *= inv }
 }

@@ -32,14 +32,9 @@ public final class TensorStorage {
 
     /// One element: no limit can refuse it (and a failed allocation of a few bytes ends the
     /// process, as for any Swift object).
-    init(scalar value: Float) {
-        count = 1
-        guard let raw = BufferCache.allocate(byteCount: 4) else {
-            fatalError("lwscript: out of memory (4 bytes)")
-        }
-        base = raw.bindMemory(to: Float.self, capacity: 1)
+    convenience init(scalar value: Float) {
+        try! self.init(uninitializedShape: [])
         base.initialize(to: value)
-        TensorStorage.liveBytesCounter.add(4, ordering: .relaxed)
     }
 
     deinit {

@@ -5,10 +5,7 @@ local loss = require("loss")
 local util = require("lwscript.util")
 local tensor = require("tensor")
 
-local function size(t)
-  local shape = t:shape()
-  return #shape == 0 and "()" or table.concat(shape, "x")
-end
+local size = util.size_text
 
 local function check_tensor(name, v, position, what)
   if not tensor.is_tensor(v) then

@@ -2,6 +2,7 @@
 -- {1, 2, 3} or {a = 1, b = {...}} (sorted keys, bounded depth and length), the rest with
 -- tostring. Returns the formatter: show(...) -> one string, the values separated by tabs.
 local tensor = require("tensor")
+local util = require("lwscript.util")
 
 local show_value
 
@@ -49,7 +50,7 @@ show_value = function(v, depth, seen, nested)
   end
   if tv == "table" and getmetatable(v) == nil then return show_table(v, depth or 0, seen or {}) end
   if nested and tensor.is_tensor(v) then
-    return "Tensor(" .. table.concat(v:shape(), "x") .. ")"
+    return "Tensor(" .. util.size_text(v) .. ")"
   end
   return tostring(v)
 end

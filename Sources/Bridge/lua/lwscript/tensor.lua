@@ -34,10 +34,7 @@ local GRADCHECK_OPTIONS = {eps = is.number({above = 0}), atol = is.number({min =
 local is_function = is.callable("a function of the inputs returning a Tensor")
 local is_inputs = is.array_of(is.tensor, "a non-empty array of Tensors ({x} for one)")
 
-local function size(t)
-  local shape = t:shape()
-  return #shape == 0 and "()" or table.concat(shape, "x")
-end
+local size = util.size_text
 
 local function gradcheck(f, inputs, opts)
   local eps, atol, rtol = opts.eps or 1e-2, opts.atol or 1e-2, opts.rtol or 1e-2

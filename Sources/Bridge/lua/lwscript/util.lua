@@ -7,7 +7,8 @@ local util = {}
 
 local fmt = string.format
 local registry = debug.getregistry()
-local write_file = require("lwscript.native").write_file
+local native = require("lwscript.native")
+local write_file = native.write_file
 local tensor = require("tensor")
 local nn = require("nn")
 local data = require("data")
@@ -28,30 +29,20 @@ local data = require("data")
 -- searcher in Bridge/Runtime/LuaLibrary.swift: chunk name -> path in the tree).
 local function library_chunks() return registry["lwscript.library"] or {} end
 
--- "source:line: " of the innermost frame outside the library, searching from stack level
--- `level` (as debug.getinfo counts inside this function) outwards: the library's frames are
--- skipped, and a C function (pcall, say) ends the search with no position, as an error
--- raised straight under pcall has none. lws_where_user (CLua/shim.h) does the same for
--- errors of Swift functions.
-local function where(level)
-  while true do
-    local info = debug.getinfo(level, "Sl")
-    if info == nil or info.what == "C" then return "" end
-    if library_chunks()[info.source] == nil then
-      return info.currentline > 0 and fmt("%s:%d: ", info.short_src, info.currentline) or ""
-    end
-    level = level + 1
-  end
-end
+-- where(): "source:line: " of the innermost frame outside the library, searching outwards
+-- from the caller of where(): the library's frames are skipped, and a C function (pcall, say)
+-- ends the search with no position, as an error raised straight under pcall has none. The
+-- same search places errors of Swift functions (lws_where_user in CLua/shim.h).
+local where = native.where
 
 -- util.fail(message): raises `message` at the user's line.
 function util.fail(message)
-  error(where(3) .. message, 0)
+  error(where() .. message, 0)
 end
 
 -- util.arg_error(fname, position, message): "bad argument #2 to 'fname' (message)".
 function util.arg_error(fname, position, message)
-  error(where(3) .. fmt("bad argument #%d to '%s' (%s)", position, fname, message), 0)
+  error(where() .. fmt("bad argument #%d to '%s' (%s)", position, fname, message), 0)
 end
 
 -- util.strip_position(err): the message without a leading "lwscript/x.lua:12: " that an
@@ -94,7 +85,7 @@ end
 -- and, with at_user_line, the position of the user's line.
 function util.raise_again(err, prefix, at_user_line)
   if type(err) == "string" and not positioned(err) then
-    err = (at_user_line and where(3) or "") .. (prefix or "") .. util.strip_position(err)
+    err = (at_user_line and where() or "") .. (prefix or "") .. util.strip_position(err)
     local pending = registry[PENDING]
     if pending ~= nil then pending.error = err end
   end
@@ -366,6 +357,12 @@ function util.class_values(w, C)
     out[c] = v
   end
   return out
+end
+
+-- A Tensor's size as messages write it: 3x4, () for a scalar.
+function util.size_text(t)
+  local shape = t:shape()
+  return #shape == 0 and "()" or table.concat(shape, "x")
 end
 
 -- A module is anything with forward(self, x): Swift layers (userdata, nn.is_module) and

@@ -21,7 +21,7 @@ end
 -- element is a finite number (and >= 0 unless `allow_negative`).
 local function values(fname, s, position, what, allow_negative)
   if tensor.is_tensor(s) then
-    if s:dim() ~= 1 then arg_error(fname, position, what .. " must be a 1-D Tensor or an array, got size " .. table.concat(s:shape(), "x")) end
+    if s:dim() ~= 1 then arg_error(fname, position, what .. " must be a 1-D Tensor or an array, got size " .. util.size_text(s)) end
     s = s:totable()
   end
   if type(s) ~= "table" then arg_error(fname, position, "expected " .. what .. " (an array of numbers), got " .. type(s)) end

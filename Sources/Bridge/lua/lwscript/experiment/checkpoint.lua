@@ -3,7 +3,7 @@
 -- ...). Files of older checkpoints are removed once the new state is in place, so the state
 -- always names complete files.
 local util = require("lwscript.util")
-local literal = require("lwscript.experiment.literal")
+local literal = require("lwscript.literal")
 local nn = require("nn")
 local sys = require("sys")
 local tensor = require("tensor")

@@ -184,8 +184,9 @@ function M.save_run(dir, run)
     local rows = M.history_rows(h)
     M.write_csv(join(dir, "history.csv"), rows, M.present_columns(rows, M.HISTORY_COLUMNS))
     local classes = (run.report and run.report.classes) or (h.last_report and h.last_report.classes) or {}
-    M.write_csv(join(dir, "tpr_epochs.csv"), M.tpr_epoch_rows(h, classes),
-              M.present_columns(M.tpr_epoch_rows(h, classes), {"epoch", "split", "class", "tpr", "weight", "sampling"}))
+    local tpr_rows = M.tpr_epoch_rows(h, classes)
+    M.write_csv(join(dir, "tpr_epochs.csv"), tpr_rows,
+              M.present_columns(tpr_rows, {"epoch", "split", "class", "tpr", "weight", "sampling"}))
     if run.plots ~= false then history_plots(dir, h, classes, title) end
   end
   local r = run.report

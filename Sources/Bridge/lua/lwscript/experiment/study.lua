@@ -177,6 +177,12 @@ local function run_study(cfg)
     cfg.name and (" (" .. cfg.name .. ")") or "", #seeds, #methods, study.config.epochs, W_text, tpr_source,
     out and ("results in " .. out) or "no output directory"))
 
+  local function two_places(v, n)
+    local t = {}
+    for c = 1, n do t[c] = fmt("%.2f", v[c]) end
+    return table.concat(t, " ")
+  end
+
   -- A run that collapsed: accuracy near chance, or (nearly) one class predicted for all.
   local function collapse(rep)
     if rep.accuracy < 1.5 / C then return fmt("accuracy %.3f, near chance (%.3f)", rep.accuracy, 1 / C) end
@@ -225,7 +231,9 @@ local function run_study(cfg)
     if h.interrupted then study.interrupted = true; break end
     -- 2. per-class TPRs s (validation set when given, else test) and 3. w = W(s)
     local base = finish_run("baseline", seed, model, h, t0, nil, topts)
-    local s_report = d.val and evaluate(model, d.val, {batch = cfg.eval_batch or 256}) or base.report
+    -- with a val set, training's last report is the final model on it (train evaluates val
+    -- after every epoch): no second pass
+    local s_report = d.val and (h.last_report or evaluate(model, d.val, {batch = cfg.eval_batch or 256})) or base.report
     local s = s_report.tpr
     local w = capped(check_weights(W(s), C, "W(s)"), W_cap)
     -- the controls' permutation of classes: fixed per seed, no class keeps its own value
@@ -233,10 +241,8 @@ local function run_study(cfg)
     local ctx = {s = s, w = w, W = W, seed = seed, train = d.train, val = d.val, test = d.test, classes = classes, C = C,
                  baseline = s_report, permute = permute}
     study.contexts[seed] = ctx
-    say(fmt("seed %-3s s = {%s}", tostring(seed), table.concat((function()
-      local t = {} for c = 1, C do t[c] = fmt("%.2f", s[c]) end return t end)(), " ")))
-    say(fmt("seed %-3s w = {%s}", tostring(seed), table.concat((function()
-      local t = {} for c = 1, C do t[c] = fmt("%.2f", w[c]) end return t end)(), " ")))
+    say(fmt("seed %-3s s = {%s}", tostring(seed), two_places(s, C)))
+    say(fmt("seed %-3s w = {%s}", tostring(seed), two_places(w, C)))
     -- 4. retrain with each method (same seed: same initialisation and batch order) and 5. evaluate s'
     -- retrain from the same seed with the options that make(ctx) gives, as run `name`
     local function retrain(name, make, mctx)

@@ -86,17 +86,15 @@ local function write_plots(out, study, all)
   for _, control in pairs(study.controls or {}) do in_sweep[control] = true end
   local series = {}
   for _, name in ipairs(all) do
-    local list = {}
-    if in_sweep[name] then goto continue end
-    for _, seed in ipairs(seeds) do
-      local r = (study.runs[name] or {})[seed]
-      if r then list[#list + 1] = r.tpr end
-    end
-    do
+    if not in_sweep[name] then
+      local list = {}
+      for _, seed in ipairs(seeds) do
+        local r = (study.runs[name] or {})[seed]
+        if r then list[#list + 1] = r.tpr end
+      end
       local m = mean_vectors(list)
       if m then series[#series + 1] = {name = name, values = m} end
     end
-    ::continue::
   end
   local label = study.name and (study.name .. ": ") or ""
   save_plot(join(out, "tpr_before_after.svg"), function()

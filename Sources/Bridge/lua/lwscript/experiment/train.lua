@@ -248,7 +248,7 @@ local function run_training(model, train_set, opts)
           -- the batch it was given, changed: as many samples (a model might take any shape)
           if tx:dim() == 0 or tx:size(1) ~= y:size(1) then
             util.fail(string.format("%s: option 'transform' returned a tensor of size %s for a batch of %d samples; "
-                                    .. "it must keep one row per sample", FNAME, table.concat(tx:shape(), "x"), y:size(1)))
+                                    .. "it must keep one row per sample", FNAME, util.size_text(tx), y:size(1)))
           end
           x = tx
         end

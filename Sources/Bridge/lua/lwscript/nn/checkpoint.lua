@@ -6,7 +6,7 @@ local nn = require("nn")
 local util = require("lwscript.util")
 local base = require("lwscript.nn.module")
 local tensor = require("tensor")
-local literal = require("lwscript.experiment.literal")
+local literal = require("lwscript.literal")
 
 local is_module = util.is_module
 
@@ -40,9 +40,9 @@ function nn.save(m, path)
   return m
 end
 
-local function size(t) return table.concat(t:shape(), "x") end
+local size = util.size_text
 
--- The metadata is data, read without running code (lwscript.experiment.literal):
+-- The metadata is data, read without running code (lwscript.literal):
 -- {format = "lwscript model", version = 1[, constructor = "..."]}, nothing else.
 local function read_metadata(meta)
   local info, err = literal.parse(meta)

@@ -20,7 +20,7 @@ function Residual.child_label(_, part)
   return "In the " .. part .. " of nn.Residual"
 end
 
-local function size(t) return table.concat(t:shape(), "x") end
+local size = util.size_text
 
 function Residual:forward(x)
   base.before_forward(self)
@@ -48,10 +48,10 @@ end
 
 function Residual:constructor_call()
   base.check_acyclic(self, "nn.Residual")
-  local b = self.body.constructor or (self.body.constructor_call and self.body:constructor_call())
+  local b = base.constructor_of(self.body)
   if not b then return nil end
   if self.shortcut then
-    local s = self.shortcut.constructor or (self.shortcut.constructor_call and self.shortcut:constructor_call())
+    local s = base.constructor_of(self.shortcut)
     if not s then return nil end
     return "nn.Residual(" .. b .. ", " .. s .. ")"
   end

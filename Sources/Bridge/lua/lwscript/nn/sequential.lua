@@ -105,7 +105,7 @@ function Sequential:constructor_call()
   base.check_acyclic(self, "nn.Sequential")
   local parts = {}
   for i, m in ipairs(self.modules) do
-    local c = m.constructor or (m.constructor_call and m:constructor_call())
+    local c = base.constructor_of(m)
     if not c then return nil end
     parts[i] = c
   end

@@ -7,8 +7,9 @@ local new_plot = require("lwscript.plot.object").new_plot
 
 local fmt = string.format
 local PALETTE, finite, esc, num = svg.PALETTE, svg.finite, svg.esc, svg.num
-local short, text_width, scale, document = svg.short, svg.text_width, svg.scale, svg.document
+local short, scale, document = svg.short, svg.scale, svg.document
 local clip, y_axis, category_labels, legend = svg.clip, svg.y_axis, svg.category_labels, svg.legend
+local category_height = svg.category_height
 local legend_width = svg.legend_width
 local options, opt_string, opt_size, opt_bool = check.options, check.opt_string, check.opt_size, check.opt_bool
 local opt_limits, y_ticks, names_of, series_of = check.opt_limits, check.y_ticks, check.names_of, check.series_of
@@ -35,9 +36,7 @@ plot.bars = constructor("bars", function(opts)
   local top = title ~= "" and 44 or 20
   local area = {x = 70, y = top, w = width - 70 - right}
   local slot = area.w / #labels
-  local widest = 0
-  for _, l in ipairs(labels) do widest = math.max(widest, text_width(l, 11)) end
-  local below = (widest > slot - 4 and widest * 0.64 + 16 or 22) + (xlabel ~= "" and 28 or 6)
+  local below = category_height(labels, slot, 11) + (xlabel ~= "" and 28 or 6)
   area.h = math.max(80, height - top - below)
   local out = document(width, height, title)
   local ys = scale(ylo, yhi, area.y + area.h, area.y)

@@ -10,7 +10,7 @@ local util = require("lwscript.util")
 local fmt = string.format
 local finite, esc, num, short = svg.finite, svg.esc, svg.num, svg.short
 local text_width, ticks, scale, viridis = svg.text_width, svg.ticks, svg.scale, svg.viridis
-local document, category_labels = svg.document, svg.category_labels
+local document, category_labels, category_height = svg.document, svg.category_labels, svg.category_height
 local options, opt_string, opt_size, names_of = check.options, check.opt_string, check.opt_size, check.names_of
 local numbers_of, range_of, fail, constructor = check.numbers_of, check.range_of, check.fail, check.constructor
 
@@ -19,7 +19,7 @@ local function matrix_of(v)
   if tensor.is_tensor(v) then
     if v:dim() ~= 2 or v:size(1) == 0 or v:size(2) == 0 then
       fail("heatmap", "option 'matrix' must be a non-empty 2-D Tensor or a nested array, got a Tensor of size "
-                      .. (v:dim() == 0 and "()" or table.concat(v:shape(), "x")))
+                      .. util.size_text(v))
     end
     v = v:totable()
   end
@@ -74,14 +74,13 @@ plot.heatmap = constructor("heatmap", function(opts)
   if normalize == "row" then lo, hi = 0, 1 end
   lo = math.min(lo, 0)
   if hi <= lo then hi = lo + 1 end
-  local widest_row, widest_col = 0, 0
+  local widest_row = 0
   for _, l in ipairs(row_labels) do widest_row = math.max(widest_row, text_width(l, 11)) end
-  for _, l in ipairs(col_labels) do widest_col = math.max(widest_col, text_width(l, 11)) end
   local top = title ~= "" and 44 or 16
   local left = math.min(widest_row, 180) + 44
   local cell = math.max(4, math.min(64, 560 / nc, 480 / nr))
-  local rotate = widest_col > cell - 4
-  local below = (rotate and math.min(widest_col, 180) * 0.64 + 16 or 22) + 28
+  -- the column labels' height at this cell size (the x label goes below them)
+  local below = category_height(col_labels, cell, 11) + 28
   local width = opt_size("heatmap", opts, "width", math.max(360, math.floor(left + nc * cell + 110)))
   local height = opt_size("heatmap", opts, "height", math.max(240, math.floor(top + nr * cell + below + 10)))
   cell = math.max(2, math.min(cell, (width - left - 110) / nc, (height - top - below - 10) / nr))

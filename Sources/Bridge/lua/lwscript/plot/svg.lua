@@ -135,11 +135,24 @@ local function x_axis(out, area, xticks, xs, label)
   end
 end
 
--- Class-name labels under slots (bars, heatmap columns), rotated when they do not fit.
-local function category_labels(out, names, centers, slot, base, size)
+-- Class-name labels under slots of width `slot` (bars, heatmap columns): whether they are
+-- rotated (when the widest does not fit) and the height they take, which the layout
+-- reserves and category_labels draws in.
+local function category_layout(names, slot, size)
   local widest = 0
   for _, name in ipairs(names) do widest = math.max(widest, text_width(name, size)) end
   local rotate = widest > slot - 4
+  return rotate, rotate and widest * 0.64 + 16 or 22   -- sin 40deg of the widest, rotated
+end
+
+local function category_height(names, slot, size)
+  local _, height = category_layout(names, slot, size)
+  return height
+end
+
+-- Draws the labels; returns the height they take.
+local function category_labels(out, names, centers, slot, base, size)
+  local rotate, height = category_layout(names, slot, size)
   for i, name in ipairs(names) do
     local x, y = centers[i], base + 16
     if rotate then
@@ -149,7 +162,7 @@ local function category_labels(out, names, centers, slot, base, size)
       out[#out + 1] = fmt('<text x="%s" y="%s" text-anchor="middle" font-size="%d">%s</text>', num(x), num(y), size, esc(name))
     end
   end
-  return rotate and widest * 0.64 + 16 or 22   -- the height the labels take
+  return height
 end
 
 -- A legend of coloured swatches (lines when `as_lines`), top-left at (x, y).
@@ -205,6 +218,7 @@ return {
   y_axis = y_axis,
   x_axis = x_axis,
   category_labels = category_labels,
+  category_height = category_height,
   legend = legend,
   legend_width = legend_width,
   polyline = polyline,

@@ -29,7 +29,6 @@ local function append(kind, s)
     events[#events + 1] = {kind = kind, parts = {s}}
   end
 end
-M.append = append
 
 -- The per-cell byte limit of printed text (display.lua bounds rich output by it too).
 function M.limit() return limit end
