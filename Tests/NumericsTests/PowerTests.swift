@@ -16,6 +16,10 @@ final class PowerTests: XCTestCase {
             (-0.7, 19.0, -2.2, 0.9331395243449938, 0.06686047565500623),
             (5.0, 7.0, 0.0, 0.9992173610234136, 0.0007826389765864124),
             (1.8, 49.0, 12.0, 5.310914562341425e-24, 1.0),
+            (45.0, 1.0, 40.0, 0.3741807320041568, 0.6258192679958432),
+            (12.706204736432102, 1.0, 40.0, 0.001698938533372905, 0.9983010614666271),
+            (290.0, 30.0, 300.0, 0.3627280027940067, 0.6372719972059933),
+            (-150.0, 3.0, -160.0, 0.6677971306438676, 0.3322028693561324),
         ]
         for (t, df, nc, cdf, sf) in cases {
             // relative, so that the far tail (5e-24) is checked as well as the bulk
@@ -24,6 +28,28 @@ final class PowerTests: XCTestCase {
         }
         XCTAssertTrue(NoncentralT.cdf(1, df: 0, nc: 1).isNaN)
         XCTAssertEqual(NoncentralT.cdf(.infinity, df: 3, nc: 1), 1)
+    }
+
+    /// Under 1 degree of freedom the critical values pass 1e128 (t^2 overflowed into NaN
+    /// betas, and the normal approximation for |nc| > 40 gave powers above 1): against
+    /// mpmath (scripts/reference/power.py swift), as SciPy itself drifts there.
+    func testPowerUnderOneDegreeOfFreedomMatchesMpmath() throws {
+        // (d, n, two-sided power at alpha 0.05)
+        let cases: [(Double, Double, Double)] = [
+            (100.0, 1.01, 0.05268940786429347),
+            (3.0, 1.05, 0.05434172019672153),
+        ]
+        for (d, n, power) in cases {
+            XCTAssertEqual(try TPower.power(effect: d, n: n), power, accuracy: 1e-9 * power, "power(\(d), \(n))")
+        }
+        // past the series' reach, or a critical value past the doubles: errors that say so
+        XCTAssertThrowsError(try TPower.power(effect: 1e5, n: 1.01)) { e in
+            XCTAssertTrue("\(e)".contains("is not computed"), "\(e)")
+        }
+        XCTAssertThrowsError(try TPower.power(effect: 100, n: 1.0001)) { e in
+            XCTAssertTrue("\(e)".contains("too close to 1"), "\(e)")
+        }
+        XCTAssertEqual(NoncentralT.cdf(1e200, df: 0.5, nc: 3), 1, accuracy: 1e-12)
     }
 
     func testTQuantileMatchesSciPyAndInvertsTheCDF() {

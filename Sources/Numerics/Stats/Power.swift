@@ -43,8 +43,11 @@ public enum NoncentralT {
     /// P(T <= t). For t >= 0, Lenth's series (AS 243):
     /// F = Phi(-nc) + 1/2 sum_j [p_j I_x(j + 1/2, df/2) + q_j I_x(j + 1, df/2)], x = t^2/(t^2 + df),
     /// p_j = e^(-nc^2/2) (nc^2/2)^j / j!, q_j = nc e^(-nc^2/2) (nc^2/2)^j / (sqrt 2 Gamma(j + 3/2));
-    /// for t < 0, F(t; nc) = 1 - F(-t; -nc). The terms are summed until past their peak
-    /// (j near nc^2/2) and negligible.
+    /// for t < 0, F(t; nc) = 1 - F(-t; -nc). The weights are Poisson-like around
+    /// j = h = nc^2/2 with sd sqrt(h): the sum runs from 12 sd below that peak (what lies
+    /// below is under e^-72) until past it and negligible, about 25 sqrt(h) terms. (A normal
+    /// approximation for |nc| > 40 was off by up to 0.05 near t = nc and gave powers above 1
+    /// for n < 2.)
     public static func cdf(_ t: Double, df: Double, nc: Double) -> Double {
         if t.isNaN || nc.isNaN || !(df > 0) { return .nan }
         if t == .infinity { return 1 }
@@ -53,25 +56,31 @@ public enum NoncentralT {
         if nc == 0 { return StudentT.cdf(t, df: df) }
         var sum = Normal.cdf(-nc)
         if t == 0 { return sum }
-        // Far from 0 the series needs about nc^2 terms: use the normal approximation of
-        // Abramowitz and Stegun 26.7.10 there (such noncentralities give powers of 0 or 1 to
-        // many digits).
-        if abs(nc) > 40 {
-            return Normal.cdf((t * (1 - 1 / (4 * df)) - nc) / (1 + t * t / (2 * df)).squareRoot())
-        }
-        let x = t * t / (t * t + df), y = df / (t * t + df)
         let h = nc * nc / 2
+        // |nc| past 1e154: T is +-infinity for every V > 0
+        if !h.isFinite { return nc > 0 ? 0 : 1 }
+        let first = max(0, h - 12 * h.squareRoot() - 5)
+        let (y, x) = StudentT.betaArguments(t, df: df)     // x = t^2 / (t^2 + df)
+        // I_x(a, df/2) falls as a grows, and the weights sum to at most about 2 from `first`
+        // on: when the first beta is negligible so is the series (t far below nc, as at a
+        // power's critical value; this skips ~25 sqrt(h) terms, a second at nc = 2e4)
+        if first > 0 {
+            let bound = 2.5 * SpecialFunctions.regularizedBeta(first.rounded(.down) + 0.5, df / 2, x: x, y: y)
+            if bound < 1e-300 || bound < 1e-17 * abs(sum) { return min(1, max(0, sum)) }
+        }
+        // more than 200000 terms (|nc| > 1.1e4 with t near nc, as under 1 degree of freedom,
+        // where the critical values reach 1e128): not computed
+        if 25 * h.squareRoot() > 200_000 { return .nan }
         let logh = log(h)
-        let peak = Int(h.rounded(.up))
-        var j = 0
+        let peak = h.rounded(.up)
+        var j = first.rounded(.down)
         var series = 0.0
-        while j < 100_000 {
-            let jd = Double(j)
-            let logp = -h + jd * logh - lgamma(jd + 1)
-            let logq = -h + jd * logh - lgamma(jd + 1.5)
+        while true {
+            let logp = -h + j * logh - lgamma(j + 1)
+            let logq = -h + j * logh - lgamma(j + 1.5)
             let p = exp(logp), q = nc * exp(logq) / 2.0.squareRoot()
-            let term = p * SpecialFunctions.regularizedBeta(jd + 0.5, df / 2, x: x, y: y)
-                + q * SpecialFunctions.regularizedBeta(jd + 1, df / 2, x: x, y: y)
+            let term = p * SpecialFunctions.regularizedBeta(j + 0.5, df / 2, x: x, y: y)
+                + q * SpecialFunctions.regularizedBeta(j + 1, df / 2, x: x, y: y)
             series += term
             // the weights p_j, q_j fall off past the peak; stop once they cannot matter
             if j > peak && max(p, abs(q)) < 1e-17 * max(abs(series), 1e-300) { break }
@@ -112,15 +121,22 @@ public enum TPower {
         try check(n: n)
         try check(alpha: alpha)
         let df = n - 1, nc = d * n.squareRoot()
-        switch alternative {
-        case .twoSided:
-            let crit = StudentT.quantile(1 - alpha / 2, df: df)
-            return NoncentralT.sf(crit, df: df, nc: nc) + NoncentralT.cdf(-crit, df: df, nc: nc)
-        case .greater:
-            return NoncentralT.sf(StudentT.quantile(1 - alpha, df: df), df: df, nc: nc)
-        case .less:
-            return NoncentralT.cdf(StudentT.quantile(alpha, df: df), df: df, nc: nc)
+        let crit = StudentT.quantile(alternative == .twoSided ? 1 - alpha / 2 : 1 - alpha, df: df)
+        guard crit.isFinite else {
+            throw TensorError("n = \(describeNumber(n)) is too close to 1: the critical value of t with \(describeNumber(df)) "
+                              + "degrees of freedom is past 1e300")
         }
+        let p: Double
+        switch alternative {
+        case .twoSided: p = NoncentralT.sf(crit, df: df, nc: nc) + NoncentralT.cdf(-crit, df: df, nc: nc)
+        case .greater: p = NoncentralT.sf(crit, df: df, nc: nc)
+        case .less: p = NoncentralT.cdf(-crit, df: df, nc: nc)
+        }
+        guard !p.isNaN else {
+            throw TensorError("the power at effect size \(describeNumber(d)) with n = \(describeNumber(n)) is not computed: "
+                              + "a noncentrality d sqrt(n) of \(describeNumber(nc)) with under 1 degree of freedom is past what the series sums (1.1e4)")
+        }
+        return p
     }
 
     static func checkPower(_ power: Double, alpha: Double) throws {
@@ -140,14 +156,20 @@ public enum TPower {
             throw TensorError("an effect of \(describeNumber(d)) is on the other side of a '\(alternative.rawValue)' test: no number of pairs detects it")
         }
         let f = { (n: Double) throws -> Double in try power(effect: d, n: n, alpha: alpha, alternative: alternative) - target }
-        var lo = 1.0 + 1e-9, hi = 2.0
-        while try f(hi) < 0 {
-            lo = hi
+        // from 1.01 pairs (df 0.01, critical values near 1e128; closer to 1 they pass the
+        // doubles, and the power there is within a hair of alpha anyway)
+        var lo = 1.01, hi = 2.0
+        var flo: Double? = nil, fhi = try f(hi)
+        while fhi < 0 {
+            (lo, flo) = (hi, fhi)
             hi *= 2
             if hi > 1e9 { throw TensorError("the effect size \(describeNumber(d)) is too small: more than 1e9 pairs would be needed") }
+            fhi = try f(hi)
         }
-        if try f(lo) >= 0 { return lo }
-        return try bisect(lo, hi, f)
+        // f at the first lo is asked for only when 2 pairs already suffice
+        let fLo = try flo ?? f(lo)
+        if fLo >= 0 { return lo }
+        return try solveIncreasing(f, lo: lo, fLo, hi: hi, fhi)
     }
 
     /// The smallest effect size (d > 0; for "less" its negative) that `n` pairs detect with
@@ -160,20 +182,23 @@ public enum TPower {
         let sign: Double = alternative == .less ? -1 : 1
         let f = { (d: Double) throws -> Double in try power(effect: sign * d, n: n, alpha: alpha, alternative: alternative) - target }
         var lo = 0.0, hi = 1.0
-        while try f(hi) < 0 {
-            lo = hi
+        var flo = try f(lo), fhi = try f(hi)
+        while fhi < 0 {
+            (lo, flo) = (hi, fhi)
             hi *= 2
             if hi > 1e6 { throw TensorError("no effect size reaches power \(describeNumber(target)) with n = \(describeNumber(n))") }
+            fhi = try f(hi)
         }
-        return sign * (try bisect(lo, hi, f))
+        return sign * (try solveIncreasing(f, lo: lo, flo, hi: hi, fhi))
     }
 
-    /// A root of an increasing f in [lo, hi] (f(lo) < 0 <= f(hi)) to 1e-12 relative: the
-    /// secant (regula falsi, Illinois variant) with bisection, about 10 evaluations where
-    /// bisection alone takes 40 (each is a noncentral t series).
-    static func bisect(_ lo0: Double, _ hi0: Double, _ f: (Double) throws -> Double) throws -> Double {
-        var lo = lo0, hi = hi0
-        var flo = try f(lo), fhi = try f(hi)
+    /// A root of an increasing f in [lo, hi] (flo = f(lo) < 0 <= fhi = f(hi), the values the
+    /// bracketing already computed) to 1e-12 relative: the secant (regula falsi, Illinois
+    /// variant) with bisection, about 10 evaluations where bisection alone takes 40 (each is
+    /// a noncentral t series).
+    static func solveIncreasing(_ f: (Double) throws -> Double, lo lo0: Double, _ flo0: Double,
+                                hi hi0: Double, _ fhi0: Double) throws -> Double {
+        var lo = lo0, hi = hi0, flo = flo0, fhi = fhi0
         if flo >= 0 { return lo }
         var side = 0
         for _ in 0..<200 {

@@ -132,10 +132,27 @@ public enum StudentT {
         if t.isNaN || !(df > 0) { return .nan }
         if t == .infinity { return 0 }
         if t == -.infinity { return 1 }
-        let t2 = t * t
         // tail = P(|T| > |t|) / 2 = I_{df/(df+t^2)}(df/2, 1/2) / 2
-        let tail = 0.5 * SpecialFunctions.regularizedBeta(df / 2, 0.5, x: df / (df + t2), y: t2 / (df + t2))
+        let (x, y) = betaArguments(t, df: df)
+        let tail: Double
+        if x < 1e-300 {
+            // x underflows (|t| past 1e150, which under 1 degree of freedom still leaves much
+            // of the tail): I_x(a, b) = x^a / (a B(a, b)) (1 + O(x)), in logarithms
+            let a = df / 2, logx = log(df) - 2 * log(abs(t))
+            tail = 0.5 * exp(a * logx - log(a) - SpecialFunctions.logBeta(a, 0.5))
+        } else {
+            tail = 0.5 * SpecialFunctions.regularizedBeta(df / 2, 0.5, x: x, y: y)
+        }
         return t > 0 ? tail : 1 - tail
+    }
+
+    /// df / (df + t^2) and t^2 / (df + t^2), the arguments of the incomplete betas behind t
+    /// distributions, computed from df / t^2 so that they stay right where t^2 overflows
+    /// (|t| > 1e154, the critical values of under 1 degree of freedom).
+    static func betaArguments(_ t: Double, df: Double) -> (x: Double, y: Double) {
+        if t == 0 { return (1, 0) }
+        let r = df / t / t
+        return (r / (1 + r), 1 / (1 + r))
     }
 
     public static func cdf(_ t: Double, df: Double) -> Double { sf(-t, df: df) }
