@@ -105,6 +105,24 @@ function test.bootstrap_is_reproducible_and_near_the_t_interval()
   testing.eq(med.lo <= med.hi, true, "median interval")
 end
 
+-- BCa against SciPy's bootstrap(method="BCa") on skewed samples, where it moves the interval
+-- away from the percentile one; both sides resample at random (SciPy 200,000 times, here 100,000), so the check
+-- allows for that error and asks that ours is much nearer SciPy's BCa than its percentile one.
+function test.bca_matches_scipy()
+  for k, case in ipairs(ref.bca) do
+    local ci = stats.bootstrap_ci(case.x, {statistic = case.statistic, method = "bca", n = 100000, seed = k})
+    testing.eq(ci.method, "BCa bootstrap", "method named")
+    for _, side in ipairs({"lo", "hi"}) do
+      local shift = math.abs(case[side] - case["percentile_" .. side])
+      local off = math.abs(ci[side] - case[side])
+      if off > 0.02 * (case.hi - case.lo) or off > 0.2 * shift then
+        error(string.format("case %d (%s, n %d): BCa %s %.5f, SciPy %.5f (its percentile bound %.5f)", k, case.statistic,
+                            #case.x, side, ci[side], case[side], case["percentile_" .. side]))
+      end
+    end
+  end
+end
+
 function test.permutation_test_samples_when_there_are_too_many()
   local b = {0.1, 0.2, 0.3, 0.2, 0.5, 0.4, 0.3, 0.1, 0.0, 0.2, 0.3, 0.2}
   local p1 = stats.permutation_test(x, b, {seed = 3, n = 999})
@@ -120,6 +138,63 @@ function test.paired_t_on_D_across_seeds()
   local t = stats.paired_t(D_base, D_method)
   testing.eq(t.df, 4, "paired df")
   testing.eq(t.pvalue < 0.01, true, "clear paired difference")
+end
+
+-- The test set's noise in D (stats.bootstrap_D): two classes of 1000 test samples; the
+-- baseline gets 700 and 900 right, the method every one. D = Var(s) = (0.7 - 0.9)^2 / 4 and
+-- by the delta method its sd from the test set alone is |p1 - p2| / 2 * sd(p1 - p2) =
+-- 0.1 * sqrt(0.7 * 0.3 / 1000 + 0.9 * 0.1 / 1000) = 0.00173.
+local function noise_case(right1, right2)
+  local y, base, perfect = {}, {}, {}
+  for i = 1, 2000 do
+    local c = i <= 1000 and 1 or 2
+    local k = c == 1 and i or i - 1000
+    y[i], perfect[i] = c, c
+    base[i] = k <= (c == 1 and right1 or right2) and c or 3 - c
+  end
+  return y, base, perfect
+end
+
+function test.bootstrap_D_gives_the_test_sets_standard_error()
+  local y, base, perfect = noise_case(700, 900)
+  local r = stats.bootstrap_D(y, base, perfect, {n = 2000, seed = 3})
+  testing.near(r.D[1], 0.01, 1e-12, "D on the test set as it is")
+  testing.near(r.se[1], 0.1 * math.sqrt(0.7 * 0.3 / 1000 + 0.9 * 0.1 / 1000), 0.00017, "se near the delta method's")
+  testing.eq(r.se_mean, r.se[1], "one seed: the se of the mean is the seed's")
+  testing.eq(r.lo, nil, "no two-level interval from one seed")
+  testing.eq(r.note:find("needs 10 or more", 1, true) ~= nil, true, "says why")
+  -- the same predictions on both sides: D is 0 on every redrawn test set
+  local same = stats.bootstrap_D(tensor.new(y), tensor.new(base), tensor.new(base), {n = 50})
+  testing.eq(same.D[1], 0, "D 0")
+  testing.eq(same.se[1], 0, "se 0")
+end
+
+function test.bootstrap_D_two_level_interval_from_ten_seeds()
+  local y = noise_case(700, 900)
+  local bases, methods = {}, {}
+  for k = 1, 10 do
+    -- seeds that differ: the baseline's second class gets 880 + 4k right
+    local _, base, perfect = noise_case(700, 880 + 4 * k)
+    bases[k], methods[k] = base, perfect
+  end
+  local r = stats.bootstrap_D(y, bases, methods, {n = 1000, seed = 1})
+  testing.eq(#r.D, 10, "one D per seed")
+  testing.eq(r.seeds, 10, "seeds")
+  testing.eq(r.lo < r.mean and r.mean < r.hi, true, "the interval holds the mean D")
+  -- shared test noise does not shrink with more seeds: the mean's se stays near one seed's
+  testing.eq(r.se_mean > 0.5 * r.se[1], true, "the test set's noise is shared by the seeds")
+  testing.eq(r.method, "two-level bootstrap (seeds x test samples, stratified by class)", "method named")
+  local r2 = stats.bootstrap_D(y, bases, methods, {n = 1000, seed = 1})
+  testing.eq(r2.lo, r.lo, "reproducible for a seed")
+end
+
+function test.bootstrap_D_rejects_mismatched_runs()
+  local y, base, perfect = noise_case(700, 900)
+  testing.raises("1 runs of the method for 2 of the baseline", stats.bootstrap_D, y, {base, base}, {perfect})
+  testing.raises("seed 1: 3 predictions for 2000 test labels", stats.bootstrap_D, y, {{1, 2, 1}}, {perfect})
+  testing.raises("[2]: ", stats.bootstrap_D, y, {base, "x"}, {perfect, perfect})
+  testing.raises("expected a class index >= 1", stats.bootstrap_D, {0, 1}, {1, 1}, {1, 1})
+  testing.raises("unknown option 'resamples'", stats.bootstrap_D, y, base, perfect, {resamples = 10})
 end
 
 -- errors name the function and the problem
@@ -153,6 +228,8 @@ function test.levene_bootstrap_and_permutation_reject_bad_input()
   testing.raises("level must be between 0 and 1", stats.bootstrap_ci, {1, 2}, {level = 95})
   testing.raises("option 'statistic' must be \"mean\", \"median\" or \"std\"", stats.bootstrap_ci, {1, 2}, {statistic = "max"})
   testing.raises("stats.bootstrap_ci: values needs at least 1 value, got 0", stats.bootstrap_ci, {})
+  testing.raises("option 'method' must be \"percentile\" or \"bca\", got \"basic\"", stats.bootstrap_ci, {1, 2}, {method = "basic"})
+  testing.raises("values needs at least 2 values", stats.bootstrap_ci, {1}, {method = "bca"})
   testing.raises("option 'seed' must be >= 0", stats.permutation_test, {1}, {2}, {seed = -1})
 end
 

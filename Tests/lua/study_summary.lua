@@ -179,4 +179,51 @@ function test.weights_are_capped_at_ten_times_their_median()
   T.raises("option 'W_cap' must be", study, 0.5)
 end
 
+-- Test-set noise: runs whose reports carry per-sample predictions (two classes of 500 test
+-- samples; the baseline gets 350 + k and 450 of them right on seed k, the method 400 and 420).
+local function predicted_runs(n_seeds)
+  local runs, seeds = {baseline = {}, m = {}}, {}
+  local y = {}
+  for i = 1, 1000 do y[i] = i <= 500 and 1 or 2 end
+  local function run(right1, right2)
+    local p, right = {}, {0, 0}
+    for i = 1, 1000 do
+      local c = y[i]
+      local k = c == 1 and i or i - 500
+      p[i] = k <= (c == 1 and right1 or right2) and c or 3 - c
+      if p[i] == c then right[c] = right[c] + 1 end
+    end
+    local tpr = {right[1] / 500, right[2] / 500}
+    return {accuracy = (right[1] + right[2]) / 1000, balanced_accuracy = 0.8, min_tpr = tpr[1], var_tpr = metrics.variance(tpr),
+            report = {predictions = tensor.new(p), labels = tensor.new(y)}}
+  end
+  for k = 1, n_seeds do
+    seeds[k] = k
+    runs.baseline[k], runs.m[k] = run(350 + k, 450), run(400, 420 + (k % 3))
+  end
+  return runs, seeds
+end
+
+function test.test_set_noise_from_per_sample_predictions()
+  local runs, seeds = predicted_runs(4)
+  local r = summary.summarize({"m"}, runs, seeds)[2]
+  T.eq(r.D_test_se ~= nil and r.D_test_se > 0, true, "the mean D's se from the test set")
+  for k = 1, 4 do T.eq(runs.m[k].D_se > 0, true, "each run's D_se") end
+  T.eq(r.D_boot_lo, nil, "no two-level interval from 4 seeds")
+  local b = stats.bootstrap_D(runs.baseline[1].report.labels, {runs.baseline[1].report.predictions, runs.baseline[2].report.predictions,
+    runs.baseline[3].report.predictions, runs.baseline[4].report.predictions}, {runs.m[1].report.predictions,
+    runs.m[2].report.predictions, runs.m[3].report.predictions, runs.m[4].report.predictions}, {n = summary.TEST_RESAMPLES, seed = 1})
+  T.near(r.D_test_se, b.se_mean, 1e-15, "what stats.bootstrap_D gives")
+  T.eq(experiment.verdicts({summary.summarize({"m"}, runs, seeds)[1], r})[1]:find("; test-set noise se " .. string.format("%.5f", r.D_test_se),
+       1, true) ~= nil, true, "in the verdict")
+  local text = experiment.summary_table({r})
+  T.eq(text:find("test se", 1, true) ~= nil and text:find(string.format("%.5f", r.D_test_se), 1, true) ~= nil, true, "in the table")
+  local runs10, seeds10 = predicted_runs(10)
+  local r10 = summary.summarize({"m"}, runs10, seeds10)[2]
+  T.eq(r10.D_boot_lo < r10.D and r10.D < r10.D_boot_hi, true, "two-level interval from 10 seeds")
+  -- runs without predictions (made by hand, or read from an old study): no test-set columns
+  local plain = summary.summarize({"m"}, runs_of({0.03, 0.031, 0.03}, {0.007, 0.0072, 0.006}))[2]
+  T.eq(plain.D_test_se, nil, "nothing to resample")
+end
+
 return test

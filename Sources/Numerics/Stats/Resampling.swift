@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resampling methods, reproducible for a seed (the host's xoshiro Generator).
 public enum Resampling {
     public enum Statistic: String {
@@ -14,12 +16,22 @@ public enum Resampling {
         }
     }
 
-    /// Percentile bootstrap confidence interval: `resamples` samples of size n drawn with
-    /// replacement, the statistic of each, and the (1 - level)/2 and (1 + level)/2 quantiles
-    /// of those (linear interpolation, NumPy's default).
+    public enum Interval: String {
+        case percentile
+        /// Bias-corrected and accelerated (Efron 1987), as SciPy's `bootstrap(method="BCa")`.
+        case bca
+    }
+
+    /// Bootstrap confidence interval: `resamples` samples of size n drawn with replacement and
+    /// the statistic of each. Percentile: the (1 - level)/2 and (1 + level)/2 quantiles of
+    /// those (linear interpolation, NumPy's default). BCa moves both quantiles by the bias
+    /// z0 = Phi^-1(share of replicates below the estimate, ties counting half) and the
+    /// acceleration a from the jackknife, sum (m - t_i)^3 / (6 (sum (m - t_i)^2)^1.5):
+    /// alpha' = Phi(z0 + (z0 + z_alpha) / (1 - a (z0 + z_alpha))).
     public static func bootstrapCI(_ x: [Double], statistic kind: Statistic = .mean, level: Double = 0.95,
-                                   resamples: Int = 10_000, seed: UInt64 = 1) throws -> (lo: Double, hi: Double, estimate: Double) {
-        try SampleCheck.finite(x, "values", atLeast: 1)
+                                   resamples: Int = 10_000, seed: UInt64 = 1,
+                                   interval: Interval = .percentile) throws -> (lo: Double, hi: Double, estimate: Double) {
+        try SampleCheck.finite(x, "values", atLeast: interval == .bca ? 2 : 1)
         try checkLevel(level)
         guard resamples >= 1 && resamples <= 10_000_000 else { throw TensorError("the number of resamples must be in 1..10000000, got \(resamples)") }
         let g = Generator(seed: seed)
@@ -30,8 +42,30 @@ public enum Resampling {
             stats[r] = statistic(kind, sample)
         }
         stats.sort()
-        let alpha = (1 - level) / 2
-        return (Describe.quantile(sorted: stats, alpha), Describe.quantile(sorted: stats, 1 - alpha), statistic(kind, x))
+        let estimate = statistic(kind, x)
+        var alpha = (lo: (1 - level) / 2, hi: (1 + level) / 2)
+        if interval == .bca {
+            let below = Double(stats.filter { $0 < estimate }.count), ties = Double(stats.filter { $0 == estimate }.count)
+            let z0 = Normal.quantile((below + ties / 2) / Double(resamples))
+            var jack = [Double](repeating: 0, count: x.count)
+            for i in 0..<x.count {
+                var rest = x
+                rest.remove(at: i)
+                jack[i] = statistic(kind, rest)
+            }
+            let m = Describe.mean(jack)
+            let num = jack.reduce(0) { $0 + pow(m - $1, 3) }, den = jack.reduce(0) { $0 + pow(m - $1, 2) }
+            let a = den > 0 ? num / (6 * pow(den, 1.5)) : 0
+            guard z0.isFinite else {
+                throw TensorError("BCa is undefined here: every resample's statistic lies on one side of the estimate (z0 infinite)")
+            }
+            func adjusted(_ p: Double) -> Double {
+                let z = Normal.quantile(p)
+                return Normal.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+            }
+            alpha = (adjusted(alpha.lo), adjusted(alpha.hi))
+        }
+        return (Describe.quantile(sorted: stats, alpha.lo), Describe.quantile(sorted: stats, alpha.hi), estimate)
     }
 
     static func checkLevel(_ level: Double) throws {

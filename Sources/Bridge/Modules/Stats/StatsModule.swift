@@ -14,6 +14,7 @@ enum StatsModule {
         ("levene", { a in try levene(a, median: false) }),
         ("brown_forsythe", { a in try levene(a, median: true) }),
         ("bootstrap_ci", bootstrap),
+        ("bootstrap_D", bootstrapD),
         ("permutation_test", permutation),
         ("wilson", wilson),
         ("holm", holm),
@@ -99,10 +100,15 @@ enum StatsModule {
         return 1
     }
 
-    /// stats.bootstrap_ci(values[, {statistic = "mean", level = 0.95, n = 10000, seed = 1}]).
+    /// stats.bootstrap_ci(values[, {statistic = "mean", level = 0.95, n = 10000, seed = 1,
+    /// method = "percentile" | "bca"}]).
     static func bootstrap(_ a: LuaArgs) throws -> Int32 {
         let x = try a.doubles(1, sample)
-        try a.checkOptions(2, ["statistic", "level", "n", "seed"])
+        try a.checkOptions(2, ["statistic", "level", "n", "seed", "method"])
+        let methodName = try a.optionString(2, "method") ?? "percentile"
+        guard let interval = Resampling.Interval(rawValue: methodName) else {
+            throw a.error(2, "option 'method' must be \"percentile\" or \"bca\", got \"\(methodName)\"")
+        }
         let name = try a.optionString(2, "statistic") ?? "mean"
         guard let kind = Resampling.Statistic(rawValue: name) else {
             throw a.error(2, "option 'statistic' must be \"mean\", \"median\" or \"std\", got \"\(name)\"")
@@ -110,7 +116,7 @@ enum StatsModule {
         let level = try a.optionNumber(2, "level") ?? 0.95
         let n = try a.optionInt(2, "n") ?? 10_000
         let seed = try seedOption(a, 2)
-        let r = try Resampling.bootstrapCI(x, statistic: kind, level: level, resamples: n, seed: seed)
+        let r = try Resampling.bootstrapCI(x, statistic: kind, level: level, resamples: n, seed: seed, interval: interval)
         lua_createtable(a.L, 0, 7)
         a.setField("lo", r.lo)
         a.setField("hi", r.hi)
@@ -118,7 +124,7 @@ enum StatsModule {
         a.setField("level", level)
         a.setField("n", n)
         a.setField("statistic", name)
-        a.setField("method", "percentile bootstrap")
+        a.setField("method", interval == .bca ? "BCa bootstrap" : "percentile bootstrap")
         return 1
     }
 

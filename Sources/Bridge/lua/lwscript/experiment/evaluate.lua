@@ -2,7 +2,8 @@
 -- The model runs in evaluation mode without gradients; the report is metrics.report's
 -- (accuracy, balanced accuracy, tpr, precision, f1, support, var_tpr, min_tpr, confused
 -- pairs) plus `confusion` (the [C, C] tensor, rows = true class), `loss` (mean
--- cross-entropy) and `n`. The model's mode and the gradient mode come back afterwards, also
+-- cross-entropy), `n`, and `labels` and `predictions` (tensors [n] of 1-based classes, in the
+-- set's order: what the test-set bootstrap of a study resamples). The model's mode and the gradient mode come back afterwards, also
 -- when the model raises an error.
 local experiment = require("experiment")
 local util = require("lwscript.util")
@@ -36,6 +37,7 @@ function M.evaluate(model, set, opts)
   local cm = tensor.zeros(C, C)
   local sum_ce = loss.cross_entropy{reduction = "sum"}
   local total, n = 0, 0
+  local predicted, labels = {}, {}
   local was_training = training_mode(model)
   model:eval()
   local grad_was = tensor.set_grad_enabled(false)
@@ -45,6 +47,7 @@ function M.evaluate(model, set, opts)
       -- raised again below with "experiment.evaluate: " in front
       if not tensor.is_tensor(z) then util.fail("the model returned " .. util.returned(z) .. ", expected a Tensor of scores") end
       metrics.confusion_add(cm, z, y)
+      predicted[#predicted + 1], labels[#labels + 1] = z:argmax(2), y
       total = total + sum_ce(z, y):item()
       n = n + y:size(1)
     end
@@ -56,6 +59,7 @@ function M.evaluate(model, set, opts)
   report.confusion = cm
   report.loss = total / n
   report.n = n
+  report.predictions, report.labels = tensor.cat(predicted), tensor.cat(labels)
   return report
 end
 

@@ -161,6 +161,16 @@ local function table_with(expected, fields)
   end)
 end
 
+-- One row per evaluated sample, in the set's order: its class and the predicted one (names).
+function M.prediction_rows(r)
+  local rows, classes = {}, r.classes or {}
+  local y, p = r.labels:totable(), r.predictions:totable()
+  for i = 1, #y do
+    rows[i] = {sample = i, label = classes[y[i]] or y[i], predicted = classes[p[i]] or p[i]}
+  end
+  return rows
+end
+
 local SAVE_RUN_OPTIONS = {
   config = is.table,
   history = table_with("a training history (what experiment.train returns)", {"epoch", "loss", "accuracy",
@@ -191,7 +201,13 @@ function M.save_run(dir, run)
   end
   local r = run.report
   if r then
-    experiment.write_json(join(dir, "metrics.json"), r)
+    -- the per-sample classes go to predictions.csv, not into the JSON
+    local plain = util.copy(r)
+    plain.predictions, plain.labels = nil, nil
+    experiment.write_json(join(dir, "metrics.json"), plain)
+    if tensor.is_tensor(r.predictions) and tensor.is_tensor(r.labels) then
+      M.write_csv(join(dir, "predictions.csv"), M.prediction_rows(r), {"sample", "label", "predicted"})
+    end
     M.write_csv(join(dir, "metrics.csv"), M.class_rows(r), {"class", "tpr", "tpr_lo", "tpr_hi", "precision", "f1", "support",
                                                              "predicted"})
     M.write_csv(join(dir, "confusion.csv"), M.confusion_rows(r), {"true_class", "predicted_class", "count"})

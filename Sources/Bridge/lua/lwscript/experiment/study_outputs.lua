@@ -41,7 +41,7 @@ local function write_files(out, study)
       local r = (study.runs[name] or {})[seed]
       if r then
         run_rows[#run_rows + 1] = {seed = seed, method = name, accuracy = r.accuracy, balanced_accuracy = r.balanced_accuracy,
-          var_tpr = r.var_tpr, min_tpr = r.min_tpr, min_class = r.min_class, D = r.D, epochs = r.history.epochs_done,
+          var_tpr = r.var_tpr, min_tpr = r.min_tpr, min_class = r.min_class, D = r.D, D_se = r.D_se, epochs = r.history.epochs_done,
           seconds = r.seconds, collapsed = r.collapsed}
         for _, row in ipairs(outputs.class_rows(r.report, {seed = seed, method = name})) do tpr_rows[#tpr_rows + 1] = row end
         for _, row in ipairs(outputs.history_rows(r.history, {seed = seed, method = name})) do hist_rows[#hist_rows + 1] = row end
@@ -56,7 +56,7 @@ local function write_files(out, study)
     end
   end
   write_csv(join(out, "runs.csv"), run_rows, present_columns(run_rows, {"seed", "method", "accuracy", "balanced_accuracy",
-    "var_tpr", "min_tpr", "min_class", "D", "epochs", "seconds", "collapsed"}))
+    "var_tpr", "min_tpr", "min_class", "D", "D_se", "epochs", "seconds", "collapsed"}))
   write_csv(join(out, "tpr.csv"), tpr_rows, {"seed", "method", "class", "tpr", "tpr_lo", "tpr_hi", "precision", "f1",
                                              "support", "predicted"})
   write_csv(join(out, "history.csv"), hist_rows, present_columns(hist_rows, {"seed", "method", table.unpack(outputs.HISTORY_COLUMNS)}))
@@ -67,7 +67,7 @@ local function write_files(out, study)
   for _, row in ipairs(run_rows) do
     local r = study.runs[row.method][row.seed]
     results.runs[#results.runs + 1] = {seed = row.seed, method = row.method, accuracy = r.accuracy,
-      balanced_accuracy = r.balanced_accuracy, var_tpr = r.var_tpr, min_tpr = r.min_tpr, D = r.D, tpr = r.tpr,
+      balanced_accuracy = r.balanced_accuracy, var_tpr = r.var_tpr, min_tpr = r.min_tpr, D = r.D, D_se = r.D_se, tpr = r.tpr,
       confused = r.report.confused, s = study.contexts[row.seed] and study.contexts[row.seed].s,
       w = study.contexts[row.seed] and study.contexts[row.seed].w}
   end

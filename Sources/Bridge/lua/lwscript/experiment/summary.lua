@@ -85,6 +85,31 @@ local function against_control(row, control, runs, seeds)
   return true
 end
 
+-- The test set's share of the uncertainty (stats.bootstrap_D), from the runs' per-sample
+-- predictions when every paired run has them: each run's D_se (its D's standard error from
+-- the test set alone), the row's D_test_se (the mean D's, seeds fixed: the test set is one
+-- for all seeds, so this part does not shrink with more seeds) and, from 10 seeds on, the
+-- two-level (seed x test sample) bootstrap interval D_boot_lo, D_boot_hi.
+M.TEST_RESAMPLES = 1000
+local function test_noise(row, name, runs, seeds)
+  local labels, bases, methods, paired = nil, {}, {}, {}
+  for _, seed in ipairs(seeds) do
+    local r, r0 = (runs[name] or {})[seed], (runs.baseline or {})[seed]
+    if r and r0 then
+      local rep, rep0 = r.report or {}, r0.report or {}
+      if not (rep.predictions and rep0.predictions and rep0.labels) then return end
+      labels = labels or rep0.labels
+      bases[#bases + 1], methods[#methods + 1], paired[#paired + 1] = rep0.predictions, rep.predictions, r
+    end
+  end
+  if #paired == 0 then return end
+  local b = defined(stats.bootstrap_D, labels, bases, methods, {n = M.TEST_RESAMPLES, seed = 1})
+  if not b then return end
+  for k, r in ipairs(paired) do r.D_se = b.se[k] end
+  row.D_test_se = b.se_mean
+  row.D_boot_lo, row.D_boot_hi = b.lo, b.hi
+end
+
 -- Holm's adjustment of rows[k][field] over the rows given (an undefined p counting as 1).
 local function holm(rows, field, adjusted)
   if #rows == 0 then return end
@@ -129,6 +154,7 @@ function M.summarize(method_names, runs, seeds, controls)
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
                  accuracy_change = mean_of(dacc), collapsed = collapsed > 0 and collapsed or nil}
     if compare(row, a, b, D, dacc) then tested[#tested + 1] = row end
+    test_noise(row, name, runs, seeds)
     if controls and controls[name] and against_control(row, controls[name], runs, seeds) then
       controlled[#controlled + 1] = row
     end
@@ -141,7 +167,7 @@ end
 
 M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_change_lo", "accuracy_change_hi",
   "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "interval", "t", "p_value", "p_holm",
-  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "control", "control_D", "control_D_lo", "control_D_hi",
+  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "D_test_se", "D_boot_lo", "D_boot_hi", "control", "control_D", "control_D_lo", "control_D_hi",
   "control_p", "control_p_holm", "collapsed", "note"}
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
@@ -200,9 +226,9 @@ function experiment.summary_table(rows)
   rows = rows_of("experiment.summary_table", rows)
   local width = 22
   for _, r in ipairs(rows) do width = math.max(width, #r.method + (r.collapsed and 2 or 0)) end
-  local head = "%-" .. width .. "s %5s %9s %7s %8s %9s %9s %10s %22s %8s %8s %11s"
+  local head = "%-" .. width .. "s %5s %9s %7s %8s %9s %9s %10s %22s %9s %8s %8s %11s"
   local lines = {fmt(head, "method", "seeds", "accuracy", "acc +-", "min TPR", "Var(s)", "Var(s')", "D",
-                     "95% CI of D (t)", "p", "p Holm", "min |D| 80%")}
+                     "95% CI of D (t)", "test se", "p", "p Holm", "min |D| 80%")}
   local notes = {}
   for _, r in ipairs(rows) do
     local ci = (r.D_lo and r.D_hi) and fmt("[%+.5f, %+.5f]", r.D_lo, r.D_hi) or "-"
@@ -210,7 +236,7 @@ function experiment.summary_table(rows)
     lines[#lines + 1] = fmt(head, r.method .. (r.collapsed and " !" or ""), tostring(r.seeds or 0),
       num(r.accuracy, "%.4f"), base and "-" or points(r.accuracy_change), num(r.min_tpr, "%.4f"), num(r.var_before, "%.5f"),
       base and "-" or num(r.var_after, "%.5f"), base and "-" or num(r.D, "%+.5f"), base and "-" or ci,
-      num(r.p_value, "%.4f"), num(r.p_holm, "%.4f"), num(r.detectable_D, "%.5f"))
+      num(r.D_test_se, "%.5f"), num(r.p_value, "%.4f"), num(r.p_holm, "%.4f"), num(r.detectable_D, "%.5f"))
     if r.note then notes[#notes + 1] = fmt("  %s: %s", r.method, r.note) end
     if r.collapsed then
       notes[#notes + 1] = fmt("  %s !: %d run%s collapsed (accuracy near chance or one class predicted; runs.csv says which)",
@@ -224,6 +250,16 @@ function experiment.summary_table(rows)
   return table.concat(lines, "\n")
 end
 
+-- What the test set's own noise says about a row's D (empty without predictions).
+local function test_noise_words(r)
+  if not r.D_test_se then return "" end
+  local words = fmt("; test-set noise se %.5f", r.D_test_se)
+  if r.D_boot_lo then words = words .. fmt(", two-level bootstrap [%+.5f, %+.5f]", r.D_boot_lo, r.D_boot_hi) end
+  -- the t interval over seeds does not include the noise of the one test set they share
+  if r.D and r.D_test_se >= 0.5 * math.abs(r.D) then words = words .. " (as large as half of |D| or more: the test set limits this answer)" end
+  return words
+end
+
 -- experiment.verdicts(rows or study): one line per method, in words: what the seeds show
 -- about Var(s) and accuracy, with the interval and the Holm-adjusted p, or why they show
 -- nothing yet and how many seeds would.
@@ -235,7 +271,7 @@ function experiment.verdicts(rows)
       local line
       if not r.D_lo then
         line = fmt("%s: D %+.5f from %d seed%s; no interval or test with fewer than %d seeds", r.method, r.D, r.seeds or 0,
-                   r.seeds == 1 and "" or "s", M.MIN_SEEDS)
+                   r.seeds == 1 and "" or "s", M.MIN_SEEDS) .. test_noise_words(r)
       elseif not r.p_value then
         line = fmt("%s: D %+.5f on every seed alike; no test", r.method, r.D)
       else
@@ -255,6 +291,7 @@ function experiment.verdicts(rows)
           line = line .. (r.control_p_holm < 0.05 and "; beyond its control (" or "; not distinguishable from its control (")
             .. c .. ")"
         end
+        line = line .. test_noise_words(r)
         if r.detectable_D then
           line = line .. fmt("; these seeds detect |D| >= %.5f at %d%% power", r.detectable_D, 100 * M.POWER)
           if r.seeds_needed and r.seeds_needed > r.seeds then
