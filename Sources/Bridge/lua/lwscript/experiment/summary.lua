@@ -167,7 +167,8 @@ end
 
 M.COLUMNS = {"method", "seeds", "accuracy", "accuracy_sd", "accuracy_change", "accuracy_change_lo", "accuracy_change_hi",
   "balanced_accuracy", "min_tpr", "var_before", "var_after", "D", "D_sd", "D_lo", "D_hi", "interval", "t", "p_value", "p_holm",
-  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "D_test_se", "D_boot_lo", "D_boot_hi", "control", "control_D", "control_D_lo", "control_D_hi",
+  "p_wilcoxon", "effect_size", "detectable_D", "seeds_needed", "D_test_se", "D_boot_lo", "D_boot_hi",
+  "control", "control_D", "control_D_lo", "control_D_hi",
   "control_p", "control_p_holm", "collapsed", "note"}
 
 local function num(v, pattern) if v == nil or v ~= v then return "-" end return fmt(pattern, v) end
