@@ -121,6 +121,7 @@ final class LuaScriptTests: XCTestCase {
     func testStatsMatchSciPy() throws { try runScript("stats.lua") }
     func testLibraryErrorsNameTheirFunction() throws { try runScript("library_errors.lua") }
     func testStudySummaryStatistics() throws { try runScript("study_summary.lua") }
+    func testStudyMethods() throws { try runScript("study_methods.lua") }
 
     /// The helper that writes data files for the data tests ("datafiles.lua", required by
     /// them) loads alone as a module.

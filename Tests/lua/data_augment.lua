@@ -106,4 +106,52 @@ function test.rejects_bad_augmentations()
   T.raises("padding must be between 0 and 1024, got -1", augment.crop, -1)
 end
 
+-- Copies (ds:with_copies): more samples of a class, marked, so that batches can augment the
+-- copies alone and leave the originals as they are.
+function test.with_copies_adds_marked_copies_of_each_class()
+  local ds = normalised_images()                          -- 4 images, classes 1 2 1 2
+  local c = ds:with_copies({3, 1}, {seed = 1})
+  T.eq(c:size(), 8, "4 + 3 + 1")
+  F.same(c:counts(), {5, 3}, "counts include the copies")
+  F.same(c:copies(), {3, 1}, "copies per class")
+  F.same(ds:copies(), {0, 0}, "the original dataset is unchanged")
+  T.eq(tostring(c), "Dataset(image 1x2x2, 8 samples (4 copies), 2 classes)")
+  -- 5 copies of class 1's two samples (numbered rows): each copied twice before one thrice
+  local rows = data.tensors(tensor.arange(1, 5):reshape(4, 1), tensor.new({1, 2, 1, 2})):with_copies({5, 0}, {seed = 3})
+  local times = {}
+  for i = 5, 9 do
+    local v = rows:get(i)[1]
+    times[v] = (times[v] or 0) + 1
+  end
+  T.eq(times[2] == nil and times[4] == nil, true, "only class 1 copied")
+  T.eq(math.max(times[1], times[3]) - math.min(times[1], times[3]), 1, "copies spread evenly (3 and 2)")
+  -- the batch's fourth value says which samples are copies
+  local _, _, _, copies = c:batches(8)()
+  F.same(copies:totable(), {0, 0, 0, 0, 1, 1, 1, 1}, "copies marked")
+  T.eq(select(4, ds:batches(4)()), nil, "no marks without copies")
+  -- a split keeps the marks of the samples it keeps
+  local a, b = c:split(0.5, {seed = 2})
+  T.eq(a:copies()[1] + b:copies()[1], 3, "marks kept across a split")
+end
+
+function test.augment_copies_changes_the_copies_alone()
+  local ds = normalised_images()
+  local c = ds:with_copies(2, {seed = 1})
+  local plain = c:batches(8)()
+  local ax, _, _, copies = c:batches(8, {augment_copies = augment.noise(0.3), seed = 4})()
+  for i = 1, 8 do
+    T.eq(tensor.equal(ax[i], plain[i]), copies[i] == 0, "sample " .. i .. (copies[i] == 1 and " (a copy) changed" or " unchanged"))
+  end
+  T.raises("option 'augment_copies': flip augments images", data.tensors(tensor.ones(2, 3), tensor.new({1, 2})):with_copies(1).batches,
+           data.tensors(tensor.ones(2, 3), tensor.new({1, 2})):with_copies(1), 2, {augment_copies = augment.flip()})
+end
+
+function test.with_copies_rejects_bad_amounts()
+  local ds = normalised_images()
+  T.raises("amount for class 2 is -1; amounts must be >= 0", ds.with_copies, ds, {1, -1})
+  T.raises("expected 2 amounts (one per class), got 3", ds.with_copies, ds, {1, 2, 3})
+  local one = data.tensors(tensor.ones(2, 3), tensor.new({1, 1}), {classes = {"a", "b"}})
+  T.raises("class 2 (b) has no samples to copy, and 1 copies were asked for", one.with_copies, one, {0, 1})
+end
+
 return test

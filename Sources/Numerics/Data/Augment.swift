@@ -46,8 +46,10 @@ public enum Augmentation {
 
     /// Applies every augmentation in order to x (contiguous [B, C, H, W]) in place.
     /// `labels` are the 0-based classes of the B samples (of `classes` classes).
+    /// `only`: when given, samples whose entry is false are left as they are (a dataset's
+    /// originals, when its copies alone are augmented).
     public static func apply(_ list: [Augmentation], to x: Tensor, labels: [Int], classes: Int,
-                             generator: Generator) throws {
+                             generator: Generator, only: [Bool]? = nil) throws {
         guard !list.isEmpty else { return }
         try validate(list, shape: x.shape, classes: classes)
         guard x.isContiguous else { throw DataError("augmentation needs a contiguous batch") }
@@ -60,7 +62,7 @@ public enum Augmentation {
             for i in 0..<b {
                 // One uniform per (transform, sample) keeps the stream aligned whatever the outcome.
                 let u = generator.uniformFloat()
-                guard u < a.probability(forClass: labels[i]) else { continue }
+                guard u < a.probability(forClass: labels[i]), only?[i] ?? true else { continue }
                 let s = x.pointer + i * size
                 switch a {
                 case .flip:

@@ -77,11 +77,16 @@ public final class Dataset {
     /// Store rows of this view's samples (0-based).
     public let rows: [Int32]
     public let normalization: Normalization?
+    /// Which samples are copies added by `withCopies` (nil: none). A copy is another row of
+    /// the same store sample; batching can augment copies alone (`augmentCopies`), so that
+    /// the originals are seen as they are.
+    public let copies: [Bool]?
 
-    public init(store: DataStore, rows: [Int32]? = nil, normalization: Normalization? = nil) {
+    public init(store: DataStore, rows: [Int32]? = nil, normalization: Normalization? = nil, copies: [Bool]? = nil) {
         self.store = store
         self.rows = rows ?? (0..<store.count).map { Int32($0) }
         self.normalization = normalization
+        self.copies = copies
     }
 
     public var count: Int { rows.count }
@@ -111,11 +116,54 @@ public final class Dataset {
 
     /// A view with the samples at the given positions (0-based, in this view), in that order.
     public func select(_ positions: [Int]) -> Dataset {
-        Dataset(store: store, rows: positions.map { rows[$0] }, normalization: normalization)
+        let kept = copies.map { c in positions.map { c[$0] } }
+        return Dataset(store: store, rows: positions.map { rows[$0] }, normalization: normalization,
+                       copies: kept?.contains(true) == true ? kept : nil)
     }
 
     public func withNormalization(_ n: Normalization?) -> Dataset {
-        Dataset(store: store, rows: rows, normalization: n)
+        Dataset(store: store, rows: rows, normalization: n, copies: copies)
+    }
+
+    /// Whether sample `i` of this view is a copy.
+    @inline(__always) public func isCopy(_ i: Int) -> Bool { copies?[i] ?? false }
+
+    /// Copies per class.
+    public func copyCounts() -> [Int] {
+        var c = [Int](repeating: 0, count: classes.count)
+        for i in 0..<count where isCopy(i) { c[label(i)] += 1 }
+        return c
+    }
+
+    /// This view plus `amounts[c]` copies of class c's samples (the originals, not earlier
+    /// copies), appended after them: each original once in a random order, then again in a
+    /// new order, until the amount is reached, so no sample is copied twice more than another.
+    public func withCopies(amounts: [Int], generator: Generator) throws -> Dataset {
+        guard amounts.count == classes.count else {
+            throw DataError("expected \(classes.count) amounts (one per class), got \(amounts.count)")
+        }
+        var originals = [[Int]](repeating: [], count: classes.count)
+        for i in 0..<count where !isCopy(i) { originals[label(i)].append(i) }
+        var newRows = rows
+        var flags = copies ?? [Bool](repeating: false, count: count)
+        for (c, amount) in amounts.enumerated() where amount < 0 {
+            throw DataError("amount for class \(c + 1) is \(amount); amounts must be >= 0")
+        }
+        for (c, amount) in amounts.enumerated() where amount > 0 {
+            guard !originals[c].isEmpty else {
+                throw DataError("class \(c + 1) (\(classes[c])) has no samples to copy, and \(amount) copies were asked for")
+            }
+            var left = amount
+            while left > 0 {
+                let order = generator.permutation(originals[c].count)
+                for k in order.prefix(left) {
+                    newRows.append(rows[originals[c][k]])
+                    flags.append(true)
+                }
+                left -= min(left, order.count)
+            }
+        }
+        return Dataset(store: store, rows: newRows, normalization: normalization, copies: flags.contains(true) ? flags : nil)
     }
 
     /// How many channels (images: C) or features (D) a normalisation must cover.
@@ -124,6 +172,8 @@ public final class Dataset {
     }
 
     public func describe() -> String {
-        "Dataset(\(kind.rawValue) \(describeShape(sampleShape)), \(count) samples, \(classes.count) classes)"
+        let n = copies.map { $0.filter { $0 }.count } ?? 0
+        return "Dataset(\(kind.rawValue) \(describeShape(sampleShape)), \(count) samples\(n > 0 ? " (\(n) copies)" : ""), "
+            + "\(classes.count) classes)"
     }
 }

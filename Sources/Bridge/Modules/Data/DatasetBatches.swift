@@ -2,15 +2,16 @@ import CLua
 import Foundation
 import Numerics
 
-/// ds:batches(size, {shuffle =, seed =, sampler =, augment =, drop_last =}): an iterator for
-/// a generic for, yielding x (Float32 [B, ...]), y (Float32 [B] of 1-based classes) and the
-/// batch number. Each call of ds:batches is one epoch; the order is fixed when it is called.
+/// ds:batches(size, {shuffle =, seed =, sampler =, augment =, augment_copies =, drop_last =}):
+/// an iterator for a generic for, yielding x (Float32 [B, ...]), y (Float32 [B] of 1-based
+/// classes), the batch number and, for a dataset with copies (ds:with_copies), which samples
+/// are copies (Float32 [B], 1 = copy). Each call of ds:batches is one epoch; the order is fixed when it is called.
 enum DatasetBatches {
     static func batches(_ a: LuaArgs) throws -> Int32 {
         let d = try a.dataset(1)
         let size = try a.int(2, "a batch size")
         guard size >= 1 else { throw a.error(2, "batch size must be at least 1, got \(size)") }
-        try a.checkOptions(3, ["shuffle", "seed", "sampler", "augment", "drop_last"])
+        try a.checkOptions(3, ["shuffle", "seed", "sampler", "augment", "augment_copies", "drop_last"])
         let shuffle = try a.optionBool(3, "shuffle") ?? false
         let dropLast = try a.optionBool(3, "drop_last") ?? false
         let generator = try a.generator(seedOption: 3)
@@ -21,6 +22,7 @@ enum DatasetBatches {
             return s
         }
         let augs = try a.withOption(3, "augment") { idx, _ in try AugmentModule.list(a, at: idx, argument: 3) } ?? []
+        let copyAugs = try a.withOption(3, "augment_copies") { idx, _ in try AugmentModule.list(a, at: idx, argument: 3) } ?? []
         guard d.count > 0 else { throw a.error(1, "empty dataset: nothing to batch") }
 
         let positions: [Int]
@@ -33,22 +35,25 @@ enum DatasetBatches {
         } else {
             positions = shuffle ? generator.permutation(d.count) : Array(0..<d.count)
         }
-        if !augs.isEmpty {
+        for (key, list) in [("augment", augs), ("augment_copies", copyAugs)] where !list.isEmpty {
             do {
-                try Augmentation.validate(augs, shape: [1] + d.sampleShape, classes: d.classes.count)
-            } catch let e as DataError { throw a.error(3, "option 'augment': \(e.message)") }
+                try Augmentation.validate(list, shape: [1] + d.sampleShape, classes: d.classes.count)
+            } catch let e as DataError { throw a.error(3, "option '\(key)': \(e.message)") }
         }
         // Augmentation has its own stream, so adding it leaves the order of samples unchanged.
         let augmentGenerator = Generator(seed: generator.next())
         let plan = BatchPlan(positions: positions, batchSize: size, dropLast: dropLast)
-        let raw = augs.isEmpty ? d : d.withNormalization(nil)
+        let augmented = !augs.isEmpty || !copyAugs.isEmpty
+        let raw = augmented ? d.withNormalization(nil) : d
         // Batch k+1 is prepared in the background while Lua trains on batch k (BatchPrefetch).
         let prefetch = BatchPrefetch { k in
             let batch = plan.batch(k)
             let x = try raw.inputs(batch)
-            if !augs.isEmpty {
-                try Augmentation.apply(augs, to: x, labels: batch.map { d.label($0) },
-                                       classes: d.classes.count, generator: augmentGenerator)
+            if augmented {
+                let labels = batch.map { d.label($0) }
+                try Augmentation.apply(augs, to: x, labels: labels, classes: d.classes.count, generator: augmentGenerator)
+                try Augmentation.apply(copyAugs, to: x, labels: labels, classes: d.classes.count, generator: augmentGenerator,
+                                       only: batch.map { d.isCopy($0) })
                 d.normalizeInPlace(x)
             }
             return (x, try d.targets(batch))
@@ -64,7 +69,10 @@ enum DatasetBatches {
             b.push(x)
             b.push(y)
             b.push(k)
-            return 3
+            // which samples of the batch are copies (1) and which originals (0)
+            guard d.copies != nil else { return 3 }
+            b.push(try Tensor(shape: [y.shape[0]], values: plan.batch(k - 1).map { d.isCopy($0) ? Float(1) : 0 }))
+            return 4
         }
         // The generic for's closing value (Lua 5.4): a loop left early, by break or by an
         // error (a callback of the user's), stops the maker thread at once instead of when

@@ -20,6 +20,8 @@ enum DatasetMethods {
         ("standardize", standardize),
         ("normalize", normalize),
         ("smote", smote),
+        ("with_copies", withCopies),
+        ("copies", { a in a.pushArray(try a.dataset(1).copyCounts()); return 1 }),
         ("encode", encode),
         ("batches", DatasetBatches.batches),
     ]
@@ -185,6 +187,16 @@ enum DatasetMethods {
         let k = try a.optionInt(3, "k") ?? 5
         guard k >= 1 else { throw a.error(3, "option 'k' must be at least 1, got \(k)") }
         a.push(try d.smote(amounts: amounts, k: k, generator: a.generator(seedOption: 3)))
+        return 1
+    }
+
+    /// ds:with_copies(amounts[, {seed = n}]): the dataset plus amounts[c] copies of class c's
+    /// samples (a number: the same for every class), marked as copies for `augment_copies`.
+    static func withCopies(_ a: LuaArgs) throws -> Int32 {
+        let d = try a.dataset(1)
+        let amounts = try a.perClassInts(2, classes: d.classes.count, what: "per-class amounts")
+        try a.checkOptions(3, ["seed"])
+        a.push(try d.withCopies(amounts: amounts, generator: a.generator(seedOption: 3)))
         return 1
     }
 

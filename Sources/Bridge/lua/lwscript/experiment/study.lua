@@ -47,6 +47,7 @@ local STUDY_OPTIONS = {
   out = is.path, name = is.string,
   quiet = is.boolean, verbose = is.boolean, plots = is.boolean, save_runs = is.boolean, controls = is.boolean,
   s_from_test = is.boolean,
+  train_subset = is.any(is.integer(1), is.array_of(is.integer(0), "an array of per-class sizes")),
   W_cap = is.any(is.number({min = 1}), util.checker("false (no cap)", function(v) return v == false end)),
 }
 
@@ -118,6 +119,12 @@ local function run_study(cfg)
     seen[method.name] = true
     methods[#methods + 1], names[#names + 1] = method, method.name
   end
+  for _, m in ipairs(methods) do
+    if m.requires and m.requires ~= d.train.kind then
+      util.fail(fmt("%s: method '%s' works on %s datasets; the training set holds %s", FNAME, m.name, m.requires,
+                    d.train.kind == "image" and "images" or d.train.kind .. "s"))
+    end
+  end
   -- the gamma sweep: tpr_weighted_ce with tpr_power(s, gamma) for each gamma (the run of
   -- tpr_weighted_ce itself stands for gamma = W when W is a number)
   local sweep = {}
@@ -165,6 +172,7 @@ local function run_study(cfg)
                            optimizer = cfg.optimizer and "a Lua function" or "optim.Adam(lr = 1e-3)",
                            train = d.train and tostring(d.train), test = tostring(d.test), val = d.val and tostring(d.val),
                            train_size = d.train:size(), test_size = d.test:size(), val_size = d.val and d.val:size(),
+                           train_subset = cfg.train_subset,
                            classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                            controls = cfg.controls or false, W_cap = W_cap,
                            -- where the numbers came from: the same seeds give other numbers on
@@ -227,7 +235,14 @@ local function run_study(cfg)
     local t0 = sys.clock()
     local model = new_model(cfg, seed)
     local topts = merge(common, {seed = seed, name = fmt("seed %s baseline", tostring(seed))})
-    local h = experiment.train(model, d.train, topts)
+    -- each seed's own draw of the training set, when asked (the same for all its runs)
+    local train = d.train
+    if cfg.train_subset then
+      local ok, subset = pcall(d.train.subset, d.train, cfg.train_subset, {seed = seed})
+      if not ok then util.fail(FNAME .. ": option 'train_subset': " .. util.strip_position(subset)) end
+      train = subset
+    end
+    local h = experiment.train(model, train, topts)
     if h.interrupted then study.interrupted = true; break end
     -- 2. per-class TPRs s (validation set when given, else test) and 3. w = W(s)
     local base = finish_run("baseline", seed, model, h, t0, nil, topts)
@@ -238,7 +253,7 @@ local function run_study(cfg)
     local w = capped(check_weights(W(s), C, "W(s)"), W_cap)
     -- the controls' permutation of classes: fixed per seed, no class keeps its own value
     local permute = methods_lib.permuter(methods_lib.derangement(C, seed * 7919 + 17))
-    local ctx = {s = s, w = w, W = W, seed = seed, train = d.train, val = d.val, test = d.test, classes = classes, C = C,
+    local ctx = {s = s, w = w, W = W, seed = seed, train = train, val = d.val, test = d.test, classes = classes, C = C,
                  baseline = s_report, permute = permute}
     study.contexts[seed] = ctx
     say(fmt("seed %-3s s = {%s}", tostring(seed), two_places(s, C)))
@@ -251,14 +266,26 @@ local function run_study(cfg)
       util.check_result(FNAME, fmt("method '%s'", name), mopts, util.checker("a table of train options", function(v)
         return type(v) == "table"
       end))
+      -- a training set of the method's own (augmented copies, SMOTE samples), of the same classes
+      local method_train = mopts.train_set or train
+      if mopts.train_set ~= nil then
+        if not (data.is_dataset(method_train) and #method_train.classes == C) then
+          util.fail(fmt("%s: method '%s' returned train_set = %s, expected a dataset of the %d classes", FNAME, name,
+                        util.describe(method_train), C))
+        end
+        mopts = merge(mopts, {})
+        mopts.train_set = nil
+      end
       local ok, err = pcall(util.check_options, "experiment.train", mopts, 3, TRAIN_OPTIONS)
       if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, name,
                                    util.strip_position(err):match("%((.*)%)$") or util.strip_position(err))) end
       local model2 = new_model(cfg, seed)
       local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), name)})
-      local h2 = experiment.train(model2, d.train, topts2)
+      local h2 = experiment.train(model2, method_train, topts2)
       if h2.interrupted then study.interrupted = true; return nil end
-      local r = finish_run(name, seed, model2, h2, t1, base.tpr, topts2)
+      -- (the run's config.json names the training set the method made)
+      local own = method_train ~= train and tostring(method_train) or nil
+      local r = finish_run(name, seed, model2, h2, t1, base.tpr, merge(topts2, {train_set = own}))
       r.weights = mctx.w
       return r
     end

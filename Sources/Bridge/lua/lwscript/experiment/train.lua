@@ -55,7 +55,8 @@ M.OPTIONS = {
   weights = or_function(class_values("an array of per-class weights"), "a function(report, epoch) returning them or nil"),
   sampler = or_function(is_sampler_value, "a function(report, epoch) returning either or nil"),
   augment = or_function(is_augment_value, "a function(report, epoch) returning either or nil"),
-  transform = is.func("a function(x, y, epoch) returning the batch input"),
+  augment_copies = or_function(is_augment_value, "a function(report, epoch) returning either or nil"),
+  transform = is.func("a function(x, y, epoch, copies) returning the batch input"),
   val = is.dataset,
   checkpoint = is.path,
   resume = is.any(is.path, is.boolean),
@@ -228,7 +229,12 @@ local function run_training(model, train_set, opts)
     if aug ~= nil and type(opts.augment) == "function" then
       util.check_result(FNAME, fmt("option 'augment' (epoch %d)", epoch), aug, is_augment_value)
     end
-    local bopts = {seed = derive(seed, 1, epoch), augment = aug}
+    -- augmentation of the copies alone (a training set from ds:with_copies)
+    local aug_copies = per_epoch(opts.augment_copies, last_report, epoch)
+    if aug_copies ~= nil and type(opts.augment_copies) == "function" then
+      util.check_result(FNAME, fmt("option 'augment_copies' (epoch %d)", epoch), aug_copies, is_augment_value)
+    end
+    local bopts = {seed = derive(seed, 1, epoch), augment = aug, augment_copies = aug_copies}
     if sampler ~= nil then bopts.sampler = sampler else bopts.shuffle = true end
     local total_batches = math.ceil((sampler and sampler:size() or train_set:size()) / batch)
     local lr = opt.lr
@@ -240,11 +246,11 @@ local function run_training(model, train_set, opts)
       loss_sum, seen, correct, partial_seconds = running.loss_sum, running.seen, running.correct, running.seconds or 0
     end
     local done = skip
-    for x, y, k in train_set:batches(batch, bopts) do
+    for x, y, k, copies in train_set:batches(batch, bopts) do
       if k > skip then
         tensor.seed(derive(seed, 3, epoch, k))
         if opts.transform then
-          local tx = util.check_result(FNAME, "option 'transform'", opts.transform(x, y, epoch), is.tensor)
+          local tx = util.check_result(FNAME, "option 'transform'", opts.transform(x, y, epoch, copies), is.tensor)
           -- the batch it was given, changed: as many samples (a model might take any shape)
           if tx:dim() == 0 or tx:size(1) ~= y:size(1) then
             util.fail(string.format("%s: option 'transform' returned a tensor of size %s for a batch of %d samples; "
