@@ -19,6 +19,8 @@
 --   --out DIR            results directory (default runs/learnability)
 --   --controls           also run each method's control (the same perturbation of training
 --                        without the TPR information) and compare the two (twice the runs)
+--   --draw-per-seed      each seed draws its own training images (the study's train_subset),
+--                        so the spread over seeds includes the choice of data
 --
 -- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
 -- batch and keeps the results of the runs that finished (a second Ctrl-C stops at once).
@@ -29,9 +31,9 @@
 
 local options = require("script_options").parse(arg, {
   script = "learnability.lua",
-  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR] [--controls]",
-  flags = {"--full", "--controls"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
-}, {full = false, controls = false, models = "mlp,cnn", out = "runs/learnability"})
+  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR] [--controls] [--draw-per-seed]",
+  flags = {"--full", "--controls", "--draw-per-seed"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
+}, {full = false, controls = false, draw_per_seed = false, models = "mlp,cnn", out = "runs/learnability"})
 local full = options.full
 
 local ok, train_all, test_all = pcall(data.fashion_mnist)
@@ -52,11 +54,13 @@ if not full then
 end
 local norm = {mean = 0.2860, std = 0.3530}   -- Fashion-MNIST pixel statistics
 val, test = val:normalize(norm), test:normalize(norm)
--- the training images of a model: per_class of each class (all of them with --full)
+-- the training images of a model: per_class of each class (all of them with --full), drawn
+-- once, or by each seed with --draw-per-seed (then the pool, and the size per class)
 local function training_set(per_class)
   local n = options.per_class or (not full and per_class) or nil
+  if options.draw_per_seed then return train_pool:normalize(norm), n end
   local t = n and train_pool:subset(n, {seed = 1}) or train_pool
-  return t:normalize(norm)
+  return t:normalize(norm), nil
 end
 
 local seeds = {}
@@ -90,9 +94,10 @@ local summaries, interrupted = {}, false
 for name in options.models:gmatch("[^,]+") do
   local m = models[name]
   if not m then error("learnability.lua: unknown model '" .. name .. "' (mlp, cnn)", 0) end
-  local train = training_set(m.per_class)
+  local train, per_seed = training_set(m.per_class)
   print("")
-  print(string.format("== %s, %d training images", m.title, train:size()))
+  print(string.format("== %s, %d training images%s", m.title, per_seed and per_seed * #train.classes or train:size(),
+                      per_seed and " (drawn per seed)" or ""))
   local study = experiment.learnability{
     name = "Fashion-MNIST " .. name:upper(),
     data = {train = train, val = val, test = test},
@@ -104,6 +109,7 @@ for name in options.models:gmatch("[^,]+") do
     batch = m.batch,
     out = options.out .. "/" .. name,
     controls = options.controls,
+    train_subset = per_seed,
   }
   -- the classes the baseline learns worst, and what they are taken for
   local confused = experiment.most_confused(study) or "most confused: -"
