@@ -20,6 +20,7 @@ struct Invocation {
     usage: lwscript [options] [script [args...]]
            lwscript notebook FILE.lua [-o report.html|report.md|report.ipynb] [--stop] [--cell N]
            lwscript lib [show|path|copy|extract] ...
+           lwscript study run|slurm|status|collect ...
 
     Runs Lua 5.4 scripts with lwscript's modules (tensor, ...) loaded as globals.
     With no script and no -e, starts an interactive session (REPL).
@@ -29,6 +30,8 @@ struct Invocation {
     'lwscript lib' lists, prints and copies lwscript's own Lua library (the training loop,
     Algorithm 1, plots, presets): a file of the same path next to a script replaces the
     built-in one (see 'lwscript lib --help').
+    'lwscript study' runs a study script on local worker processes or a Slurm cluster, and
+    shows what a study directory holds (see 'lwscript study --help').
 
     options:
       -e CODE     run CODE (may be repeated; runs in order)

@@ -14,6 +14,9 @@ func runMain() -> Int32 {
     if argv.first == "lib" {
         return LibraryCommand.main(Array(argv.dropFirst()))
     }
+    if argv.first == "study" {
+        return StudyCommand.main(Array(argv.dropFirst()))
+    }
     let inv: Invocation
     do {
         inv = try Invocation.parse(argv)

@@ -150,7 +150,7 @@ func col2imAdd(_ cols: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, into im
 @inline(__always)
 func parallelRanges(_ n: Int, minimumPerWorker: Int = 1,
                     _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
-    let workers = min(ProcessInfo_activeCores, n / max(minimumPerWorker, 1))
+    let workers = min(kernelThreads, n / max(minimumPerWorker, 1))
     if workers <= 1 {
         if n > 0 { body(0, 0..<n) }
         return
@@ -170,7 +170,18 @@ func parallelFor(_ n: Int, minimumPerThread: Int = 1, _ body: (Int) -> Void) {
     }
 }
 
-var parallelWorkers: Int { ProcessInfo_activeCores }
+var parallelWorkers: Int { kernelThreads }
+
+/// The threads of lwscript's own kernels: the cores, or LWSCRIPT_THREADS when set, or what
+/// setKernelThreads chose. Results depend on it (sums split across threads add up in another
+/// order), so a study fixes it per cell (docs/experiment.md, "Threads").
+nonisolated(unsafe) var kernelThreads: Int = {
+    if let v = getenv("LWSCRIPT_THREADS"), let n = Int(String(cString: v)), n >= 1 { return min(n, 256) }
+    return ProcessInfo_activeCores
+}()
+
+public func setKernelThreads(_ n: Int) { kernelThreads = max(1, min(n, 256)) }
+public var currentKernelThreads: Int { kernelThreads }
 
 let ProcessInfo_activeCores: Int = {
     #if canImport(Glibc)

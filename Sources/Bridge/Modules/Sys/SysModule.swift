@@ -8,7 +8,9 @@ enum SysModule {
     static let module = LuaModule(name: "sys", functions: [
         // Monotonic wall-clock seconds (os.clock is CPU time, summed over threads).
         ("clock", { a in a.push(Double(DispatchTime.now().uptimeNanoseconds) / 1e9); return 1 }),
-        // sys.threads(n) sets the OpenBLAS thread count; sys.threads() reads the core count.
+        // sys.threads(n) sets the threads of OpenBLAS and of lwscript's own kernels (results
+        // depend on it: sums split across threads add up in another order); sys.threads()
+        // reads the core count.
         ("threads", { a in
             if a.isNoneOrNil(1) {
                 a.push(ProcessInfo.processInfo.activeProcessorCount)
@@ -17,6 +19,7 @@ enum SysModule {
             let n = try a.int(1, "a thread count")
             guard n >= 1 && n <= 256 else { throw a.error(1, "thread count must be between 1 and 256, got \(n)") }
             setBLASThreads(n)
+            setKernelThreads(n)
             return 0
         }),
         ("getenv", { a in
@@ -49,13 +52,13 @@ enum SysModule {
         ("on_interrupt", onInterrupt),
         ("interrupted", interrupted),
         ("machine", machine),
-    ])
+    ] + ProcessFunctions.functions)
 
     /// sys.machine(): {lwscript = version, lua =, cpu = model name, isa = {"avx2", ...},
     /// blas = OpenBLAS's configuration, blas_core = the kernels it chose, blas_threads =,
     /// cores =}: what a result was computed with (studies record it, docs/experiment.md).
     static func machine(_ a: LuaArgs) throws -> Int32 {
-        lua_createtable(a.L, 0, 8)
+        lua_createtable(a.L, 0, 9)
         a.setField("lwscript", LwscriptVersion.number)
         a.setField("lua", String(cString: lws_release()))
         a.setField("cpu", Machine.cpuModel)
@@ -65,6 +68,7 @@ enum SysModule {
         a.setField("blas", blas.config)
         a.setField("blas_core", blas.core)
         a.setField("blas_threads", Machine.blasThreads)
+        a.setField("threads", currentKernelThreads)
         a.setField("cores", Machine.cores)
         return 1
     }

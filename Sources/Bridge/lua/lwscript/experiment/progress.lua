@@ -31,7 +31,8 @@ function M.epoch_line(history, e, epochs, name)
 end
 
 -- M.new(quiet, name): p.batch(epoch, epochs, k, total, loss, accuracy, seconds) redraws the
--- bar (at most 10 times a second); p.line(text) prints a line (over the bar).
+-- bar (at most 10 times a second); p.line(text) prints a line (over the bar); p.status(text)
+-- shows a line that the next one replaces (on a terminal).
 function M.new(quiet, name)
   local p = {tty = not quiet and M.is_terminal(), quiet = quiet, last = -1, name = name}
   function p.batch(e, epochs, k, total, loss_mean, acc, seconds)
@@ -45,6 +46,17 @@ function M.new(quiet, name)
     io.stdout:write(fmt("\r%sepoch %d/%d [%s] %d/%d  loss %.4f  acc %s  %.0fs\27[K",
       p.name and (p.name .. "  ") or "", e, epochs, bar, k, total, loss_mean, pct(acc), seconds))
     io.stdout:flush()
+  end
+  -- p.status(text): a status line, redrawn in place on a terminal, a line of its own otherwise
+  function p.status(text)
+    if p.quiet then return end
+    if p.tty then
+      io.stdout:write("\r" .. text .. "\27[K")
+      io.stdout:flush()
+    else
+      print(text)
+      io.stdout:flush()
+    end
   end
   function p.line(text)
     if p.quiet then return end

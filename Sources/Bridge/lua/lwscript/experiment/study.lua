@@ -11,6 +11,9 @@ local outputs = require("lwscript.experiment.outputs")
 local methods_lib = require("lwscript.experiment.methods")
 local summary = require("lwscript.experiment.summary")
 local study_outputs = require("lwscript.experiment.study_outputs")
+local cells = require("lwscript.experiment.cells")
+local runner = require("lwscript.experiment.runner")
+local literal = require("lwscript.literal")
 local weights = require("weights")
 local data = require("data")
 local metrics = require("metrics")
@@ -49,6 +52,11 @@ local STUDY_OPTIONS = {
   s_from_test = is.boolean,
   train_subset = is.any(is.integer(1), is.array_of(is.integer(0), "an array of per-class sizes")),
   W_cap = is.any(is.number({min = 1}), util.checker("false (no cap)", function(v) return v == false end)),
+  -- many processes (runner.lua): local workers, a Slurm cluster, threads per run, resume
+  workers = is.integer(1),
+  slurm = is.table,
+  threads = is.integer(1, 256),
+  resume = is.boolean,
 }
 
 -- W(s) weights are capped at this many times their median: a class with TPR near 0 would
@@ -97,6 +105,9 @@ local function writing(f, ...)
 end
 
 local function run_study(cfg)
+  -- who runs what: this process, its workers, Slurm (runner.lua); threads and resume follow
+  local role = runner.role(cfg)
+  cfg = runner.effective(cfg, role)
   local d = cfg.data
   local seeds = cfg.seeds or {1, 2, 3}
   local classes = d.train.classes
@@ -212,7 +223,7 @@ local function run_study(cfg)
       r.balanced_accuracy, r.var_tpr, r.min_tpr, r.min_class, r.D and fmt("  D %+.5f", r.D) or "", r.seconds))
     if r.collapsed then say(fmt("seed %-3s %-22s collapsed: %s", tostring(seed), name, r.collapsed)) end
     if out and cfg.save_runs ~= false then
-      writing(outputs.save_run, join(join(out, "runs"), fmt("seed%s-%s", tostring(seed), name:gsub("[^%w_.=-]", "_"))),
+      writing(outputs.save_run, join(join(out, "runs"), cells.id(seed, name)),
                {config = merge(train_options, {method = name, seed = seed}), history = history, report = rep,
                 name = fmt("%s, seed %s", name, tostring(seed)),
                 plots = study.plots})
@@ -220,92 +231,160 @@ local function run_study(cfg)
     return r
   end
 
-  local function summarize_and_write(with_plots)
+  -- each seed's own draw of the training set, when asked (the same for all its runs)
+  local function training_set(seed)
+    if not cfg.train_subset then return d.train end
+    local ok, subset = pcall(d.train.subset, d.train, cfg.train_subset, {seed = seed})
+    if not ok then util.fail(FNAME .. ": option 'train_subset': " .. util.strip_position(subset)) end
+    return subset
+  end
+
+  -- The context of a seed's methods, from its baseline's record: s, w = W(s), the training
+  -- set, and the controls' permutation of classes (fixed per seed, no class keeps its own value).
+  local function context(seed, base)
+    local permute = methods_lib.permuter(methods_lib.derangement(C, seed * 7919 + 17))
+    local ctx = {s = base.s, w = base.w, W = W, seed = seed, train = training_set(seed), val = d.val, test = d.test,
+                 classes = classes, C = C, baseline = base.s_report, permute = permute}
+    study.contexts[seed] = ctx
+    return ctx
+  end
+
+  -- 1. train with plain cross-entropy, 2. per-class TPRs s (validation set when given, else
+  -- test) and 3. w = W(s); nil when interrupted.
+  local function run_baseline(seed)
+    local t0 = sys.clock()
+    local model = new_model(cfg, seed)
+    local topts = merge(common, {seed = seed, name = fmt("seed %s baseline", tostring(seed))})
+    local h = experiment.train(model, training_set(seed), topts)
+    if h.interrupted then study.interrupted = true; return nil end
+    local base = finish_run("baseline", seed, model, h, t0, nil, topts)
+    -- with a val set, training's last report is the final model on it (train evaluates val
+    -- after every epoch): no second pass
+    base.s_report = d.val and (h.last_report or evaluate(model, d.val, {batch = cfg.eval_batch or 256})) or base.report
+    base.s = base.s_report.tpr
+    base.w = capped(check_weights(W(base.s), C, "W(s)"), W_cap)
+    say(fmt("seed %-3s s = {%s}", tostring(seed), two_places(base.s, C)))
+    say(fmt("seed %-3s w = {%s}", tostring(seed), two_places(base.w, C)))
+    return base
+  end
+
+  -- 4. retrain with a method (same seed: same initialisation and batch order) and 5. evaluate
+  -- s'; nil when interrupted.
+  local function run_method(cell, base)
+    local t1 = sys.clock()
+    local ctx = study.contexts[cell.seed] or context(cell.seed, base)
+    local m, name = cell.method, cell.name
+    if m.W then ctx = merge(ctx, {w = capped(check_weights(m.W(ctx.s), C, m.name .. ": W(s)"), W_cap)}) end
+    local mopts = cell.make(ctx)
+    util.check_result(FNAME, fmt("method '%s'", name), mopts, util.checker("a table of train options", function(v)
+      return type(v) == "table"
+    end))
+    -- a training set of the method's own (augmented copies, SMOTE samples), of the same classes
+    local method_train = mopts.train_set or ctx.train
+    if mopts.train_set ~= nil then
+      if not (data.is_dataset(method_train) and #method_train.classes == C) then
+        util.fail(fmt("%s: method '%s' returned train_set = %s, expected a dataset of the %d classes", FNAME, name,
+                      util.describe(method_train), C))
+      end
+      mopts = merge(mopts, {})
+      mopts.train_set = nil
+    end
+    local ok, err = pcall(util.check_options, "experiment.train", mopts, 3, TRAIN_OPTIONS)
+    if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, name,
+                                 util.strip_position(err):match("%((.*)%)$") or util.strip_position(err))) end
+    local model = new_model(cfg, cell.seed)
+    local topts = merge(common, mopts, {seed = cell.seed, name = fmt("seed %s %s", tostring(cell.seed), name)})
+    local h = experiment.train(model, method_train, topts)
+    if h.interrupted then study.interrupted = true; return nil end
+    -- (the run's config.json names the training set the method made)
+    local own = method_train ~= ctx.train and tostring(method_train) or nil
+    local r = finish_run(name, cell.seed, model, h, t1, base.tpr, merge(topts, {train_set = own}))
+    r.weights = ctx.w
+    return r
+  end
+
+  -- The cells, in the order one process runs them: each seed's baseline, then its methods
+  -- (each control right after its method).
+  local plan = {}
+  for _, seed in ipairs(seeds) do
+    plan[#plan + 1] = {id = cells.id(seed, "baseline"), seed = seed, name = "baseline"}
+    for _, m in ipairs(methods) do
+      plan[#plan + 1] = {id = cells.id(seed, m.name), seed = seed, name = m.name, method = m, make = m.options}
+      if controls[m.name] then
+        plan[#plan + 1] = {id = cells.id(seed, controls[m.name]), seed = seed, name = controls[m.name], method = m, make = m.control}
+      end
+    end
+  end
+  for _, cell in ipairs(plan) do cell.baseline_id = cells.id(cell.seed, "baseline") end
+  -- what a cell's record must have been made with (another configuration's cells are refused)
+  local key = literal.write({epochs = study.config.epochs, batch = study.config.batch, W = W_text, W_cap = W_cap,
+    train = study.config.train, test = study.config.test, val = study.config.val, train_subset = cfg.train_subset,
+    methods = method_list, optimizer = study.config.optimizer, threads = cfg.threads})
+
+  -- Runs a cell in this process and keeps its record (in the study directory too): the
+  -- record, or nil when interrupted.
+  local function run_cell(cell, base)
+    local r
+    if cell.name == "baseline" then r = run_baseline(cell.seed) else r = run_method(cell, base) end
+    if r and out then cells.save(out, cell.id, r, key) end
+    return r
+  end
+
+  -- Takes a finished cell's record from the study directory into the study.
+  local function adopt(cell, r)
+    study.runs[cell.name][cell.seed] = r
+    if cell.name == "baseline" then context(cell.seed, r) end
+  end
+
+  local function summarize_and_write(with_plots, write)
     study.summary = summary.summarize(names, study.runs, seeds, controls)
     study.text = experiment.summary_table(study.summary) .. "\n\n" .. table.concat(experiment.verdicts(study.summary), "\n")
     if study.interrupted then
       study.text = study.text .. "\n\ninterrupted: these results hold only the runs that finished"
     end
-    if out then writing(study_outputs.write, out, study, with_plots) end
+    if study.missing then study.text = study.text .. "\n\n" .. study.missing end
+    if out and write ~= false then writing(study_outputs.write, out, study, with_plots) end
   end
 
-  for _, seed in ipairs(seeds) do
-    if study.interrupted then break end
-    -- 1. train with plain cross-entropy
-    local t0 = sys.clock()
-    local model = new_model(cfg, seed)
-    local topts = merge(common, {seed = seed, name = fmt("seed %s baseline", tostring(seed))})
-    -- each seed's own draw of the training set, when asked (the same for all its runs)
-    local train = d.train
-    if cfg.train_subset then
-      local ok, subset = pcall(d.train.subset, d.train, cfg.train_subset, {seed = seed})
-      if not ok then util.fail(FNAME .. ": option 'train_subset': " .. util.strip_position(subset)) end
-      train = subset
-    end
-    local h = experiment.train(model, train, topts)
-    if h.interrupted then study.interrupted = true; break end
-    -- 2. per-class TPRs s (validation set when given, else test) and 3. w = W(s)
-    local base = finish_run("baseline", seed, model, h, t0, nil, topts)
-    -- with a val set, training's last report is the final model on it (train evaluates val
-    -- after every epoch): no second pass
-    local s_report = d.val and (h.last_report or evaluate(model, d.val, {batch = cfg.eval_batch or 256})) or base.report
-    local s = s_report.tpr
-    local w = capped(check_weights(W(s), C, "W(s)"), W_cap)
-    -- the controls' permutation of classes: fixed per seed, no class keeps its own value
-    local permute = methods_lib.permuter(methods_lib.derangement(C, seed * 7919 + 17))
-    local ctx = {s = s, w = w, W = W, seed = seed, train = train, val = d.val, test = d.test, classes = classes, C = C,
-                 baseline = s_report, permute = permute}
-    study.contexts[seed] = ctx
-    say(fmt("seed %-3s s = {%s}", tostring(seed), two_places(s, C)))
-    say(fmt("seed %-3s w = {%s}", tostring(seed), two_places(w, C)))
-    -- 4. retrain with each method (same seed: same initialisation and batch order) and 5. evaluate s'
-    -- retrain from the same seed with the options that make(ctx) gives, as run `name`
-    local function retrain(name, make, mctx)
-      local t1 = sys.clock()
-      local mopts = make(mctx)
-      util.check_result(FNAME, fmt("method '%s'", name), mopts, util.checker("a table of train options", function(v)
-        return type(v) == "table"
-      end))
-      -- a training set of the method's own (augmented copies, SMOTE samples), of the same classes
-      local method_train = mopts.train_set or train
-      if mopts.train_set ~= nil then
-        if not (data.is_dataset(method_train) and #method_train.classes == C) then
-          util.fail(fmt("%s: method '%s' returned train_set = %s, expected a dataset of the %d classes", FNAME, name,
-                        util.describe(method_train), C))
-        end
-        mopts = merge(mopts, {})
-        mopts.train_set = nil
+  local ops = {study = study, plan = plan, key = key, out = out, cfg = cfg, run_cell = run_cell, adopt = adopt, say = say,
+               summarize_and_write = summarize_and_write}
+  if role == "worker" then return runner.work(ops) end
+  if role == "submit" then return runner.submit_slurm(ops) end
+  if role == "elsewhere" or role == "collect" then
+    runner.collect(ops, role == "collect")
+  elseif role == "coordinate" then
+    runner.coordinate(ops)
+  else
+    -- in this process: each cell in turn (a finished one taken from the directory with resume)
+    if out then
+      if cfg.resume then
+        cells.clear(out, runner.ids(plan), true)
+        runner.say_resumed(ops)
+      else
+        cells.clear(out, runner.ids(plan))
       end
-      local ok, err = pcall(util.check_options, "experiment.train", mopts, 3, TRAIN_OPTIONS)
-      if not ok then util.fail(fmt("%s: method '%s' returned options that experiment.train refuses: %s", FNAME, name,
-                                   util.strip_position(err):match("%((.*)%)$") or util.strip_position(err))) end
-      local model2 = new_model(cfg, seed)
-      local topts2 = merge(common, mopts, {seed = seed, name = fmt("seed %s %s", tostring(seed), name)})
-      local h2 = experiment.train(model2, method_train, topts2)
-      if h2.interrupted then study.interrupted = true; return nil end
-      -- (the run's config.json names the training set the method made)
-      local own = method_train ~= train and tostring(method_train) or nil
-      local r = finish_run(name, seed, model2, h2, t1, base.tpr, merge(topts2, {train_set = own}))
-      r.weights = mctx.w
-      return r
+      cells.write_plan(out, runner.plan_data(ops))
     end
-    for _, m in ipairs(methods) do
-      local mctx = ctx
-      if m.W then mctx = merge(ctx, {w = capped(check_weights(m.W(s), C, m.name .. ": W(s)"), W_cap)}) end
-      if not retrain(m.name, m.options, mctx) then break end
-      if controls[m.name] and not retrain(controls[m.name], m.control, mctx) then break end
+    if cfg.threads then sys.threads(cfg.threads) end
+    local bases = {}
+    for i, cell in ipairs(plan) do
+      if study.interrupted then break end
+      local base = bases[cell.seed]
+      if cell.name == "baseline" or base then
+        local r = out and cfg.resume and cells.load(out, cell.id, key)
+        if r then adopt(cell, r) else r = run_cell(cell, base) end
+        if not r then break end
+        if cell.name == "baseline" then bases[cell.seed] = r; context(cell.seed, r) end
+      end
+      local nxt = plan[i + 1]
+      if not nxt or nxt.seed ~= cell.seed then summarize_and_write(false) end
     end
-    summarize_and_write(false)
+    summarize_and_write(true)
   end
-  summarize_and_write(true)
   say("")
   say(study.text)
   if out then say("results: " .. out) end
-  local by_method = {}
-  for _, row in ipairs(study.summary) do by_method[row.method] = row end
-  return {summary = study.summary, by_method = by_method, runs = study.runs, contexts = study.contexts,
-          text = study.text, out = out, interrupted = study.interrupted or false, config = study.config,
-          methods = names}
+  return runner.result(ops)
 end
 
 function experiment.learnability(cfg)

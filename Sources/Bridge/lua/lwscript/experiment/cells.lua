@@ -1,0 +1,137 @@
+-- A study's runs as cells in its directory, so that many processes (local workers, Slurm
+-- tasks) can share one study and a study can be collected or resumed at any time
+-- (docs/experiment.md, "Many processes"). A cell is one run: a seed's baseline, or a method
+-- (or its control) on that seed. In the study directory:
+--
+--   cells/<id>.lua     the finished run's record (read as data, never run); written last and
+--                      atomically, so its presence means the cell is done
+--   cells/<id>.claim   who runs the cell ("host pid slurm-job"), created only if absent
+--                      (O_EXCL), so two processes never run one cell
+--   cells/<id>.failed  why a cell failed (its error, or that its process died), and its log
+--   plan.lua           every cell of the study and the configuration they belong to
+local util = require("lwscript.util")
+local literal = require("lwscript.literal")
+local sys = require("sys")
+
+local M = {}
+
+local fmt, join = string.format, util.join
+
+-- The cell of a method's run on a seed ("seed3-tpr_weighted_ce"), also its run directory's name.
+function M.id(seed, name)
+  return fmt("seed%s-%s", tostring(seed), (name:gsub("[^%w_.=-]", "_")))
+end
+
+local function path(out, id, ext) return join(join(out, "cells"), id .. ext) end
+M.path = path
+
+-- What the study's files need of a run, as data: the test report keeps its confusion matrix
+-- and per-sample predictions (the test-set bootstrap), the history drops its last report
+-- (the study keeps the one s came from, without predictions).
+function M.record(r)
+  local out = {}
+  for k, v in pairs(r) do out[k] = v end
+  if r.history then
+    out.history = util.copy(r.history)
+    out.history.last_report = nil
+  end
+  if r.s_report then
+    out.s_report = util.copy(r.s_report)
+    out.s_report.predictions, out.s_report.labels = nil, nil
+  end
+  return out
+end
+
+function M.save(out, id, r, key)
+  sys.mkdir(join(out, "cells"))
+  local rec = M.record(r)
+  rec.key = key
+  util.write_file(path(out, id, ".lua"), "return " .. literal.write(rec) .. "\n")
+end
+
+-- The record of a finished cell, or nil. A record made under another configuration (key) is
+-- an error: its numbers do not belong to this study.
+function M.load(out, id, key)
+  local p = path(out, id, ".lua")
+  if not util.file_exists(p) then return nil end
+  local rec, err = literal.read(p)
+  if type(rec) ~= "table" then util.fail(fmt("experiment.learnability: %s is damaged (%s); remove it to run the cell again", p, tostring(err))) end
+  if key and rec.key ~= key then
+    util.fail(fmt("experiment.learnability: %s was made by a study with another configuration; give the study another "
+                  .. "'out' directory, or remove %s to start it afresh", p, join(out, "cells")))
+  end
+  rec.key = nil
+  return rec
+end
+
+function M.done(out, id) return util.file_exists(path(out, id, ".lua")) end
+
+-- Claims a cell for this process: true if it was free.
+function M.claim(out, id)
+  sys.mkdir(join(out, "cells"))
+  return sys.claim(path(out, id, ".claim"), fmt("%s %d %s\n", sys.hostname(), sys.pid(), os.getenv("SLURM_JOB_ID") or ""))
+end
+
+-- Who claimed a cell: host, pid, slurm job id (or nil when unclaimed).
+function M.claimant(out, id)
+  local f = io.open(path(out, id, ".claim"), "r")
+  if not f then return nil end
+  local text = f:read("a") or ""
+  f:close()
+  local host, pid, job = text:match("^(%S+) (%d+) ?(%S*)")
+  return host, tonumber(pid), job ~= "" and job or nil
+end
+
+function M.fail(out, id, message)
+  sys.mkdir(join(out, "cells"))
+  util.write_file(path(out, id, ".failed"), message .. "\n")
+end
+
+function M.failure(out, id)
+  local f = io.open(path(out, id, ".failed"), "r")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return (text:gsub("\n$", ""))
+end
+
+-- A cell's state: "done", "failed", "running" (claimed by a live process, or by a process on
+-- another host), "died" (claimed here by a process that no longer runs), or "missing".
+function M.state(out, id)
+  if M.done(out, id) then return "done" end
+  if M.failure(out, id) then return "failed" end
+  local host, pid = M.claimant(out, id)
+  if not host then return "missing" end
+  if host == sys.hostname() and not sys.alive(pid) then return "died" end
+  return "running"
+end
+
+-- Forgets the given cells: every trace (a fresh start), or with `retry` only the failed and
+-- abandoned ones (failed, or claimed here by a process that died), so that they run again;
+-- a cell another live process is running keeps its claim.
+function M.clear(out, ids, retry)
+  for _, id in ipairs(ids) do
+    local state = retry and M.state(out, id)
+    if not retry or state == "failed" or state == "died" then
+      if not retry then os.remove(path(out, id, ".lua")) end
+      os.remove(path(out, id, ".claim"))
+      os.remove(path(out, id, ".failed"))
+    end
+  end
+end
+
+-- plan.lua: the cells (ids, seeds, names, in run order) and the configuration key.
+function M.write_plan(out, plan)
+  sys.mkdir(out)
+  util.write_file(join(out, "plan.lua"), "return " .. literal.write(plan) .. "\n")
+end
+
+function M.read_plan(out)
+  local p = join(out, "plan.lua")
+  if not util.file_exists(p) then return nil, p .. " does not exist (not a study directory, or one written before studies kept a plan)" end
+  local plan, err = literal.read(p)
+  if type(plan) ~= "table" or type(plan.cells) ~= "table" then return nil, p .. " is damaged (" .. tostring(err) .. ")" end
+  return plan
+end
+
+return M
