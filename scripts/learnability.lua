@@ -21,6 +21,11 @@
 --                        without the TPR information) and compare the two (twice the runs)
 --   --draw-per-seed      each seed draws its own training images (the study's train_subset),
 --                        so the spread over seeds includes the choice of data
+--   --workers N          N local worker processes share the cells (runs) of each study
+--   --slurm OPTIONS      submit each study to Slurm: "default" or "partition=P,time=T,cpus=N,
+--                        mem=M,wait" (the output directory must be on shared storage)
+--   --resume, --fresh    go on with a study begun in one process; start afresh (workers
+--                        and Slurm go on by default)
 --
 -- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
 -- batch and keeps the results of the runs that finished (a second Ctrl-C stops at once).
@@ -29,11 +34,13 @@
 -- curves_*.svg, tpr_epochs_baseline.svg, accuracy_vs_var.svg, tradeoff_gamma.svg, and
 -- runs/seed<k>-<method>/ for each run).
 
-local options = require("script_options").parse(arg, {
-  script = "learnability.lua",
+local script_options = require("script_options")
+local options = script_options.parse(arg, {
+  script = "learnability.lua", study = true,
   usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR] [--controls] [--draw-per-seed]",
   flags = {"--full", "--controls", "--draw-per-seed"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
 }, {full = false, controls = false, draw_per_seed = false, models = "mlp,cnn", out = "runs/learnability"})
+local study_options = script_options.study(options)
 local full = options.full
 
 local ok, train_all, test_all = pcall(data.fashion_mnist)
@@ -99,6 +106,8 @@ for name in options.models:gmatch("[^,]+") do
   print(string.format("== %s, %d training images%s", m.title, per_seed and per_seed * #train.classes or train:size(),
                       per_seed and " (drawn per seed)" or ""))
   local study = experiment.learnability{
+    -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
+    workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
     name = "Fashion-MNIST " .. name:upper(),
     data = {train = train, val = val, test = test},
     model = function(seed) tensor.seed(seed); return m.build() end,

@@ -16,11 +16,13 @@
 --   --csv FILE           the names CSV (default data/names/names.csv)
 --   --out DIR            results directory (default runs/learnability_names)
 
-local options = require("script_options").parse(arg, {
-  script = "learnability_names.lua",
+local script_options = require("script_options")
+local options = script_options.parse(arg, {
+  script = "learnability_names.lua", study = true,
   usage = "[--full] [--per-class N] [--seeds N] [--epochs N] [--csv FILE] [--out DIR]",
   flags = {"--full"}, numbers = {"--per-class", "--seeds", "--epochs"}, strings = {"--csv", "--out"},
 }, {csv = "data/names/names.csv", out = "runs/learnability_names"})
+local study_options = script_options.study(options)
 
 local probe = io.open(options.csv)
 if not probe then
@@ -45,6 +47,8 @@ print(string.format("names: %d training, %d validation, %d test names of %d coun
 local seeds = {}
 for s = 1, options.seeds or (options.full and 3 or 2) do seeds[s] = s end
 local study = experiment.learnability{
+  -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
+  workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
   name = "names -> country, ConvLSTM",
   data = {train = train, val = val, test = test},
   model = function(seed)

@@ -16,11 +16,13 @@
 -- Takes well under a minute (release build). The split is stratified: 60% training, 20%
 -- validation (for s), 20% test; features are standardised with the training statistics.
 
-local options = require("script_options").parse(arg, {
-  script = "learnability_tabular.lua",
+local script_options = require("script_options")
+local options = script_options.parse(arg, {
+  script = "learnability_tabular.lua", study = true,
   usage = "[--set digits|wine] [--csv FILE [--label NAME]] [--seeds N] [--epochs N] [--out DIR]",
   numbers = {"--seeds", "--epochs"}, strings = {"--set", "--csv", "--label", "--out"},
 }, {set = "digits", out = "runs/learnability_tabular"})
+local study_options = script_options.study(options)
 
 local SKLEARN = "/usr/lib/python3/dist-packages/sklearn/datasets/data/"
 
@@ -84,6 +86,8 @@ print(string.format("%s: %d training, %d validation, %d test samples, %d feature
 local seeds = {}
 for s = 1, options.seeds or 3 do seeds[s] = s end
 local study = experiment.learnability{
+  -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
+  workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
   name = name .. ", MLP",
   data = {train = train, val = val, test = test},
   model = function(seed)

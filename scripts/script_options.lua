@@ -15,7 +15,32 @@ local function fail(spec, message)
   os.exit(2)
 end
 
+-- The options of a study's processes (spec.study = true adds them; docs/experiment.md, "Many
+-- processes"): --workers N local workers, --slurm OPTIONS a Slurm cluster ("default", or
+-- "partition=P,time=T,cpus=N,mem=M,wait"), --resume to go on with a study begun in one
+-- process, --fresh to start afresh (workers and Slurm resume by default).
+M.STUDY_USAGE = "[--workers N] [--slurm OPTIONS] [--resume] [--fresh]"
+
+-- The experiment.learnability options they set.
+function M.study(options)
+  local resume = nil
+  if options.fresh then resume = false elseif options.resume then resume = true end
+  local slurm = options.slurm
+  if slurm == "default" then slurm = {} end
+  return {workers = options.workers, slurm = slurm, resume = resume}
+end
+
 function M.parse(args, spec, defaults)
+  if spec.study then
+    local function add(list, items)
+      local out = {}
+      for _, v in ipairs(list or {}) do out[#out + 1] = v end
+      for _, v in ipairs(items) do out[#out + 1] = v end
+      return out
+    end
+    spec = {script = spec.script, usage = spec.usage .. " " .. M.STUDY_USAGE, flags = add(spec.flags, {"--resume", "--fresh"}),
+            numbers = add(spec.numbers, {"--workers"}), strings = add(spec.strings, {"--slurm"})}
+  end
   local options, kinds = {}, {}
   for k, v in pairs(defaults or {}) do options[k] = v end
   for kind, names in pairs({flag = spec.flags, number = spec.numbers, string = spec.strings}) do

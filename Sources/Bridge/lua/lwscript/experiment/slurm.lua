@@ -23,13 +23,15 @@ M.OPTIONS = {
   poll = is.number({above = 0}),
 }
 
--- The options from the study's `slurm` table, else from LWSCRIPT_SLURM ("partition=debug,
--- time=1:00:00,cpus=2,wait"; what `lwscript study slurm` and the scripts' --slurm set).
+-- The options from the study's `slurm` table, or its text ("partition=debug,time=1:00:00,
+-- cpus=2,wait"; what the scripts' --slurm gives), else from LWSCRIPT_SLURM (the same text,
+-- set by `lwscript study slurm`).
 function M.options(cfg)
   local o = cfg.slurm
-  if o == nil then
+  if o == nil or type(o) == "string" then
+    local text = o or os.getenv("LWSCRIPT_SLURM") or ""
     o = {}
-    for item in (os.getenv("LWSCRIPT_SLURM") or ""):gmatch("[^,]+") do
+    for item in text:gmatch("[^,]+") do
       local k, v = item:match("^%s*([%w_]+)%s*=%s*(.-)%s*$")
       k = k or item:match("^%s*([%w_]+)%s*$")
       if k == "default" then -- luacheck: ignore 542 (LWSCRIPT_SLURM=default: no options)

@@ -54,7 +54,7 @@ local STUDY_OPTIONS = {
   W_cap = is.any(is.number({min = 1}), util.checker("false (no cap)", function(v) return v == false end)),
   -- many processes (runner.lua): local workers, a Slurm cluster, threads per run, resume
   workers = is.integer(1),
-  slurm = is.table,
+  slurm = is.any(is.table, is.string),
   threads = is.integer(1, 256),
   resume = is.boolean,
 }
