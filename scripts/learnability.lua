@@ -11,9 +11,10 @@
 --
 -- options:
 --   --full               the full size: 54,000 training images (6,000 for validation), the
---                        paper-size CNN, more epochs and 5 seeds (hours)
+--                        paper-size CNN, more epochs and 15 seeds (hours; --workers, --slurm)
 --   --models mlp,cnn     which models (default both)
---   --seeds N            number of seeds (default 3, the fewest that give an interval; --full 5)
+--   --seeds N            number of seeds (default: MLP 10, CNN 6, enough for the t intervals and
+--                        power of the verdicts to mean something; --full 15)
 --   --epochs N           epochs per run (default: MLP 6, CNN 3)
 --   --per-class N        training images per class (default: MLP 400, CNN 300)
 --   --out DIR            results directory (default runs/learnability)
@@ -22,10 +23,11 @@
 --   --draw-per-seed      each seed draws its own training images (the study's train_subset),
 --                        so the spread over seeds includes the choice of data
 --   --workers N          N local worker processes share the cells (runs) of each study
+--                        (default: one per core; --workers 1 runs everything in this process)
 --   --slurm OPTIONS      submit each study to Slurm: "default" or "partition=P,time=T,cpus=N,
 --                        mem=M,wait" (the output directory must be on shared storage)
---   --resume, --fresh    go on with a study begun in one process; start afresh (workers
---                        and Slurm go on by default)
+--   --resume, --fresh    go on with a study begun (after Ctrl-C or a failed run); start
+--                        afresh (the default, but with --slurm)
 --
 -- The default finishes in a few minutes on 2 cores (release build). Ctrl-C stops at the next
 -- batch and keeps the results of the runs that finished (a second Ctrl-C stops at once).
@@ -70,14 +72,23 @@ local function training_set(per_class)
   return t:normalize(norm), nil
 end
 
-local seeds = {}
-for s = 1, options.seeds or (full and 5 or 3) do seeds[s] = s end
+-- the seeds of a model: its default count, or --seeds
+local function seeds_of(m)
+  local seeds = {}
+  for s = 1, options.seeds or m.seeds do seeds[s] = s end
+  return seeds
+end
+-- by default one worker process per core: the runs of a study are independent, and two
+-- 1-thread workers train the MLP 2.1 times as fast as one 2-thread process (README)
+local workers = study_options.workers or (sys.threads() > 1 and sys.threads() or nil)
+if workers == 1 then workers = nil end
 
 local models = {
   mlp = {
     title = "MLP 784-256-128-10",
     build = function() return nn.Sequential(nn.Flatten(), nn.mlp{inputs = 784, hidden = {256, 128}, classes = 10}) end,
     epochs = full and 15 or 6,
+    seeds = full and 15 or 10,
     per_class = 400,
     batch = 64,
     gammas = {0.5, 1, 2, 4},
@@ -89,13 +100,14 @@ local models = {
       return nn.resnet_cnn{channels = 1, classes = 10, size = 28, widths = {16, 32, 64}, dense = 128}
     end,
     epochs = full and 10 or 3,
+    seeds = full and 15 or 6,
     per_class = 300,
     batch = 64,
   },
 }
 
-print(string.format("Fashion-MNIST: %d validation and %d test images; seeds %s%s",
-  val:size(), test:size(), table.concat(seeds, ", "), full and " (full size)" or ""))
+print(string.format("Fashion-MNIST: %d validation and %d test images%s%s", val:size(), test:size(),
+  full and " (full size)" or "", workers and string.format("; %d worker processes", workers) or ""))
 
 local summaries, interrupted = {}, false
 for name in options.models:gmatch("[^,]+") do
@@ -107,11 +119,11 @@ for name in options.models:gmatch("[^,]+") do
                       per_seed and " (drawn per seed)" or ""))
   local study = experiment.learnability{
     -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
-    workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
+    workers = workers, slurm = study_options.slurm, resume = study_options.resume,
     name = "Fashion-MNIST " .. name:upper(),
     data = {train = train, val = val, test = test},
     model = function(seed) tensor.seed(seed); return m.build() end,
-    seeds = seeds,
+    seeds = seeds_of(m),
     W = 2,                                   -- w_c = (1 - (s_c - mean s) / s_c)^2
     gammas = m.gammas,
     epochs = options.epochs or m.epochs,
@@ -135,7 +147,8 @@ f:write(text)
 f:close()
 print("")
 if interrupted then
-  print(string.format("interrupted after %.1f minutes: the results in %s hold the runs that finished", minutes, options.out))
+  print(string.format("interrupted after %.1f minutes: the results in %s hold the runs that finished; the same command "
+                      .. "with --resume goes on", minutes, options.out))
   os.exit(130)
 end
 print(string.format("done in %.1f minutes; results in %s (summary.txt, one directory per model)", minutes, options.out))

@@ -17,15 +17,18 @@ end
 
 -- The options of a study's processes (spec.study = true adds them; docs/experiment.md, "Many
 -- processes"): --workers N local workers, --slurm OPTIONS a Slurm cluster ("default", or
--- "partition=P,time=T,cpus=N,mem=M,wait"), --resume to go on with a study begun in one
--- process, --fresh to start afresh (workers and Slurm resume by default).
+-- "partition=P,time=T,cpus=N,mem=M,wait"), --resume to go on with a study begun (after Ctrl-C,
+-- or a failed cell), --fresh to start afresh (the default, but for --slurm).
 M.STUDY_USAGE = "[--workers N] [--slurm OPTIONS] [--resume] [--fresh]"
 
 -- The experiment.learnability options they set.
 function M.study(options)
-  local resume = nil
-  if options.fresh then resume = false elseif options.resume then resume = true end
   local slurm = options.slurm
+  -- a script starts afresh unless told (--resume), so that a second run after a change of
+  -- code never reports the first run's cells; a Slurm submission goes on by default (a
+  -- resubmission runs only what is missing)
+  local resume = false
+  if options.resume then resume = true elseif slurm and not options.fresh then resume = nil end
   if slurm == "default" then slurm = {} end
   return {workers = options.workers, slurm = slurm, resume = resume}
 end

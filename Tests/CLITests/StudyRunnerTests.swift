@@ -146,6 +146,29 @@ final class StudyRunnerTests: XCTestCase {
         XCTAssertNotEqual(one, "", "reference")
     }
 
+    func testCtrlCStopsTheWorkersCleanlyAndARerunGoesOn() throws {
+        let p = try start(["study", "run", "--workers", "2", "study.lua", "stopped", "60"], name: "stopped")
+        let cellsDir = dir.appendingPathComponent("stopped/cells").path
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && p.isRunning {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: cellsDir)) ?? []
+            if names.contains(where: { $0.hasSuffix(".lua") && !$0.contains("baseline") }) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        p.interrupt()   // SIGINT to the coordinator alone: it stops its workers
+        waitFor(p)
+        let out = text("stopped.out")
+        XCTAssertEqual(p.terminationStatus, 0, out)
+        XCTAssertTrue(out.contains("interrupted: these results hold only the runs that finished"), out)
+        let status = try lws(["study", "status", "stopped"])
+        XCTAssertTrue(status.stdout.contains("0 running, 0 failed"), "an interrupted cell is not a failed one: \(status.stdout)")
+        XCTAssertFalse(status.stdout.contains("12 done"), status.stdout)
+        let again = try lws(["study", "run", "--workers", "2", "study.lua", "stopped", "60"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("resuming: "), again.stdout)
+        XCTAssertTrue(try lws(["study", "status", "stopped"]).stdout.contains("12 done"))
+    }
+
     func testTwoRunnersOnOneStudyRunEachCellOnce() throws {
         let one = try reference()
         let a = try start(["study", "run", "--workers", "2", "study.lua", "shared", "20"], name: "a")

@@ -350,8 +350,12 @@ local function run_study(cfg)
                summarize_and_write = summarize_and_write}
   if role == "worker" then return runner.work(ops) end
   if role == "submit" then return runner.submit_slurm(ops) end
-  if role == "elsewhere" or role == "collect" then
-    runner.collect(ops, role == "collect")
+  if role == "elsewhere" then
+    -- a worker or collector of another study of this script: nothing to run or read here
+    study.text = "(another study of this script is being run or collected in this process)"
+    return runner.result(ops)
+  elseif role == "collect" then
+    runner.collect(ops, true)
   elseif role == "coordinate" then
     runner.coordinate(ops)
   else
