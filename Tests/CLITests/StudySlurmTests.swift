@@ -28,7 +28,14 @@ final class StudySlurmTests: XCTestCase {
         try FileManager.default.createDirectory(at: clusterDir, withIntermediateDirectories: true)
         try StudyRunnerTests.study.write(to: dir.appendingPathComponent("study.lua"), atomically: true, encoding: .utf8)
         let r = try shell([Self.clusterScript, "start", clusterDir.path])
-        guard r.status == 0 else { throw XCTSkip("could not start the test cluster: \(r.stdout)\(r.stderr)") }
+        guard r.status == 0 else {
+            // slurmd runs jobs as their users, so the test cluster needs root; as root in CI a
+            // cluster that does not start is a failure
+            if ProcessInfo.processInfo.environment["CI"] == "true" && getuid() == 0 {
+                XCTFail("could not start the test cluster: \(r.stdout)\(r.stderr)")
+            }
+            throw XCTSkip("could not start the test cluster (needs root): \(r.stdout)\(r.stderr)")
+        }
         slurmConf = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

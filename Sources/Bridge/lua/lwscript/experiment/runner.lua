@@ -245,6 +245,7 @@ function M.coordinate(ops)
               join(out, "logs")))
   local bar = progress.new(cfg.quiet, cfg.name)
   local started, last, alive, stopping = sys.clock(), nil, workers, false
+  local printed, failures = nil, 0
   local ended = {}
   while alive > 0 do
     sys.sleep(0.5)
@@ -267,7 +268,12 @@ function M.coordinate(ops)
     local left = n.done > 0 and (elapsed / n.done) * (#ops.plan - n.done - n.failed) or nil
     local line = fmt("cells %d/%d done, %d failed, %d running; %s elapsed%s", n.done, #ops.plan, n.failed + n.died, n.running,
                      minutes(elapsed), left and fmt(", about %s left", minutes(left)) or "")
-    if line ~= last then bar.status(line); last = line end
+    -- on a terminal the line is redrawn as it changes; in a log, every 10 s and at a failure
+    local now = sys.clock()
+    if line ~= last and (bar.tty or now - (printed or 0) >= 10 or n.failed + n.died ~= failures or alive == 0) then
+      bar.status(line)
+      last, printed, failures = line, now, n.failed + n.died
+    end
   end
   if bar.tty then io.stdout:write("\n") end
   -- a cell whose worker died while running it (SIGKILL, out of memory) is reported failed
