@@ -122,6 +122,7 @@ final class LuaScriptTests: XCTestCase {
     func testLibraryErrorsNameTheirFunction() throws { try runScript("library_errors.lua") }
     func testStudySummaryStatistics() throws { try runScript("study_summary.lua") }
     func testStudyMethods() throws { try runScript("study_methods.lua") }
+    func testSysProcesses() throws { try runScript("sys_processes.lua") }
 
     /// The helper that writes data files for the data tests ("datafiles.lua", required by
     /// them) loads alone as a module.

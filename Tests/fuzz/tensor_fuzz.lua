@@ -202,13 +202,20 @@ for name, fn in pairs(debug.getregistry()["lwscript.Module.methods"]) do
   if name == "save" then target = redirect(fn, 2) end
   targets[#targets + 1] = {"Module:" .. name, target, true}
 end
+-- Left out: what acts on other processes or waits as long as it is told (random arguments
+-- would start commands, signal the test runner, or sleep for a day); their checks are in
+-- Tests/lua/sys_processes.lua. sys.claim writes where it is told: redirected below.
+local PROCESSES = {spawn = true, wait = true, kill = true, run = true, sleep = true, claim = true}
 for name, fn in pairs(sys) do
-  if name ~= "threads" and name ~= "mkdir" then targets[#targets + 1] = {"sys." .. name, fn, false} end
+  if name ~= "threads" and name ~= "mkdir" and not PROCESSES[name] then targets[#targets + 1] = {"sys." .. name, fn, false} end
 end
 -- functions that write files write where they are told: every string path goes to scratch
 local scratch_dir = scratch .. ".d"
 local function to_scratch_dir(fn) return function(path, ...) return fn(type(path) == "string" and scratch_dir or path, ...) end end
 targets[#targets + 1] = {"sys.mkdir", to_scratch_dir(sys.mkdir), false}
+targets[#targets + 1] = {"sys.claim", function(path, ...)
+  return sys.claim(type(path) == "string" and scratch .. ".claim" or path, ...)
+end, false}
 for _, name in ipairs({"json", "summary_table", "evaluate", "train", "learnability"}) do
   targets[#targets + 1] = {"experiment." .. name, experiment[name], false}
 end

@@ -42,11 +42,19 @@ function M.record(r)
   return out
 end
 
+-- Runs f(...), which writes into the study directory; its error says so and names the study.
+local function writing(f, ...)
+  local ok, err = pcall(f, ...)
+  if not ok then util.fail("experiment.learnability: cannot write the study's cells: " .. util.strip_position(tostring(err))) end
+end
+
 function M.save(out, id, r, key)
-  sys.mkdir(join(out, "cells"))
   local rec = M.record(r)
   rec.key = key
-  util.write_file(path(out, id, ".lua"), "return " .. literal.write(rec) .. "\n")
+  writing(function()
+    sys.mkdir(join(out, "cells"))
+    util.write_file(path(out, id, ".lua"), "return " .. literal.write(rec) .. "\n")
+  end)
 end
 
 -- The record of a finished cell, or nil. A record made under another configuration (key) is
@@ -68,7 +76,7 @@ function M.done(out, id) return util.file_exists(path(out, id, ".lua")) end
 
 -- Claims a cell for this process: true if it was free.
 function M.claim(out, id)
-  sys.mkdir(join(out, "cells"))
+  writing(sys.mkdir, join(out, "cells"))
   return sys.claim(path(out, id, ".claim"), fmt("%s %d %s\n", sys.hostname(), sys.pid(), os.getenv("SLURM_JOB_ID") or ""))
 end
 
@@ -83,8 +91,10 @@ function M.claimant(out, id)
 end
 
 function M.fail(out, id, message)
-  sys.mkdir(join(out, "cells"))
-  util.write_file(path(out, id, ".failed"), message .. "\n")
+  writing(function()
+    sys.mkdir(join(out, "cells"))
+    util.write_file(path(out, id, ".failed"), message .. "\n")
+  end)
 end
 
 function M.failure(out, id)
@@ -122,8 +132,10 @@ end
 
 -- plan.lua: the cells (ids, seeds, names, in run order) and the configuration key.
 function M.write_plan(out, plan)
-  sys.mkdir(out)
-  util.write_file(join(out, "plan.lua"), "return " .. literal.write(plan) .. "\n")
+  writing(function()
+    sys.mkdir(out)
+    util.write_file(join(out, "plan.lua"), "return " .. literal.write(plan) .. "\n")
+  end)
 end
 
 function M.read_plan(out)
