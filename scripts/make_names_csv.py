@@ -9,7 +9,12 @@ country, its popularity rank there (1 = most common). For every country we draw 
     (each character a letter below U+0250; parts joined by spaces, hyphens or apostrophes);
   * a name is drawn with probability proportional to 1 / rank (Zipf's law, the usual model
     of name frequencies), first and last name independently;
-  * duplicate full names are redrawn, so every row is a distinct person name.
+  * duplicate full names are redrawn, so every row is a distinct person name, and so are
+    names already drawn for another country (countries in the order given): a name with two
+    labels would be label noise that no model can get right on both rows, and one split
+    across training and test would cost a class its TPR for nothing the class is about. The
+    ambiguity between countries stays where it belongs: GB, US, IE and CA draw from largely
+    the same first and last names.
 
 Usage: make_names_csv.py WHEEL_OR_DIR OUT.csv [--per-country N] [--seed S] [--countries GB,US,...]
 WHEEL_OR_DIR is the downloaded .whl file or a directory holding names_dataset/v3/*.pkl.gz.
@@ -59,6 +64,7 @@ def main():
     a = ap.parse_args()
     first, last = load(a.source, "first_names"), load(a.source, "last_names")
     rows = []
+    taken = set()   # full names drawn for any country so far
     for country in a.countries.split(","):
         rng = random.Random(f"{a.seed}-{country}")
         fn, fw = candidates(first, country)
@@ -70,8 +76,9 @@ def main():
         while len(seen) < a.per_country and attempts < 50 * a.per_country:
             attempts += 1
             name = rng.choices(fn, fw)[0] + " " + rng.choices(ln, lw)[0]
-            if name not in seen:
+            if name not in taken:
                 seen.add(name)
+                taken.add(name)
                 rows.append((name, country))
         print(f"  {country}: {len(seen)} names ({len(fn)} first, {len(ln)} last name candidates)")
     random.Random(a.seed).shuffle(rows)
