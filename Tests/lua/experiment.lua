@@ -516,6 +516,25 @@ function test.json_encoding()
   T.raises("contains itself", function() experiment.json(loop) end)
 end
 
+-- JSON read back: what experiment.json writes, experiment.parse_json reads the same
+function test.json_reads_back_what_it_writes()
+  local t = {name = "a\"b\n", n = 3, x = 0.1, big = 1e300, arr = {1, 2.5, {k = true}}, empty = {}, u = "é→😀"}
+  local back = experiment.parse_json(experiment.json(t, {indent = true}))
+  T.eq(back.name, t.name, "escapes"); T.eq(math.type(back.n), "integer", "integers stay integers")
+  T.eq(back.x, 0.1, "shortest float text"); T.eq(back.big, 1e300); T.eq(back.arr[3].k, true, "nested")
+  T.eq(next(back.empty), nil, "empty"); T.eq(back.u, t.u, "UTF-8")
+  T.eq(experiment.parse_json([["\u00e9\ud83d\ude00"]]), "é😀", "\\u escapes and surrogate pairs")
+  T.eq(experiment.parse_json("[1, null, 3]")[3], 3, "null is a hole")
+  T.raises("experiment.parse_json: unexpected '}' at line 2 (character 8)", experiment.parse_json, '{\n"a": }')
+  T.raises("unexpected text after the value", experiment.parse_json, "[1] x")
+  T.raises("experiment.read_json: cannot open /nonexistent/x.json", experiment.read_json, "/nonexistent/x.json")
+  -- a study's config.json names the machine and the command
+  local cfg = experiment.read_json(study().out .. "/config.json")
+  T.eq(type(cfg.machine.cpu), "string", "machine")
+  T.eq(type(cfg.command) == "string" or cfg.command == nil, true, "command (nil outside a script)")
+  T.eq(cfg.seeds[2], 2, "seeds")
+end
+
 function test.save_run_writes_history_metrics_and_config()
   local dir = T.tmpdir()
   local h = run(7, {epochs = 1})

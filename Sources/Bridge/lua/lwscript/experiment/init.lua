@@ -6,6 +6,7 @@
 -- losses, optimizers, batching, confusion matrices) is Swift, reached through the other
 -- modules.
 require("lwscript.experiment.json")
+require("lwscript.experiment.json_read")
 require("lwscript.experiment.evaluate")
 require("lwscript.experiment.train")
 require("lwscript.experiment.outputs")

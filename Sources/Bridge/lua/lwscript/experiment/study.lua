@@ -104,6 +104,18 @@ local function writing(f, ...)
   if not ok then util.raise_again(err, FNAME .. ": cannot write the results: ") end
 end
 
+-- The command that ran the study's script ("scripts/learnability.lua --seeds 10"), for its
+-- provenance; nil in the REPL or -e.
+local function command_line()
+  if type(arg) ~= "table" or type(arg[0]) ~= "string" then return nil end
+  local parts = {arg[0]}
+  for i = 1, #arg do
+    local a = tostring(arg[i])
+    parts[#parts + 1] = a:find("[^%w%-_./=:,]") and ("'" .. a:gsub("'", "'\\''") .. "'") or a
+  end
+  return table.concat(parts, " ")
+end
+
 local function run_study(cfg)
   -- who runs what: this process, its workers, Slurm (runner.lua); threads and resume follow
   local role = runner.role(cfg)
@@ -188,7 +200,7 @@ local function run_study(cfg)
                            controls = cfg.controls or false, W_cap = W_cap,
                            -- where the numbers came from: the same seeds give other numbers on
                            -- another CPU or BLAS kernel (docs/experiment.md, provenance)
-                           machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT")}}
+                           machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT"), command = command_line()}}
   for _, n in ipairs(names) do study.runs[n] = {} end
   local quiet = cfg.quiet
   local function say(...) if not quiet then print(...) end end
