@@ -78,10 +78,7 @@ local function seeds_of(m)
   for s = 1, options.seeds or m.seeds do seeds[s] = s end
   return seeds
 end
--- by default one worker process per core: the runs of a study are independent, and two
--- 1-thread workers train the MLP 2.1 times as fast as one 2-thread process (README)
-local workers = study_options.workers or (sys.threads() > 1 and sys.threads() or nil)
-if workers == 1 then workers = nil end
+local workers = study_options.workers
 
 local models = {
   mlp = {

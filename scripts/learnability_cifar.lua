@@ -60,8 +60,7 @@ train, val, test = train:normalize(norm), val:normalize(norm), test:normalize(no
 
 local seeds = {}
 for s = 1, options.seeds or (full and 15 or 3) do seeds[s] = s end
-local workers = study_options.workers or (sys.threads() > 1 and sys.threads() or nil)
-if workers == 1 then workers = nil end
+local workers = study_options.workers
 
 print(string.format("CIFAR-10: %d training, %d validation, %d test images; %d seeds%s", train:size(), val:size(),
                     test:size(), #seeds, workers and string.format("; %d worker processes", workers) or ""))

@@ -47,9 +47,7 @@ print(string.format("names: %d training, %d validation, %d test names of %d coun
 
 local seeds = {}
 for s = 1, options.seeds or (options.full and 10 or 3) do seeds[s] = s end
--- one worker process per core by default (as scripts/learnability.lua)
-local workers = study_options.workers or (sys.threads() > 1 and sys.threads() or nil)
-if workers == 1 then workers = nil end
+local workers = study_options.workers
 local study = experiment.learnability{
   -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
   workers = workers, slurm = study_options.slurm, resume = study_options.resume,

@@ -21,7 +21,7 @@ end
 -- or a failed cell), --fresh to start afresh (the default, but for --slurm).
 M.STUDY_USAGE = "[--workers N] [--slurm OPTIONS] [--resume] [--fresh]"
 
--- The experiment.learnability options they set.
+-- The experiment.learnability options they set (workers: one per core unless --workers).
 function M.study(options)
   local slurm = options.slurm
   -- a script starts afresh unless told (--resume), so that a second run after a change of
@@ -30,7 +30,11 @@ function M.study(options)
   local resume = false
   if options.resume then resume = true elseif slurm and not options.fresh then resume = nil end
   if slurm == "default" then slurm = {} end
-  return {workers = options.workers, slurm = slurm, resume = resume}
+  -- one worker process per core by default: the runs of a study are independent, and two
+  -- 1-thread workers train the main job's MLP 2.1 times as fast as one 2-thread process
+  local workers = options.workers or (sys.threads() > 1 and sys.threads() or nil)
+  if workers == 1 then workers = nil end
+  return {workers = workers, slurm = slurm, resume = resume}
 end
 
 function M.parse(args, spec, defaults)

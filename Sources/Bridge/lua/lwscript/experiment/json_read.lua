@@ -56,15 +56,26 @@ local function decode(text)
     end
     return table.concat(out)
   end
+  -- the items of an object or array up to `close`, separated by commas; item() reads one
+  local function sequence(close, item)
+    pos = pos + 1
+    skip()
+    if text:sub(pos, pos) == close then pos = pos + 1; return end
+    while true do
+      item()
+      skip()
+      local d = text:sub(pos, pos)
+      pos = pos + 1
+      if d == close then return end
+      if d ~= "," then pos = pos - 1; fail("expected ',' or '" .. close .. "'") end
+    end
+  end
   function value()
     skip()
     local c = text:sub(pos, pos)
     if c == "{" then
       local t = {}
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "}" then pos = pos + 1; return t end
-      while true do
+      sequence("}", function()
         skip()
         if text:sub(pos, pos) ~= '"' then fail("expected a string key") end
         local k = string_value()
@@ -72,26 +83,15 @@ local function decode(text)
         if text:sub(pos, pos) ~= ":" then fail("expected ':'") end
         pos = pos + 1
         t[k] = value()
-        skip()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "}" then return t end
-        if d ~= "," then pos = pos - 1; fail("expected ',' or '}'") end
-      end
+      end)
+      return t
     elseif c == "[" then
       local t, n = {}, 0
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "]" then pos = pos + 1; return t end
-      while true do
+      sequence("]", function()
         n = n + 1
         t[n] = value()
-        skip()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "]" then return t end
-        if d ~= "," then pos = pos - 1; fail("expected ',' or ']'") end
-      end
+      end)
+      return t
     elseif c == '"' then
       return string_value()
     end
