@@ -73,11 +73,7 @@ local function training_set(per_class)
 end
 
 -- the seeds of a model: its default count, or --seeds
-local function seeds_of(m)
-  local seeds = {}
-  for s = 1, options.seeds or m.seeds do seeds[s] = s end
-  return seeds
-end
+local function seeds_of(m) return script_options.seeds(options.seeds or m.seeds) end
 local workers = study_options.workers
 
 local models = {

@@ -58,8 +58,7 @@ local train = per_class and train_pool:subset(math.min(per_class, math.min(table
 local norm = {mean = {0.4914, 0.4822, 0.4465}, std = {0.2470, 0.2435, 0.2616}}
 train, val, test = train:normalize(norm), val:normalize(norm), test:normalize(norm)
 
-local seeds = {}
-for s = 1, options.seeds or (full and 15 or 3) do seeds[s] = s end
+local seeds = script_options.seeds(options.seeds or (full and 15 or 3))
 local workers = study_options.workers
 
 print(string.format("CIFAR-10: %d training, %d validation, %d test images; %d seeds%s", train:size(), val:size(),

@@ -45,12 +45,10 @@ end
 print(string.format("names: %d training, %d validation, %d test names of %d countries; %d characters",
   train:size(), val:size(), test:size(), #train.classes, #all.vocab))
 
-local seeds = {}
-for s = 1, options.seeds or (options.full and 10 or 3) do seeds[s] = s end
-local workers = study_options.workers
+local seeds = script_options.seeds(options.seeds or (options.full and 10 or 3))
 local study = experiment.learnability{
   -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
-  workers = workers, slurm = study_options.slurm, resume = study_options.resume,
+  workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
   name = "names -> country, ConvLSTM",
   data = {train = train, val = val, test = test},
   model = function(seed)

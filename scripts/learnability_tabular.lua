@@ -98,12 +98,10 @@ val, test = val:standardize(train), test:standardize(train)
 print(string.format("%s: %d training, %d validation, %d test samples, %d features, %d classes",
   name, train:size(), val:size(), test:size(), train.shape[1], #train.classes))
 
-local seeds = {}
-for s = 1, options.seeds or 10 do seeds[s] = s end
-local workers = study_options.workers
+local seeds = script_options.seeds(options.seeds or 10)
 local study = experiment.learnability{
   -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
-  workers = workers, slurm = study_options.slurm, resume = study_options.resume,
+  workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
   name = name .. ", MLP",
   data = {train = train, val = val, test = test},
   model = function(seed)

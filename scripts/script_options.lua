@@ -37,6 +37,13 @@ function M.study(options)
   return {workers = workers, slurm = slurm, resume = resume}
 end
 
+-- The seeds 1..n of a study.
+function M.seeds(n)
+  local seeds = {}
+  for s = 1, n do seeds[s] = s end
+  return seeds
+end
+
 function M.parse(args, spec, defaults)
   if spec.study then
     local function add(list, items)

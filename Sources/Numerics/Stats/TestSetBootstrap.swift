@@ -62,39 +62,86 @@ public enum TestSetBootstrap {
             throw TensorError("seed \(k + 1): \(p.base.count) baseline and \(p.method.count) method predictions for \(labels.count) test samples")
         }
         let size = byClass.map(\.count)
-        let S = pairs.count
-        // D of one seed on the test set in which sample i occurs times[i] times
-        func D(_ p: Pair, _ times: [Int32]) -> Double {
-            var a = [Int](repeating: 0, count: classes), b = a
-            for i in 0..<labels.count where times[i] != 0 {
-                let t = Int(times[i])
-                if p.base[i] { a[labels[i]] += t }
-                if p.method[i] { b[labels[i]] += t }
+        let S = pairs.count, N = labels.count
+        // The samples in class order (class c at offset[c]); correct[j, 2k] and [j, 2k + 1]:
+        // whether seed k's baseline and method got sorted sample j right. A replicate's
+        // per-class counts of correct answers are then one matrix product of its sample
+        // multiplicities with `correct` per class (exact: whole numbers far below 2^24).
+        var offset = [Int](repeating: 0, count: classes + 1)
+        for c in 0..<classes { offset[c + 1] = offset[c] + size[c] }
+        let order = byClass.flatMap { $0 }
+        var correct = [Float](repeating: 0, count: N * 2 * S)
+        for (j, i) in order.enumerated() {
+            for k in 0..<S {
+                correct[j * 2 * S + 2 * k] = pairs[k].base[i] ? 1 : 0
+                correct[j * 2 * S + 2 * k + 1] = pairs[k].method[i] ? 1 : 0
             }
-            return varianceOfTPR(correct: a, size: size) - varianceOfTPR(correct: b, size: size)
         }
-        let observed = pairs.map { D($0, [Int32](repeating: 1, count: labels.count)) }
+        // D of every seed from counts[c * 2S + 2k (+1)], the correct answers of class c
+        func Ds(_ counts: UnsafeBufferPointer<Float>, stride: Int) -> [Double] {
+            (0..<S).map { k in
+                var a = [Int](repeating: 0, count: classes), b = a
+                for c in 0..<classes {
+                    a[c] = Int(counts[c * stride + 2 * k])
+                    b[c] = Int(counts[c * stride + 2 * k + 1])
+                }
+                return varianceOfTPR(correct: a, size: size) - varianceOfTPR(correct: b, size: size)
+            }
+        }
+        // the test set as it is: every multiplicity 1
+        var observedCounts = [Float](repeating: 0, count: classes * 2 * S)
+        for c in 0..<classes {
+            for j in offset[c]..<offset[c + 1] {
+                for q in 0..<(2 * S) { observedCounts[c * 2 * S + q] += correct[j * 2 * S + q] }
+            }
+        }
+        let observed = observedCounts.withUnsafeBufferPointer { Ds($0, stride: 2 * S) }
         let g = Generator(seed: seed)
         var perSeed = [[Double]](repeating: [Double](repeating: 0, count: resamples), count: S)
         var means = [Double](repeating: 0, count: resamples)
         var twoLevel = [Double](repeating: 0, count: resamples)
-        var times = [Int32](repeating: 0, count: labels.count)
-        for r in 0..<resamples {
-            for i in 0..<times.count { times[i] = 0 }
-            for members in byClass where !members.isEmpty {
-                for _ in 0..<members.count { times[members[g.below(members.count)]] += 1 }
+        // replicates in blocks (the multiplicities of a block are block x N floats)
+        let block = max(1, min(resamples, (1 << 22) / max(N, 1)))
+        var times = [Float](repeating: 0, count: block * N)
+        var seedDraws = [Int](repeating: 0, count: block * S)
+        var counts = [Float](repeating: 0, count: block * classes * 2 * S)
+        var first = 0
+        while first < resamples {
+            let rows = min(block, resamples - first)
+            for i in 0..<(rows * N) { times[i] = 0 }
+            // the same stream as one replicate after another: its test samples, then its seeds
+            for r in 0..<rows {
+                for c in 0..<classes where size[c] > 0 {
+                    for _ in 0..<size[c] { times[r * N + offset[c] + g.below(size[c])] += 1 }
+                }
+                for k in 0..<S { seedDraws[r * S + k] = g.below(S) }
             }
-            var sum = 0.0
-            for j in 0..<S {
-                let d = D(pairs[j], times)
-                perSeed[j][r] = d
-                sum += d
+            // counts[r, c, q] = sum over class c's samples j of times[r, j] correct[j, q]
+            times.withUnsafeBufferPointer { t in
+                correct.withUnsafeBufferPointer { m in
+                    counts.withUnsafeMutableBufferPointer { out in
+                        for c in 0..<classes where size[c] > 0 {
+                            sgemm(transA: false, transB: false, m: rows, n: 2 * S, k: size[c],
+                                  a: t.baseAddress! + offset[c], lda: N,
+                                  b: m.baseAddress! + offset[c] * 2 * S, ldb: 2 * S,
+                                  c: out.baseAddress! + c * 2 * S, ldc: classes * 2 * S)
+                        }
+                    }
+                }
             }
-            means[r] = sum / Double(S)
-            // the seeds redrawn too, on the same redrawn test set
-            var drawn = 0.0
-            for _ in 0..<S { drawn += perSeed[g.below(S)][r] }
-            twoLevel[r] = drawn / Double(S)
+            counts.withUnsafeBufferPointer { all in
+                for r in 0..<rows {
+                    let d = Ds(UnsafeBufferPointer(rebasing: all[(r * classes * 2 * S)..<((r + 1) * classes * 2 * S)]),
+                               stride: 2 * S)
+                    for k in 0..<S { perSeed[k][first + r] = d[k] }
+                    means[first + r] = d.reduce(0, +) / Double(S)
+                    // the seeds redrawn too, on the same redrawn test set
+                    var drawn = 0.0
+                    for k in 0..<S { drawn += d[seedDraws[r * S + k]] }
+                    twoLevel[first + r] = drawn / Double(S)
+                }
+            }
+            first += rows
         }
         let sd = { (x: [Double]) in Describe.variance(x).squareRoot() }
         var interval: (lo: Double, hi: Double)?

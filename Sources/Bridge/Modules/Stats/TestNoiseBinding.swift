@@ -53,12 +53,12 @@ extension StatsModule {
             labels.append(Int(v) - 1)
         }
         let classes = (labels.max() ?? 0) + 1
-        let pairs = zip(base, method).map { b, m in
-            TestSetBootstrap.Pair(base: zip(b, y).map { $0 == $1 }, method: zip(m, y).map { $0 == $1 })
-        }
         for (k, (b, m)) in zip(base, method).enumerated() where b.count != y.count || m.count != y.count {
             throw a.error(b.count != y.count ? 2 : 3,
                           "seed \(k + 1): \(b.count != y.count ? b.count : m.count) predictions for \(y.count) test labels")
+        }
+        let pairs = zip(base, method).map { b, m in
+            TestSetBootstrap.Pair(base: zip(b, y).map { $0 == $1 }, method: zip(m, y).map { $0 == $1 })
         }
         let r = try TestSetBootstrap.run(labels: labels, classes: classes, pairs: pairs, resamples: resamples, level: level,
                                          minSeeds: minSeeds, seed: try seedOption(a, 4))

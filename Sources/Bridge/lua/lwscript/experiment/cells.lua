@@ -26,11 +26,15 @@ local function path(out, id, ext) return join(join(out, "cells"), id .. ext) end
 M.path = path
 
 -- What the study's files need of a run, as data: the test report keeps its confusion matrix
--- and per-sample predictions (the test-set bootstrap), the history drops its last report
--- (the study keeps the one s came from, without predictions).
+-- and per-sample predictions (the test-set bootstrap) but not the test labels (the same for
+-- every run: the study puts them back when it reads the record), the history drops its last
+-- report (the study keeps the one s came from, without predictions).
 function M.record(r)
-  local out = {}
-  for k, v in pairs(r) do out[k] = v end
+  local out = util.copy(r)
+  if r.report then
+    out.report = util.copy(r.report)
+    out.report.labels = nil
+  end
   if r.history then
     out.history = util.copy(r.history)
     out.history.last_report = nil
@@ -57,6 +61,12 @@ function M.save(out, id, r, key)
   end)
 end
 
+-- A file of a study with another configuration: its cells do not belong to this one.
+local function foreign(out, p)
+  util.fail(fmt("experiment.learnability: %s was made by a study with another configuration; give the study another "
+                .. "'out' directory, or remove %s to start it afresh", p, join(out, "cells")))
+end
+
 -- The record of a finished cell, or nil. A record made under another configuration (key) is
 -- an error: its numbers do not belong to this study.
 function M.load(out, id, key)
@@ -64,10 +74,7 @@ function M.load(out, id, key)
   if not util.file_exists(p) then return nil end
   local rec, err = literal.read(p)
   if type(rec) ~= "table" then util.fail(fmt("experiment.learnability: %s is damaged (%s); remove it to run the cell again", p, tostring(err))) end
-  if key and rec.key ~= key then
-    util.fail(fmt("experiment.learnability: %s was made by a study with another configuration; give the study another "
-                  .. "'out' directory, or remove %s to start it afresh", p, join(out, "cells")))
-  end
+  if key and rec.key ~= key then foreign(out, p) end
   rec.key = nil
   return rec
 end
@@ -136,6 +143,13 @@ function M.write_plan(out, plan)
     sys.mkdir(out)
     util.write_file(join(out, "plan.lua"), "return " .. literal.write(plan) .. "\n")
   end)
+end
+
+-- The cells in `out` belong to this study's configuration (checked once, on plan.lua, before
+-- any cell is taken as done; each record is checked again when it is read).
+function M.check_plan(out, key)
+  local plan = M.read_plan(out)
+  if plan and plan.key ~= key then foreign(out, join(out, "plan.lua")) end
 end
 
 function M.read_plan(out)

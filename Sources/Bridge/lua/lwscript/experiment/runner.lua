@@ -191,11 +191,13 @@ local function script_argv()
 end
 M.script_argv = script_argv
 
--- "resuming: 12 of 27 cells are done" when a study directory holds finished cells.
+-- "resuming: 12 of 27 cells are done" when a study directory holds finished cells (after
+-- checking that they are of this configuration).
 function M.say_resumed(ops)
+  cells.check_plan(ops.out, ops.key)
   local done = 0
   for _, cell in ipairs(ops.plan) do
-    if cells.load(ops.out, cell.id, ops.key) then done = done + 1 end
+    if cells.done(ops.out, cell.id) then done = done + 1 end
   end
   if done > 0 then
     ops.say(fmt("resuming: %d of %d cells are done already in %s (resume = false starts afresh)", done, #ops.plan, ops.out))
@@ -224,9 +226,8 @@ function M.coordinate(ops)
   local argv = script_argv()
   -- a study already begun goes on (resume = false starts afresh); failed and abandoned cells
   -- run again
-  if cfg.resume == false then cells.clear(out, M.ids(ops.plan)) end
+  if cfg.resume == false then cells.clear(out, M.ids(ops.plan)) else M.say_resumed(ops) end
   cells.clear(out, M.ids(ops.plan), true)
-  M.say_resumed(ops)
   cells.write_plan(out, M.plan_data(ops))
   sys.mkdir(join(out, "logs"))
   if census(ops).done == #ops.plan then

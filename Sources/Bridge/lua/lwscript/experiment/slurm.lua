@@ -95,8 +95,7 @@ local function job_script(path, argv, exports)
   for _, e in ipairs(exports) do lines[#lines + 1] = e end
   lines[#lines + 1] = "cd " .. quote(sys.cwd())
   lines[#lines + 1] = "exec " .. argv_text(argv)
-  util.write_file(path, table.concat(lines, "\n") .. "\n")
-  os.execute("chmod +x " .. quote(path))
+  util.write_file(path, table.concat(lines, "\n") .. "\n")   -- (sbatch reads it: no exec bit needed)
 end
 
 function M.submit(ops, runner)
@@ -105,7 +104,7 @@ function M.submit(ops, runner)
   local o = M.options(cfg)
   check(o, out)
   local argv = runner.script_argv()
-  if cfg.resume == false then cells.clear(out, runner.ids(ops.plan)) end
+  if cfg.resume == false then cells.clear(out, runner.ids(ops.plan)) else cells.check_plan(out, ops.key) end
   -- failed and abandoned cells run again: also those claimed by a task (on any node) whose
   -- job has left the queue without finishing them
   for _, cell in ipairs(ops.plan) do

@@ -284,7 +284,7 @@ local function run_study(cfg)
   -- s'; nil when interrupted.
   local function run_method(cell, base)
     local t1 = sys.clock()
-    local ctx = study.contexts[cell.seed] or context(cell.seed, base)
+    local ctx = study.contexts[cell.seed]   -- made when its baseline ran or was read
     local m, name = cell.method, cell.name
     if m.W then ctx = merge(ctx, {w = capped(check_weights(m.W(ctx.s), C, m.name .. ": W(s)"), W_cap)}) end
     local mopts = cell.make(ctx)
@@ -338,18 +338,24 @@ local function run_study(cfg)
   local function run_cell(cell, base)
     local r
     if cell.name == "baseline" then r = run_baseline(cell.seed) else r = run_method(cell, base) end
+    if r and cell.name == "baseline" then context(cell.seed, r) end
     if r and out then cells.save(out, cell.id, r, key) end
     return r
   end
 
-  -- Takes a finished cell's record from the study directory into the study.
+  -- Takes a finished cell's record from the study directory into the study (with the test
+  -- labels, which records leave out).
+  local test_labels
   local function adopt(cell, r)
+    test_labels = test_labels or d.test:labels()
+    if r.report then r.report.labels = test_labels end
     study.runs[cell.name][cell.seed] = r
     if cell.name == "baseline" then context(cell.seed, r) end
   end
 
-  local function summarize_and_write(with_plots, write)
-    study.summary = summary.summarize(names, study.runs, seeds, controls)
+  -- (between_seeds: the summary written after each seed, without the test-set bootstrap)
+  local function summarize_and_write(with_plots, write, between_seeds)
+    study.summary = summary.summarize(names, study.runs, seeds, controls, {test_noise = not between_seeds})
     study.text = experiment.summary_table(study.summary) .. "\n\n" .. table.concat(experiment.verdicts(study.summary), "\n")
     if study.interrupted then
       study.text = study.text .. "\n\ninterrupted: these results hold only the runs that finished"
@@ -382,18 +388,16 @@ local function run_study(cfg)
       cells.write_plan(out, runner.plan_data(ops))
     end
     if cfg.threads then sys.threads(cfg.threads) end
-    local bases = {}
     for i, cell in ipairs(plan) do
       if study.interrupted then break end
-      local base = bases[cell.seed]
+      local base = study.runs.baseline[cell.seed]
       if cell.name == "baseline" or base then
         local r = out and cfg.resume and cells.load(out, cell.id, key)
         if r then adopt(cell, r) else r = run_cell(cell, base) end
         if not r then break end
-        if cell.name == "baseline" then bases[cell.seed] = r; context(cell.seed, r) end
       end
       local nxt = plan[i + 1]
-      if not nxt or nxt.seed ~= cell.seed then summarize_and_write(false) end
+      if not nxt or nxt.seed ~= cell.seed then summarize_and_write(false, true, true) end
     end
     summarize_and_write(true)
   end

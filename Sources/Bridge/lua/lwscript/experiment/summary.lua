@@ -118,13 +118,14 @@ local function holm(rows, field, adjusted)
   for i, p in ipairs(stats.holm(ps)) do rows[i][adjusted] = p end
 end
 
--- M.summarize(method_names, runs, seeds[, controls]): one row for the baseline, one per
+-- M.summarize(method_names, runs, seeds[, controls[, {test_noise = false}]]): one row for the baseline, one per
 -- method (its runs paired with the baseline's of the same seed). Holm's correction covers
 -- every method that was tested (3 or more seeds), an undefined p counting as 1. `controls`
 -- maps a method's name to its control's (a run of its own, also a row): the method's row then
 -- holds the comparison with it (control_D, its interval, control_p, control_p_holm; Holm over
--- the methods compared with a control).
-function M.summarize(method_names, runs, seeds, controls)
+-- the methods compared with a control). test_noise = false leaves out the test-set bootstrap
+-- (the summaries a study writes between seeds: it is the costly part, and the last one has it).
+function M.summarize(method_names, runs, seeds, controls, opts)
   local rows = {}
   local base = runs.baseline or {}
   local acc0, var0, bal0, min0, collapsed0 = {}, {}, {}, {}, 0
@@ -154,7 +155,7 @@ function M.summarize(method_names, runs, seeds, controls)
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
                  accuracy_change = mean_of(dacc), collapsed = collapsed > 0 and collapsed or nil}
     if compare(row, a, b, D, dacc) then tested[#tested + 1] = row end
-    test_noise(row, name, runs, seeds)
+    if not (opts and opts.test_noise == false) then test_noise(row, name, runs, seeds) end
     if controls and controls[name] and against_control(row, controls[name], runs, seeds) then
       controlled[#controlled + 1] = row
     end
