@@ -13,11 +13,15 @@
 --   --full               the full size: 54,000 training images (6,000 for validation), the
 --                        paper-size CNN, more epochs and 15 seeds (hours; --workers, --slurm)
 --   --models mlp,cnn     which models (default both)
+--   --cnn small|paper    the CNN's size: widths 16-32-64 (default) or the paper's (default with
+--                        --full; 3.3 times the time per image)
 --   --seeds N            number of seeds (default: MLP 10, CNN 6, enough for the t intervals and
 --                        power of the verdicts to mean something; --full 15)
 --   --epochs N           epochs per run (default: MLP 6, CNN 3)
 --   --per-class N        training images per class (default: MLP 400, CNN 300)
 --   --out DIR            results directory (default runs/learnability)
+--   --methods all|LIST   every built-in method the data allows, or a comma-separated list
+--                        (default: the five of the study, docs/experiment.md)
 --   --controls           also run each method's control (the same perturbation of training
 --                        without the TPR information) and compare the two (twice the runs)
 --   --draw-per-seed      each seed draws its own training images (the study's train_subset),
@@ -39,11 +43,16 @@
 local script_options = require("script_options")
 local options = script_options.parse(arg, {
   script = "learnability.lua", study = true,
-  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--out DIR] [--controls] [--draw-per-seed]",
-  flags = {"--full", "--controls", "--draw-per-seed"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out"},
-}, {full = false, controls = false, draw_per_seed = false, models = "mlp,cnn", out = "runs/learnability"})
+  usage = "[--full] [--models mlp,cnn] [--seeds N] [--epochs N] [--per-class N] [--cnn small|paper] [--out DIR] [--draw-per-seed]",
+  flags = {"--full", "--draw-per-seed"}, numbers = {"--seeds", "--epochs", "--per-class"}, strings = {"--models", "--out", "--cnn"},
+}, {full = false, draw_per_seed = false, models = "mlp,cnn", out = "runs/learnability"})
 local study_options = script_options.study(options)
 local full = options.full
+local paper_cnn = options.cnn == "paper" or (options.cnn == nil and full)
+if options.cnn and options.cnn ~= "paper" and options.cnn ~= "small" then
+  io.stderr:write("learnability.lua: --cnn takes small or paper, got ", options.cnn, " (try --help)\n")
+  os.exit(2)
+end
 
 local ok, train_all, test_all = pcall(data.fashion_mnist)
 if not ok then
@@ -87,9 +96,9 @@ local models = {
     gammas = {0.5, 1, 2, 4},
   },
   cnn = {
-    title = full and "residual CNN" or "residual CNN (widths 16-32-64)",
+    title = paper_cnn and "residual CNN" or "residual CNN (widths 16-32-64)",
     build = function()
-      if full then return nn.resnet_cnn{channels = 1, classes = 10, size = 28} end
+      if paper_cnn then return nn.resnet_cnn{channels = 1, classes = 10, size = 28} end
       return nn.resnet_cnn{channels = 1, classes = 10, size = 28, widths = {16, 32, 64}, dense = 128}
     end,
     epochs = full and 10 or 3,
@@ -122,7 +131,7 @@ for name in options.models:gmatch("[^,]+") do
     epochs = options.epochs or m.epochs,
     batch = m.batch,
     out = options.out .. "/" .. name,
-    controls = options.controls,
+    methods = study_options.methods, controls = study_options.controls,
     train_subset = per_seed,
   }
   -- the classes the baseline learns worst, and what they are taken for

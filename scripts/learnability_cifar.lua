@@ -17,6 +17,7 @@
 --   --seeds N            number of seeds (default 3; --full 15)
 --   --epochs N           epochs per run (default 4; --full 30)
 --   --out DIR            results directory (default runs/learnability_cifar)
+--   --methods all|LIST   every built-in method the data allows, or a comma-separated list
 --   --controls           also run each method's control
 --   --workers N, --slurm OPTIONS, --resume, --fresh   (docs/experiment.md, "Many processes")
 --
@@ -26,10 +27,10 @@
 local script_options = require("script_options")
 local options = script_options.parse(arg, {
   script = "learnability_cifar.lua", study = true,
-  usage = "[--full] [--dir DIR] [--per-class N] [--val-per-class N] [--seeds N] [--epochs N] [--out DIR] [--controls]",
-  flags = {"--full", "--controls"}, numbers = {"--per-class", "--val-per-class", "--seeds", "--epochs"},
+  usage = "[--full] [--dir DIR] [--per-class N] [--val-per-class N] [--seeds N] [--epochs N] [--out DIR]",
+  flags = {"--full"}, numbers = {"--per-class", "--val-per-class", "--seeds", "--epochs"},
   strings = {"--dir", "--out"},
-}, {dir = "data/cifar-10-batches-bin", out = "runs/learnability_cifar", full = false, controls = false})
+}, {dir = "data/cifar-10-batches-bin", out = "runs/learnability_cifar", full = false})
 local study_options = script_options.study(options)
 local full = options.full
 
@@ -77,7 +78,7 @@ local study = experiment.learnability{
   epochs = options.epochs or (full and 30 or 4),
   batch = 64,
   out = options.out,
-  controls = options.controls,
+  methods = study_options.methods, controls = study_options.controls,
 }
 print(experiment.most_confused(study) or "most confused: -")
 local minutes = (sys.clock() - started) / 60

@@ -15,6 +15,8 @@
 --   --seeds N            number of seeds (default 3, the fewest that give an interval; --full 10)
 --   --epochs N           epochs per run (default 8)
 --   --csv FILE           the names CSV (default data/names/names.csv)
+--   --methods all|LIST   every built-in method the data allows, or a comma-separated list
+--   --controls           also run each method's control
 --   --out DIR            results directory (default runs/learnability_names)
 
 local script_options = require("script_options")
@@ -49,6 +51,7 @@ local seeds = script_options.seeds(options.seeds or (options.full and 10 or 3))
 local study = experiment.learnability{
   -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
   workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
+  methods = study_options.methods, controls = study_options.controls,   -- --methods all|LIST, --controls
   name = "names -> country, ConvLSTM",
   data = {train = train, val = val, test = test},
   model = function(seed)

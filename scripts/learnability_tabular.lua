@@ -14,6 +14,8 @@
 --   --label NAME         the label column of --csv
 --   --seeds N            number of seeds (default 10)
 --   --epochs N           epochs per run (default 30)
+--   --methods all|LIST   every built-in method the data allows, or a comma-separated list
+--   --controls           also run each method's control
 --   --out DIR            results directory (default runs/learnability_tabular)
 --
 -- Letter at 10 seeds takes 2.4 minutes on 2 cores (release build, one worker process per
@@ -102,6 +104,7 @@ local seeds = script_options.seeds(options.seeds or 10)
 local study = experiment.learnability{
   -- --workers N, --slurm OPTIONS, --resume, --fresh (docs/experiment.md, "Many processes")
   workers = study_options.workers, slurm = study_options.slurm, resume = study_options.resume,
+  methods = study_options.methods, controls = study_options.controls,   -- --methods all|LIST, --controls
   name = name .. ", MLP",
   data = {train = train, val = val, test = test},
   model = function(seed)

@@ -18,8 +18,9 @@ end
 -- The options of a study's processes (spec.study = true adds them; docs/experiment.md, "Many
 -- processes"): --workers N local workers, --slurm OPTIONS a Slurm cluster ("default", or
 -- "partition=P,time=T,cpus=N,mem=M,wait"), --resume to go on with a study begun (after Ctrl-C,
--- or a failed cell), --fresh to start afresh (the default, but for --slurm).
-M.STUDY_USAGE = "[--workers N] [--slurm OPTIONS] [--resume] [--fresh]"
+-- or a failed cell), --fresh to start afresh (the default, but for --slurm); --methods all or
+-- a comma-separated list of built-in methods, --controls to run each method's control.
+M.STUDY_USAGE = "[--methods all|m1,m2] [--controls] [--workers N] [--slurm OPTIONS] [--resume] [--fresh]"
 
 -- The experiment.learnability options they set (workers: one per core unless --workers).
 function M.study(options)
@@ -34,7 +35,13 @@ function M.study(options)
   -- 1-thread workers train the main job's MLP 2.1 times as fast as one 2-thread process
   local workers = options.workers or (sys.threads() > 1 and sys.threads() or nil)
   if workers == 1 then workers = nil end
-  return {workers = workers, slurm = slurm, resume = resume}
+  local methods = options.methods
+  if methods and methods ~= "all" then
+    local list = {}
+    for name in methods:gmatch("[^,%s]+") do list[#list + 1] = name end
+    methods = list
+  end
+  return {workers = workers, slurm = slurm, resume = resume, methods = methods, controls = options.controls or nil}
 end
 
 -- The seeds 1..n of a study.
@@ -52,8 +59,8 @@ function M.parse(args, spec, defaults)
       for _, v in ipairs(items) do out[#out + 1] = v end
       return out
     end
-    spec = {script = spec.script, usage = spec.usage .. " " .. M.STUDY_USAGE, flags = add(spec.flags, {"--resume", "--fresh"}),
-            numbers = add(spec.numbers, {"--workers"}), strings = add(spec.strings, {"--slurm"})}
+    spec = {script = spec.script, usage = spec.usage .. " " .. M.STUDY_USAGE, flags = add(spec.flags, {"--resume", "--fresh", "--controls"}),
+            numbers = add(spec.numbers, {"--workers"}), strings = add(spec.strings, {"--slurm", "--methods"})}
   end
   local options, kinds = {}, {}
   for k, v in pairs(defaults or {}) do options[k] = v end

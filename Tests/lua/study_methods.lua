@@ -73,6 +73,22 @@ function test.smote_tpr_adds_samples_by_tpr_and_needs_features()
     end)
 end
 
+function test.methods_all_lists_every_builtin_the_data_allows()
+  T.same_table(methods_lib.listed("all", "features"), {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling",
+    "tpr_augmentation", "smote_tpr", "threshold_ce", "online_weighted_ce"}, "features: all eight")
+  T.same_table(methods_lib.listed("all", "image"), {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling",
+    "tpr_augmentation", "threshold_ce", "online_weighted_ce"}, "images: no SMOTE")
+  T.same_table(methods_lib.listed(nil, "image"), methods_lib.DEFAULT, "nil: the default five")
+  local set = blobs()
+  local study = experiment.learnability{data = {train = set, test = set}, s_from_test = true, quiet = true, seeds = {1},
+    epochs = 1, model = function() return nn.mlp{inputs = 2, classes = 3} end, methods = "all", plots = false}
+  T.eq(#study.methods, 8, "a study with methods = \"all\" runs the eight on features")
+  T.raises("bad argument #1 to 'experiment.learnability' (option 'methods' must be \"all\"", function()
+    experiment.learnability{data = {train = set, test = set}, quiet = true, seeds = {1},
+      model = function() return nn.mlp{inputs = 2, classes = 3} end, methods = "every"}
+  end)
+end
+
 function test.online_weights_follow_each_epoch_clamped_and_permuted_in_the_control()
   local m = experiment.methods.online_weighted_ce{clamp = {0.5, 2}}
   local ctx = context(blobs(), {1, 1, 1})

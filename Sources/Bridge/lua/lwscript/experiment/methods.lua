@@ -218,6 +218,22 @@ function experiment.methods.online_weighted_ce(o)
 end
 
 M.DEFAULT = {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling", "tpr_augmentation"}
+M.ALL = {"tpr_weighted_ce", "focal", "class_balanced_tpr", "tpr_oversampling", "tpr_augmentation", "smote_tpr",
+         "threshold_ce", "online_weighted_ce"}
+
+-- M.listed(methods, kind): the study option `methods` as a list: the default five when nil,
+-- every built-in method that works on data of this kind when "all" (smote_tpr only on
+-- features), else the list itself.
+function M.listed(methods, kind)
+  if methods == nil then return M.DEFAULT end
+  if methods ~= "all" then return methods end
+  local out = {}
+  for _, name in ipairs(M.ALL) do
+    local requires = experiment.methods[name]().requires
+    if requires == nil or requires == kind then out[#out + 1] = name end
+  end
+  return out
+end
 
 -- M.resolve(m, i): the method given as study option methods[i] (a name, a function(ctx) ->
 -- train options, or a table {name =, options =, W =}).

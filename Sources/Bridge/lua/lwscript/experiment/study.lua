@@ -37,8 +37,9 @@ end)
 local STUDY_OPTIONS = {
   data = is_data,
   model = is.func("a function(seed) returning a new model"),
-  methods = is.array_of(is_method, "an array of methods (names of built-in methods, tables {name =, options = "
-                                   .. "function(ctx)} or functions(ctx) returning train options)", 0),
+  methods = is.any(util.checker("\"all\" (every built-in method the data allows)", function(v) return v == "all" end),
+                   is.array_of(is_method, "an array of methods (names of built-in methods, tables {name =, options = "
+                                          .. "function(ctx)} or functions(ctx) returning train options)", 0)),
   seeds = is.array_of(is.integer(0), "a non-empty array of integers >= 0"),
   W = is.any(is.func("a function(s) returning per-class weights"), util.checker("a number gamma (for tpr_power)",
       function(v) return util.finite(v) end)),
@@ -136,7 +137,7 @@ local function run_study(cfg)
     W = function(s) return weights.tpr_power(s, gamma, {floor = 0.01}) end
   end
   local methods, names, seen = {}, {}, {baseline = true}
-  for i, m in ipairs(cfg.methods or methods_lib.DEFAULT) do
+  for i, m in ipairs(methods_lib.listed(cfg.methods, d.train.kind)) do
     local method = methods_lib.resolve(m, i)
     if seen[method.name] then util.fail("experiment.learnability: two methods are named '" .. method.name .. "'") end
     seen[method.name] = true
