@@ -199,6 +199,8 @@ local function run_study(cfg)
                            train_subset = cfg.train_subset,
                            classes = classes, tpr_source = tpr_source, started = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                            controls = cfg.controls or false, W_cap = W_cap,
+                           -- threads per run (a run's numbers depend on them) and how the cells were spread
+                           threads = cfg.threads or sys.threads(), workers = cfg.workers, slurm = cfg.slurm and true or nil,
                            -- where the numbers came from: the same seeds give other numbers on
                            -- another CPU or BLAS kernel (docs/experiment.md, provenance)
                            machine = sys.machine(), commit = sys.getenv("LWSCRIPT_COMMIT"), command = command_line()}}
