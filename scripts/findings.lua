@@ -61,7 +61,7 @@ for _, s in ipairs(STUDIES) do
     for k, v in pairs(s) do st[k] = v end
     loaded[#loaded + 1] = st
   else
-    missing[#missing + 1] = fmt("- %s: not run yet (%s).", s.title, why)
+    missing[#missing + 1] = fmt("- %s: %s.", s.title, why)
   end
 end
 
@@ -145,7 +145,6 @@ local images = {}
 for _, st in ipairs(loaded) do if st.kind == "images" then images[#images + 1] = st end end
 if #images > 0 then add(forum.section(images, options.images, link), "") end
 
-add("## How much data", "")
 local power = {}
 for _, st in ipairs(loaded) do
   local r = st.row.tpr_weighted_ce
@@ -154,11 +153,13 @@ for _, st in ipairs(loaded) do
                          md.pct(st.binomial_share), tostring(st.support[st.order[1]] or "-")}
   end
 end
-add("With the seeds run, the smallest |D| of `tpr_weighted_ce` that a paired t-test detects with 80% power, the "
-    .. "spread of D over seeds, and the share of the baseline's Var(s) that is binomial test noise (each class's TPR "
-    .. "measured on n test samples):", "",
-    md.table({"study", "seeds", "detectable |D| (80%)", "sd of D over seeds", "binomial share of Var(s)", "test samples per class"},
-             power), "")
+if #power > 0 then
+  add("## How much data", "", "With the seeds run, the smallest |D| of `tpr_weighted_ce` that a paired t-test detects "
+      .. "with 80% power, the spread of D over seeds, and the share of the baseline's Var(s) that is binomial test noise "
+      .. "(each class's TPR measured on n test samples):", "",
+      md.table({"study", "seeds", "detectable |D| (80%)", "sd of D over seeds", "binomial share of Var(s)",
+                "test samples per class"}, power), "")
+end
 
 add("## Reproduce", "", "```sh", "scripts/findings-run            # the studies (resumable; -- --slurm default for a cluster)",
     "lwscript scripts/findings.lua   # this document, its figures and the README's table", "```", "")

@@ -204,6 +204,28 @@ function test.ldam_matches_reference()
   report()
 end
 
+-- the per-class values a loss was built with are readable (for checking and plotting): LDAM's
+-- margins m_c = max_m (n_min / n_c)^(1/4), the weights, the offsets; nil when there are none
+function test.per_class_values_are_readable()
+  local l = loss.ldam{counts = {5000, 500, 50}, max_m = 0.4, weights = {1, 2, 3}}
+  local m = l.margins
+  T.eq(#m, 3, "one margin per class")
+  T.near(m[1], 0.4 * (50 / 5000) ^ 0.25, 1e-12, "margin of the largest class")
+  T.near(m[2], 0.4 * (50 / 500) ^ 0.25, 1e-12, "margin of the middle class")
+  T.near(m[3], 0.4, 1e-12, "the smallest class has max_m")
+  T.same_table(l.weights, {1, 2, 3}, "ldam weights")
+  m[1] = 99
+  T.near(l.margins[1], 0.4 * (50 / 5000) ^ 0.25, 1e-12, "each read is a new array")
+  T.same_table(loss.cross_entropy{weights = {0.5, 2}}.weights, {0.5, 2}, "cross_entropy weights")
+  T.eq(loss.cross_entropy().weights, nil, "no weights: nil")
+  T.same_table(loss.focal{alpha = {0.25, 0.75}}.alpha, {0.25, 0.75}, "focal alpha per class")
+  T.eq(loss.focal{alpha = 0.25}.alpha, nil, "a single alpha is not per class")
+  local o = loss.balanced_softmax{counts = {1, 3}}.offsets
+  T.near(o[1], math.log(0.25), 1e-12, "balanced_softmax offset 1")
+  T.near(o[2], math.log(0.75), 1e-12, "balanced_softmax offset 2")
+  T.eq(loss.ldam{counts = {2, 1}}.nothing, nil, "an unknown field is nil")
+end
+
 function test.logit_adjusted_and_balanced_softmax_match_reference()
   local check, report = reference_checker()
   check("logit_adjusted", loss.logit_adjusted{priors = COUNTS}, NORMAL, TARGETS)

@@ -106,6 +106,29 @@ function test.leakyrelu() run("leakyrelu", nn.LeakyReLU(0.1), formula_input({3, 
 
 function test.lstm_two_layers() run("lstm", nn.LSTM(3, 4, {layers = 2}), formula_input({2, 5, 3})) end
 
+-- The final states h_n and c_n carry gradients, as in PyTorch: a loss through all three, and
+-- one through c_n alone (which raised "does not require grad" before). The output compared
+-- is c_n.
+local function lstm_states(name, through_all)
+  local m = nn.LSTM(3, 4, {layers = 2})
+  fill_params(m)
+  local x = formula_input({2, 5, 3}):requires_grad()
+  local out, h, c = m(x)
+  local l = (c * proj_like(c)):sum()
+  if through_all then l = l + (out * proj_like(out)):sum() + 0.5 * (h * proj_like(h)):sum() end
+  l:backward()
+  local r = ref[name]
+  close(c:flatten():totable(), r.output, name .. " c_n")
+  T.near(l:item(), r.loss, 1e-4, name .. " loss")
+  close(x.grad:flatten():totable(), r.input_grad, name .. " input gradient")
+  for k, pair in ipairs(m:named_parameters()) do
+    close(pair[2].grad:flatten():totable(), r.param_grads[k], name .. " gradient of " .. pair[1])
+  end
+end
+
+function test.lstm_gradients_through_h_n_and_c_n() lstm_states("lstm_states", true) end
+function test.lstm_gradient_through_c_n_alone() lstm_states("lstm_cn_only", false) end
+
 function test.embedding()
   run("embedding", nn.Embedding(6, 3), tensor.new({{1, 6, 3}, {3, 3, 2}}), {input_grad = false})
 end

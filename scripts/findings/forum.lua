@@ -239,8 +239,10 @@ local function in_short(st)
   end
   if st.binomial_share then
     out[#out + 1] = st.binomial_share < 0.1
-      and fmt("- It is not test noise: binomial noise is %s of the baseline's Var(s).", md.pct(st.binomial_share))
-      or fmt("- Test noise matters here: binomial noise is %s of the baseline's Var(s).", md.pct(st.binomial_share))
+      and fmt("- The unevenness is real, not test noise: binomial test noise is %s of the baseline's Var(s).",
+              md.pct(st.binomial_share))
+      or fmt("- Test noise is a large part of the unevenness measured here: binomial test noise is %s of the baseline's "
+             .. "Var(s).", md.pct(st.binomial_share))
   end
   return table.concat(out, "\n")
 end

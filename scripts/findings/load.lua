@@ -34,7 +34,10 @@ local function progress(dir)
   for _, c in ipairs(plan.cells) do
     if exists(dir .. "/cells/" .. c.id .. ".lua") then done = done + 1 end
   end
-  return done, #plan.cells
+  -- the threads per run, from the configuration key the cells were made under (config.json
+  -- records them only since this script was written)
+  local threads = type(plan.key) == "string" and tonumber(plan.key:match('%["threads"%]=(%d+)'))
+  return done, #plan.cells, threads
 end
 
 -- per method and class: the mean over seeds of (TPR of the method - TPR of the baseline),
@@ -138,10 +141,16 @@ M.epochs_of = epochs_of
 
 -- M.study(dir): the study in dir, or nil and why
 function M.study(dir)
-  if not exists(dir .. "/config.json") then return nil, dir .. " holds no study (no config.json)" end
+  if not exists(dir .. "/config.json") then
+    local done, planned = progress(dir)
+    if planned then return nil, string.format("not collected yet: %d of %d cells done in %s", done, planned, dir) end
+    return nil, "not run yet: " .. dir .. " holds no study"
+  end
   local st = {dir = dir, config = experiment.read_json(dir .. "/config.json")}
-  st.done, st.planned = progress(dir)
-  if not exists(dir .. "/summary.json") then return nil, dir .. " has no summary yet (no cell finished)" end
+  local threads
+  st.done, st.planned, threads = progress(dir)
+  st.config.threads = st.config.threads or threads
+  if not exists(dir .. "/summary.json") then return nil, "not run yet: " .. dir .. " has no summary (no cell finished)" end
   st.rows = experiment.read_json(dir .. "/summary.json")
   st.row = {}
   for _, r in ipairs(st.rows) do st.row[r.method] = r end

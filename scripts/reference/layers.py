@@ -69,6 +69,18 @@ case("avgpool", nn.AvgPool2d(2), formula_input((2, 2, 4, 6)))
 case("leakyrelu", nn.LeakyReLU(0.1), formula_input((3, 4)))
 case("lstm", nn.LSTM(3, 4, num_layers=2, batch_first=True), formula_input((2, 5, 3)))
 
+# The LSTM's final states are differentiable: a loss through the outputs, h_n and c_n, and one
+# through c_n alone.
+for name, through in (("lstm_states", "all"), ("lstm_cn_only", "c")):
+    lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True); fill_params(lstm)
+    x = formula_input((2, 5, 3)).requires_grad_(True)
+    out, (h_n, c_n) = lstm(x)
+    loss = (c_n * proj_like(c_n)).sum()
+    if through == "all":
+        loss = loss + (out * proj_like(out)).sum() + 0.5 * (h_n * proj_like(h_n)).sum()
+    loss.backward()
+    cases.append((name, c_n, x.grad, [p.grad for _, p in lstm.named_parameters()], loss.item()))
+
 # Embedding takes indices: 1-based on the Lua side.
 emb = nn.Embedding(6, 3); fill_params(emb)
 idx = torch.tensor([[0, 5, 2], [2, 2, 1]])

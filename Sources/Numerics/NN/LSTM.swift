@@ -46,9 +46,8 @@ public final class LSTM: Module {
         try forwardAll(x).output
     }
 
-    /// All hidden states of the last layer, and the final hidden and cell states per layer.
-    /// The final hidden states are differentiable (views of the outputs); the final cell
-    /// states are returned without gradient.
+    /// All hidden states of the last layer, and the final hidden and cell states per layer,
+    /// all differentiable: a loss through c_n reaches the weights and the input, as in PyTorch.
     public func forwardAll(_ x: Tensor) throws -> (output: Tensor, h: Tensor, c: Tensor) {
         guard x.rank == 3, x.shape[2] == inputSize, x.shape[1] > 0 else {
             throw TensorError("\(summary) expected input of size BxTx\(inputSize) (batch, time, features), got \(describeShape(x.shape))")
@@ -64,7 +63,9 @@ public final class LSTM: Module {
         return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0))
     }
 
-    /// One layer over the whole sequence; returns all hidden states and the last cell state.
+    /// One layer over the whole sequence; returns all hidden states and the last cell state,
+    /// views of one tensor [B, T+1, H] (h_1..h_T, then c_T) so that a single backward pass
+    /// through time takes the gradients of both.
     static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor) {
         let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
         let h = whh.shape[1], g4 = 4 * h
@@ -106,14 +107,19 @@ public final class LSTM: Module {
                 }
             }
         }
-        let cLast = try Tensor(uninitializedShape: [b, h])
-        for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
+        // h_1..h_T and c_T of each sequence, side by side
+        let y = try Tensor(uninitializedShape: [b, t + 1, h])
+        for i in 0..<b {
+            (y.pointer + i * (t + 1) * h).update(from: out.pointer + i * t * h, count: t * h)
+            (y.pointer + (i * (t + 1) + t) * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h)
+        }
 
-        out.recordingGradient("LSTM", inputs: [x, wih, whh, bih, bhh]) { gy in
-            let gOut = try gy.contiguous()
+        y.recordingGradient("LSTM", inputs: [x, wih, whh, bih, bhh]) { gy in
+            let gOut = try gy.contiguous()                            // [B, T+1, H]: h_t's, then c_T's
             let dGates = try Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
-            let dc = try Tensor(shape: [b, h], repeating: 0)
+            let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
+            for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
             for s in stride(from: t - 1, through: 0, by: -1) {
                 parallelFor(b, minimumPerThread: 16) { i in
                     let act = gates.pointer + (i * t + s) * g4
@@ -122,7 +128,7 @@ public final class LSTM: Module {
                     for j in 0..<h {
                         let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
                         let tc = tanhC.pointer[base + j]
-                        let dhv = gOut.pointer[base + j] + dh.pointer[i * h + j]
+                        let dhv = gOut.pointer[(i * (t + 1) + s) * h + j] + dh.pointer[i * h + j]
                         let dcv = dc.pointer[i * h + j] + dhv * og * (1 - tc * tc)
                         let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
                         d[j] = dcv * gg * ig * (1 - ig)
@@ -156,6 +162,6 @@ public final class LSTM: Module {
             }
             return [gx, gwih, gwhh, gb, try gb.clone()]
         }
-        return (out, cLast)
+        return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t))
     }
 }

@@ -11,12 +11,16 @@ public final class Criterion: LuaObject {
     let apply: (_ input: Tensor, _ targets: Tensor, _ sampleWeights: Tensor?) throws -> Tensor
     /// The state of loss.group_dro (crit.q, crit:reset()).
     let groupDRO: GroupDRO?
+    /// Per-class values the loss was built with, readable from Lua for checking and plotting
+    /// (crit.margins of loss.ldam, crit.weights, crit.offsets, crit.alpha).
+    let values: [String: [Double]]
 
-    init(name: String, summary: String, groupDRO: GroupDRO? = nil,
+    init(name: String, summary: String, groupDRO: GroupDRO? = nil, values: [String: [Double]] = [:],
          apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
         self.name = name
         self.summary = summary
         self.groupDRO = groupDRO
+        self.values = values
         self.apply = apply
     }
 }
@@ -65,15 +69,19 @@ enum LossModule {
         return 0
     }
 
-    /// crit.q (group_dro's class weights), crit.name.
+    /// crit.q (group_dro's class weights), crit.name, and the per-class values of the loss
+    /// (crit.margins, crit.weights, crit.offsets, crit.alpha; nil when it has none), each a new
+    /// array.
     static func criterionIndex(_ a: LuaArgs) throws -> Int32 {
         let c = try a.criterion(1)
         guard a.isString(2) else { a.pushNil(); return 1 }
-        switch try a.string(2) {
+        let key = try a.string(2)
+        switch key {
         case "name": a.push(c.name)
         case "q":
             if let dro = c.groupDRO, !dro.q.isEmpty { a.pushArray(dro.q) } else { a.pushNil() }
-        default: a.pushNil()
+        default:
+            if let v = c.values[key] { a.pushArray(v) } else { a.pushNil() }
         }
         return 1
     }
@@ -81,9 +89,10 @@ enum LossModule {
     // MARK: constructors
 
     static func push(_ a: LuaArgs, _ name: String, _ options: [String?], groupDRO: GroupDRO? = nil,
-                     _ apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
+                     values: [String: [Double]?] = [:], _ apply: @escaping (Tensor, Tensor, Tensor?) throws -> Tensor) {
         let summary = "loss.\(name){" + options.compactMap { $0 }.joined(separator: ", ") + "}"
-        a.push(Criterion(name: "loss.\(name)", summary: summary, groupDRO: groupDRO, apply: apply))
+        a.push(Criterion(name: "loss.\(name)", summary: summary, groupDRO: groupDRO, values: values.compactMapValues { $0 },
+                         apply: apply))
     }
 
     /// loss.cross_entropy{weights=, label_smoothing=, reduction="mean"|"sum"|"none"}
@@ -95,7 +104,7 @@ enum LossModule {
         let reduction = try a.optionReduction(1)
         let w = try a.classTensor(weights)
         push(a, "cross_entropy", [describe("weights", weights), smoothing > 0 ? "label_smoothing = \(smoothing)" : nil,
-                                  describe(reduction)]) { logits, targets, sw in
+                                  describe(reduction)], values: ["weights": weights]) { logits, targets, sw in
             try Ops.crossEntropy(logits, targets: targets, weights: w, labelSmoothing: Float(smoothing),
                                  sampleWeights: sw, reduction: reduction)
         }
@@ -107,7 +116,7 @@ enum LossModule {
         try a.checkOptions(1, ["weights", "reduction"])
         let weights = try a.classArray(1, "weights")
         let reduction = try a.optionReduction(1)
-        push(a, "nll", [describe("weights", weights), describe(reduction)]) { x, targets, sw in
+        push(a, "nll", [describe("weights", weights), describe(reduction)], values: ["weights": weights]) { x, targets, sw in
             try Ops.nll(x, targets: targets, weights: weights, sampleWeights: sw, reduction: reduction)
         }
         return 1
@@ -120,7 +129,8 @@ enum LossModule {
         let alpha = try a.classArray(1, "alpha", allowNumber: true)
         let alphaIsNumber = a.isTable(1) && a.optionType(1, "alpha") == LUA_TNUMBER
         let reduction = try a.optionReduction(1)
-        push(a, "focal", ["gamma = \(formatNumber(gamma))", describe("alpha", alpha), describe(reduction)]) { logits, targets, sw in
+        push(a, "focal", ["gamma = \(formatNumber(gamma))", describe("alpha", alpha), describe(reduction)],
+             values: ["alpha": alphaIsNumber ? nil : alpha]) { logits, targets, sw in
             let perClass = alpha.map { alphaIsNumber && logits.rank == 2 ? [Double](repeating: $0[0], count: logits.shape[1]) : $0 }
             return try Ops.focal(logits, targets: targets, gamma: gamma, alpha: perClass, sampleWeights: sw, reduction: reduction)
         }
@@ -153,7 +163,8 @@ enum LossModule {
         let gamma = try a.gamma(1)
         let reduction = try a.optionReduction(1)
         push(a, "class_balanced", ["beta = \(formatNumber(beta))", describe("weights", w), "base = \"\(base)\"",
-                                   base == "focal" ? "gamma = \(formatNumber(gamma))" : nil, describe(reduction)]) { logits, targets, sw in
+                                   base == "focal" ? "gamma = \(formatNumber(gamma))" : nil, describe(reduction)],
+             values: ["weights": w]) { logits, targets, sw in
             base == "ce"
                 ? try Ops.classWeightedCrossEntropy(logits, targets: targets, weights: w, sampleWeights: sw, reduction: reduction)
                 : try Ops.focal(logits, targets: targets, gamma: gamma, alpha: w, sampleWeights: sw, reduction: reduction)
@@ -193,7 +204,8 @@ enum LossModule {
         let weights = try a.classArray(1, "weights")
         let w = try a.classTensor(weights)
         let reduction = try a.optionReduction(1)
-        push(a, "ldam", [describe("margins", margins), "s = \(formatNumber(s))", describe("weights", weights), describe(reduction)]) { logits, targets, sw in
+        push(a, "ldam", [describe("margins", margins), "s = \(formatNumber(s))", describe("weights", weights), describe(reduction)],
+             values: ["margins": margins, "weights": weights]) { logits, targets, sw in
             try Ops.ldam(logits, targets: targets, margins: margins, scale: s, weights: w, sampleWeights: sw, reduction: reduction)
         }
         return 1
@@ -222,7 +234,8 @@ enum LossModule {
         let weights = try a.classArray(1, "weights")
         let w = try a.classTensor(weights)
         let reduction = try a.optionReduction(1)
-        push(a, name, [describe("offsets", offsets), extra, describe("weights", weights), describe(reduction)]) { logits, targets, sw in
+        push(a, name, [describe("offsets", offsets), extra, describe("weights", weights), describe(reduction)],
+             values: ["offsets": offsets, "weights": weights]) { logits, targets, sw in
             try Ops.offsetCrossEntropy(logits, targets: targets, offsets: offsets, weights: w, sampleWeights: sw, reduction: reduction)
         }
         return 1
