@@ -32,6 +32,7 @@ extension XCTestCase {
     func tempScript(_ code: String, name: String = "script.lua") throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }   // no scratch left in /tmp
         let url = dir.appendingPathComponent(name)
         try code.write(to: url, atomically: true, encoding: .utf8)
         return url

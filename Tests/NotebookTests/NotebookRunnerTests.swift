@@ -226,6 +226,7 @@ final class NotebookRunnerTests: XCTestCase {
     func testRequireFindsModulesNextToTheNotebook() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         try "return {answer = 42}".write(to: dir.appendingPathComponent("mymod.lua"), atomically: true, encoding: .utf8)
         let r = try run("require('mymod').answer", path: dir.appendingPathComponent("nb.lua").path)
         XCTAssertEqual(value(r, cell: 1)?.plain, "42")

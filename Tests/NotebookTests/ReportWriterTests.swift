@@ -103,6 +103,7 @@ final class ReportWriterTests: XCTestCase {
     func testReportFileWritesAtomicallyAndRejectsUnknownFormats() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nbw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let md = dir.appendingPathComponent("report.md").path
         let written = try ReportFile.write(sampleReport(), to: md)
         XCTAssertEqual(written.count, 3)
