@@ -123,6 +123,12 @@ function test.a_study_runs_the_new_methods_on_their_own_training_sets()
   local n = tonumber(cfg:match('"train_set": "Dataset%(features 2, (%d+) samples, 3 classes%)"'))
   T.eq(n ~= nil and n > 45, true, "the run names its own training set: the subset and its SMOTE samples")
   T.eq(io.open(dir .. "/runs/seed1-smote_tpr/predictions.csv") ~= nil, true, "per-sample predictions")
+  -- what made the numbers: every run (2 baselines, 14 methods and controls) by this host,
+  -- with these threads and (LWSCRIPT_COMMIT unset here) no commit
+  local made = experiment.read_json(dir .. "/config.json").cells_made
+  T.eq(made.hosts[sys.hostname()], 16, "runs made on this host")
+  T.eq(made.threads[tostring(sys.threads())], 16, "with these threads")
+  T.eq(made.commits["not recorded"], 16, "no commit in the environment")
   T.eq(#study.runs.online_weighted_ce[1].history.weights[1], 0, "online: epoch 1 unweighted")
   T.eq(#study.runs.online_weighted_ce[1].history.weights[2], 3, "online: epoch 2 weighted")
   T.raises("option 'train_subset': ", function()

@@ -71,9 +71,23 @@ function M.provenance(st)
   local threads = c.threads and fmt("%d thread%s per run", c.threads, c.threads == 1 and "" or "s") or "threads not recorded"
   if c.workers then threads = threads .. fmt(" on %d local workers", c.workers) end
   if c.slurm then threads = threads .. " on Slurm" end
-  return fmt("Provenance: commit `%s`, %s (%s, up to %s; BLAS %s), %s, started %s; %s.\nCommand: `%s`.",
+  local text = fmt("Provenance: commit `%s`, %s (%s, up to %s; BLAS %s), %s, started %s; %s.\nCommand: `%s`.",
     c.commit or "not recorded", m.cpu or "?", m.cores and fmt("%d cores", m.cores) or "?", top, m.blas_core or "?", threads,
     c.started or "?", cells, c.command or "not recorded")
+  -- the commits, hosts and CPUs that trained the cells (config.json's cells_made), when the
+  -- study was collected by other code or the cells came from several places
+  local made = c.cells_made
+  if made then
+    local function list(counts)
+      local keys = {}
+      for k in pairs(counts or {}) do keys[#keys + 1] = k end
+      table.sort(keys)
+      for i, k in ipairs(keys) do keys[i] = fmt("`%s` (%d runs)", k, counts[k]) end
+      return table.concat(keys, ", ")
+    end
+    text = text .. fmt("\nRuns trained at commit %s, on %s (%s).", list(made.commits), list(made.hosts), list(made.cpus))
+  end
+  return text
 end
 
 -- the table of a study's methods

@@ -52,6 +52,13 @@ local function writing(f, ...)
   if not ok then util.fail("experiment.learnability: cannot write the study's cells: " .. util.strip_position(tostring(err))) end
 end
 
+-- Where and from what a cell's numbers came: the commit (LWSCRIPT_COMMIT, which scripts/run
+-- and scripts/findings-run set), the host, its CPU and the threads; kept in the record, so that
+-- a study collected later, elsewhere or by newer code still names what trained each cell.
+function M.made()
+  return {commit = sys.getenv("LWSCRIPT_COMMIT"), host = sys.hostname(), cpu = sys.machine().cpu, threads = sys.threads()}
+end
+
 function M.save(out, id, r, key)
   local rec = M.record(r)
   rec.key = key

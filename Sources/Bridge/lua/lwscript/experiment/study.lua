@@ -342,6 +342,7 @@ local function run_study(cfg)
     local r
     if cell.name == "baseline" then r = run_baseline(cell.seed) else r = run_method(cell, base) end
     if r and cell.name == "baseline" then context(cell.seed, r) end
+    if r then r.made = cells.made() end
     if r and out then cells.save(out, cell.id, r, key) end
     return r
   end

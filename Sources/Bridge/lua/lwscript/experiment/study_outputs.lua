@@ -25,10 +25,31 @@ local function mean_vectors(list)
   return out
 end
 
+-- How many of the study's runs each commit, host and CPU made (cells.made): config.json's
+-- cells_made, the provenance of a study collected from cells trained elsewhere or earlier.
+local function made_by(study)
+  local counts = {commits = {}, hosts = {}, cpus = {}, threads = {}}
+  local any = false
+  for _, per_seed in pairs(study.runs) do
+    for _, r in pairs(per_seed) do
+      local m = r.made
+      if m then
+        any = true
+        for field, key in pairs({commits = m.commit or "not recorded", hosts = m.host, cpus = m.cpu,
+                                 threads = m.threads and tostring(m.threads)}) do
+          if key then counts[field][key] = (counts[field][key] or 0) + 1 end
+        end
+      end
+    end
+  end
+  return any and counts or nil
+end
+
 -- The files; returns the names of every method, baseline first.
 local function write_files(out, study)
   sys.mkdir(out)
   local names, seeds, classes = study.method_names, study.seeds, study.classes
+  study.config.cells_made = made_by(study)
   experiment.write_json(join(out, "config.json"), study.config)
   experiment.write_json(join(out, "summary.json"), study.summary)
   write_csv(join(out, "summary.csv"), study.summary, present_columns(study.summary, summary.COLUMNS))
