@@ -105,7 +105,9 @@ add("# Findings: does re-weighting by per-class TPR even out what a model learns
   .. "compare `Var(s)` of the test TPRs, paired by seed. `D = Var(s) - Var(s')` is positive when a method makes "
   .. "the TPRs more even. Intervals are paired t intervals over seeds; p values are Holm-adjusted across the "
   .. "methods of a study (and, separately, across the method-vs-control comparisons); `test se` is the part of the "
-  .. "uncertainty that the test set's own sampling adds, which more seeds do not shrink "
+  .. "uncertainty that the test set's own sampling adds, which more seeds do not shrink; the power column is the "
+  .. "smallest |D| these seeds detect 4 times in 5, so a method \"not distinguishable\" with a D below it may "
+  .. "still have an effect that more seeds would show "
   .. "([docs/experiment.md](experiment.md), [docs/stats.md](stats.md)).", "",
   "## The answer in one table", "", table_text, "")
 if #missing > 0 then add(table.concat(missing, "\n"), "") end

@@ -102,12 +102,12 @@ function M.method_table(st)
       M.p(r.p_holm),
       r.control and (M.D(r.control_D) .. " " .. M.ci(r.control_D_lo, r.control_D_hi) .. ", p_holm " .. M.p(r.control_p_holm)) or "no control",
       M.points(r.accuracy_change) .. " " .. M.points_ci(r.accuracy_change_lo, r.accuracy_change_hi),
-      M.num(r.D_test_se, "%.5f"),
+      M.num(r.D_test_se, "%.5f"), M.num(r.detectable_D, "%.5f"),
       M.direction(r) .. (r.control and ("; " .. M.against_control(r)) or ""),
     }
   end
   return M.table({"method", "seeds", "D [95% CI]", "D / Var(s)", "p_holm", "vs its control: D [95% CI]",
-                  "accuracy, points [95% CI]", "test se", "Var(s) is"}, rows)
+                  "accuracy, points [95% CI]", "test se", "80% power at abs(D) >=", "Var(s) is"}, rows)
 end
 
 -- per class, the mean TPR change (points) under the methods that are not a gamma of the sweep

@@ -120,7 +120,8 @@ end
 
 -- M.summarize(method_names, runs, seeds[, controls[, {test_noise = false}]]): one row for the baseline, one per
 -- method (its runs paired with the baseline's of the same seed). Holm's correction covers
--- every method that was tested (3 or more seeds), an undefined p counting as 1. `controls`
+-- every method that was tested (3 or more seeds), an undefined p counting as 1; the controls'
+-- rows form a family of their own. `controls`
 -- maps a method's name to its control's (a run of its own, also a row): the method's row then
 -- holds the comparison with it (control_D, its interval, control_p, control_p_holm; Holm over
 -- the methods compared with a control). test_noise = false leaves out the test-set bootstrap
@@ -139,7 +140,13 @@ function M.summarize(method_names, runs, seeds, controls, opts)
   rows[1] = {method = "baseline", seeds = #acc0, accuracy = mean_of(acc0), accuracy_sd = sd_of(acc0),
              balanced_accuracy = mean_of(bal0), min_tpr = mean_of(min0), var_before = mean_of(var0), var_after = mean_of(var0),
              collapsed = collapsed0 > 0 and collapsed0 or nil}
-  local tested, controlled = {}, {}
+  -- Holm's families: the methods against the baseline (the study's hypotheses), the controls
+  -- against the baseline (a description of what perturbing training alone does: adding them
+  -- to the methods' family would double its size and hide real effects), and the methods
+  -- against their controls
+  local is_control = {}
+  for _, c in pairs(controls or {}) do is_control[c] = true end
+  local tested, tested_controls, controlled = {}, {}, {}
   for _, name in ipairs(method_names) do
     local a, b, D, acc, dacc, bal, mins, collapsed = {}, {}, {}, {}, {}, {}, {}, 0
     for _, seed in ipairs(seeds) do
@@ -154,7 +161,10 @@ function M.summarize(method_names, runs, seeds, controls, opts)
     local row = {method = name, seeds = #D, accuracy = mean_of(acc), accuracy_sd = sd_of(acc), balanced_accuracy = mean_of(bal),
                  min_tpr = mean_of(mins), var_before = mean_of(a), var_after = mean_of(b), D = mean_of(D), D_sd = sd_of(D),
                  accuracy_change = mean_of(dacc), collapsed = collapsed > 0 and collapsed or nil}
-    if compare(row, a, b, D, dacc) then tested[#tested + 1] = row end
+    if compare(row, a, b, D, dacc) then
+      local family = is_control[name] and tested_controls or tested
+      family[#family + 1] = row
+    end
     if not (opts and opts.test_noise == false) then test_noise(row, name, runs, seeds) end
     if controls and controls[name] and against_control(row, controls[name], runs, seeds) then
       controlled[#controlled + 1] = row
@@ -162,6 +172,7 @@ function M.summarize(method_names, runs, seeds, controls, opts)
     rows[#rows + 1] = row
   end
   holm(tested, "p_value", "p_holm")
+  holm(tested_controls, "p_value", "p_holm")
   holm(controlled, "control_p", "control_p_holm")
   return rows
 end
