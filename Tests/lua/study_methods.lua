@@ -89,6 +89,21 @@ function test.methods_all_lists_every_builtin_the_data_allows()
   end)
 end
 
+-- A study resumed with another configuration refuses the cells in its directory and says
+-- which settings differ (before, only that some did).
+function test.a_resumed_study_with_other_settings_names_them()
+  local set = blobs()
+  local dir = T.tmpdir()
+  local function study(epochs, threads)
+    return experiment.learnability{data = {train = set, test = set}, s_from_test = true, quiet = true, seeds = {1},
+      epochs = epochs, threads = threads, out = dir, resume = true, plots = false, methods = {"tpr_weighted_ce"},
+      model = function(seed) tensor.seed(seed); return nn.mlp{inputs = 2, classes = 3} end}
+  end
+  study(1, 1)
+  T.raises("plan.lua was made by a study with another configuration (epochs 1 there, 2 here; threads 1 there, 2 here); "
+           .. "give the study another 'out' directory", function() study(2, 2) end)
+end
+
 function test.online_weights_follow_each_epoch_clamped_and_permuted_in_the_control()
   local m = experiment.methods.online_weighted_ce{clamp = {0.5, 2}}
   local ctx = context(blobs(), {1, 1, 1})

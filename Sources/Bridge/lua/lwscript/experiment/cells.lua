@@ -68,10 +68,33 @@ function M.save(out, id, r, key)
   end)
 end
 
+-- The top-level fields in which two configuration keys (literal text) differ, as
+-- "threads 1 there, 2 here"; "" when they cannot be read.
+local function differences(theirs, ours)
+  local a, b = literal.parse(tostring(theirs or "")), literal.parse(tostring(ours or ""))
+  if type(a) ~= "table" or type(b) ~= "table" then return "" end
+  local names, seen = {}, {}
+  for k in pairs(a) do seen[k] = true; names[#names + 1] = k end
+  for k in pairs(b) do if not seen[k] then names[#names + 1] = k end end
+  table.sort(names, function(x, y) return tostring(x) < tostring(y) end)
+  local function show(v)
+    if v == nil then return "none" end
+    local text = type(v) == "table" and literal.write(v) or tostring(v)
+    return #text > 60 and text:sub(1, 57) .. "..." or text
+  end
+  local out = {}
+  for _, k in ipairs(names) do
+    if literal.write(a[k]) ~= literal.write(b[k]) then
+      out[#out + 1] = fmt("%s %s there, %s here", tostring(k), show(a[k]), show(b[k]))
+    end
+  end
+  return #out > 0 and (" (" .. table.concat(out, "; ") .. ")") or ""
+end
+
 -- A file of a study with another configuration: its cells do not belong to this one.
-local function foreign(out, p)
-  util.fail(fmt("experiment.learnability: %s was made by a study with another configuration; give the study another "
-                .. "'out' directory, or remove %s to start it afresh", p, join(out, "cells")))
+local function foreign(out, p, theirs, ours)
+  util.fail(fmt("experiment.learnability: %s was made by a study with another configuration%s; give the study another "
+                .. "'out' directory, or remove %s to start it afresh", p, differences(theirs, ours), join(out, "cells")))
 end
 
 -- The record of a finished cell, or nil. A record made under another configuration (key) is
@@ -81,7 +104,7 @@ function M.load(out, id, key)
   if not util.file_exists(p) then return nil end
   local rec, err = literal.read(p)
   if type(rec) ~= "table" then util.fail(fmt("experiment.learnability: %s is damaged (%s); remove it to run the cell again", p, tostring(err))) end
-  if key and rec.key ~= key then foreign(out, p) end
+  if key and rec.key ~= key then foreign(out, p, rec.key, key) end
   rec.key = nil
   return rec
 end
@@ -156,7 +179,7 @@ end
 -- any cell is taken as done; each record is checked again when it is read).
 function M.check_plan(out, key)
   local plan = M.read_plan(out)
-  if plan and plan.key ~= key then foreign(out, join(out, "plan.lua")) end
+  if plan and plan.key ~= key then foreign(out, join(out, "plan.lua"), plan.key, key) end
 end
 
 function M.read_plan(out)
