@@ -65,8 +65,12 @@ local function sentence_effect(st, r)
                         defined(r.D) and md.pct(r.D / var) or "-")
   end
   if r.control then
-    out[#out + 1] = fmt("against its control (the same weights given to other classes) the difference is %s %s (%s)",
-                        md.D(r.control_D), md.ci(r.control_D_lo, r.control_D_hi), md.against_control(r))
+    local c = st.row[r.control]
+    out[#out + 1] = fmt("against its control (the same weights given to other classes) the difference is %s %s (%s)%s",
+                        md.D(r.control_D), md.ci(r.control_D_lo, r.control_D_hi), md.against_control(r),
+                        c and fmt(", and the control alone changes Var(s) by %s %s (%s)", md.D(c.D), md.ci(c.D_lo, c.D_hi),
+                                  md.direction(c) == "not distinguishable" and "not distinguishable from the baseline"
+                                  or (md.direction(c) .. " than the baseline")) or "")
   end
   if #per_seed > 0 then
     out[#out + 1] = fmt("a single seed's D ranged from %+.5f to %+.5f, and %d of %d seeds moved the wrong way or not at all, "

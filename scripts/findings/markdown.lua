@@ -61,6 +61,12 @@ function M.best(st)
   return best
 end
 
+-- a commit as people quote it: its first 10 hex digits (and a "+changes" suffix, if any)
+function M.commit(c)
+  if not c then return "not recorded" end
+  return (c:gsub("^(%x%x%x%x%x%x%x%x%x%x)%x+", "%1"))
+end
+
 function M.provenance(st)
   local c, m = st.config, st.config.machine or {}
   local isa = m.isa or {}
@@ -72,7 +78,7 @@ function M.provenance(st)
   if c.workers then threads = threads .. fmt(" on %d local workers", c.workers) end
   if c.slurm then threads = threads .. " on Slurm" end
   local text = fmt("Provenance: commit `%s`, %s (%s, up to %s; BLAS %s), %s, started %s; %s.\nCommand: `%s`.",
-    c.commit or "not recorded", m.cpu or "?", m.cores and fmt("%d cores", m.cores) or "?", top, m.blas_core or "?", threads,
+    M.commit(c.commit), m.cpu or "?", m.cores and fmt("%d cores", m.cores) or "?", top, m.blas_core or "?", threads,
     c.started or "?", cells, c.command or "not recorded")
   -- the commits, hosts and CPUs that trained the cells (config.json's cells_made), when the
   -- study was collected by other code or the cells came from several places
@@ -82,7 +88,7 @@ function M.provenance(st)
       local keys = {}
       for k in pairs(counts or {}) do keys[#keys + 1] = k end
       table.sort(keys)
-      for i, k in ipairs(keys) do keys[i] = fmt("`%s` (%d runs)", k, counts[k]) end
+      for i, k in ipairs(keys) do keys[i] = fmt("`%s` (%d runs)", counts == made.commits and M.commit(k) or k, counts[k]) end
       return table.concat(keys, ", ")
     end
     text = text .. fmt("\nRuns trained at commit %s, on %s (%s).", list(made.commits), list(made.hosts), list(made.cpus))
