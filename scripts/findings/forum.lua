@@ -59,6 +59,10 @@ local function sentence_effect(st, r)
   elseif md.direction(r) == "higher" then
     out[#out + 1] = fmt("TPR-weighted cross-entropy raises Var(s) on %s: D %s %s over %d seeds", st.title, md.D(r.D),
                         md.ci(r.D_lo, r.D_hi), r.seeds)
+  elseif defined(r.p_value) and r.p_value < md.ALPHA then
+    out[#out + 1] = fmt("On %s, TPR-weighted cross-entropy lowers Var(s) by %s %s over %d seeds (p %.3g, %s of the "
+                        .. "baseline's Var(s)), but not after Holm's correction over the study's methods (p_holm %.3g)",
+                        st.title, md.D(r.D), md.ci(r.D_lo, r.D_hi), r.seeds, r.p_value, md.pct(r.D / var), r.p_holm)
   else
     out[#out + 1] = fmt("On %s, TPR-weighted cross-entropy cannot be told apart from no change: D %s %s over %d seeds "
                         .. "(%s of the baseline's Var(s))", st.title, md.D(r.D), md.ci(r.D_lo, r.D_hi), r.seeds or 0,
