@@ -17,6 +17,7 @@ local range_of, fail, constructor = check.range_of, check.fail, check.constructo
 
 local POINT_KEYS = {x = true, y = true, label = true, xlo = true, xhi = true, ylo = true, yhi = true}
 local LABEL_SIZE = 11
+local KEY_ROW, KEY_TEXT = 15, 160   -- the key's row height and widest text, in pixels
 
 -- One point, checked: {x, y, label, xlo, xhi, ylo, yhi}.
 local function point_of(i, pt)
@@ -78,18 +79,35 @@ plot.scatter = constructor("scatter", function(opts)
       spots[i] = {x = finite(pt.x) and xs(pt.x) or -1e6, y = finite(pt.y) and ys(pt.y) or -1e6,
                   text = (finite(pt.x) and finite(pt.y)) and pt.label or ""}
     end
+    -- error bars: boxes a label avoids when it can
+    local soft = {}
+    for _, pt in ipairs(pts) do
+      if finite(pt.x) and finite(pt.y) then
+        local px, py = xs(pt.x), ys(pt.y)
+        if pt.xlo and finite(pt.xlo) and finite(pt.xhi) then
+          soft[#soft + 1] = {x0 = math.min(xs(pt.xlo), xs(pt.xhi)), x1 = math.max(xs(pt.xlo), xs(pt.xhi)), y0 = py - 3, y1 = py + 3}
+        end
+        if pt.ylo and finite(pt.ylo) and finite(pt.yhi) then
+          soft[#soft + 1] = {x0 = px - 3, x1 = px + 3, y0 = math.min(ys(pt.ylo), ys(pt.yhi)), y1 = math.max(ys(pt.ylo), ys(pt.yhi))}
+        end
+      end
+    end
     local bounds = {x0 = area.x + 2, y0 = area.y, x1 = width - 4 - (right > 90 and right - 90 or 0), y1 = area.y + area.h}
-    local placed, numbered = labels_layout.place(spots, bounds, LABEL_SIZE)
+    local placed, numbered = labels_layout.place(spots, bounds, LABEL_SIZE, soft)
     return area, xs, ys, placed, numbered
   end
+  -- the labels that find no room are numbered and listed in a key right of the plot, in as
+  -- many columns of KEY_ROW-pixel rows as they need (the layout is made again with the room
+  -- the key takes, which may number more labels: at most three rounds)
+  local key_col = 0
+  for _, pt in ipairs(pts) do key_col = math.max(key_col, math.min(labels_layout.width(pt.label, LABEL_SIZE), KEY_TEXT) + 30) end
+  local rows_per_col = math.max(1, math.floor((height - top - 40) / KEY_ROW))
   local area, xs, ys, placed, numbered = layout(90)
-  local key_width = 0
-  if numbered > 0 then
-    -- a key of the labels that found no room, right of the plot
-    for i, pt in ipairs(pts) do
-      if placed[i] and placed[i].number then key_width = math.max(key_width, labels_layout.width(pt.label, LABEL_SIZE) + 30) end
-    end
-    key_width = math.min(key_width, 260)
+  local key_width, sized_for = 0, 0
+  for _ = 1, 3 do
+    if numbered <= sized_for then break end
+    sized_for = numbered
+    key_width = math.min(width // 2, math.ceil(numbered / rows_per_col) * key_col)
     area, xs, ys, placed, numbered = layout(90 + key_width)
   end
 
@@ -116,20 +134,31 @@ plot.scatter = constructor("scatter", function(opts)
       if at then
         if at.leader then
           local l = at.leader
-          out[#out + 1] = fmt('<line class="leader" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#999" stroke-width="0.8"/>',
+          out[#out + 1] = fmt('<line class="leader" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#666" stroke-width="0.8"/>',
                               num(l[1]), num(l[2]), num(l[3]), num(l[4]))
         end
-        out[#out + 1] = fmt('<text class="point-label" x="%s" y="%s" font-size="%d"%s>%s</text>', num(at.x), num(at.y), LABEL_SIZE,
+        -- a white halo keeps a label readable over a grid line or an error bar
+        out[#out + 1] = fmt('<text class="point-label" x="%s" y="%s" font-size="%d" stroke="white" stroke-width="3" '
+                            .. 'stroke-linejoin="round" paint-order="stroke"%s>%s</text>', num(at.x), num(at.y), LABEL_SIZE,
                             at.number and ' font-weight="bold"' or "", esc(at.number and at.text or pt.label))
         if at.number then keyed[at.number] = pt.label end
       end
     end
   end
   if #keyed > 0 then
-    local kx, ky = width - key_width, area.y + 4
-    for k, label in ipairs(keyed) do
+    for k, text in ipairs(keyed) do
+      local col, row = (k - 1) // rows_per_col, (k - 1) % rows_per_col
+      -- a text too wide for its column is cut, with an ellipsis
+      if labels_layout.width(text, LABEL_SIZE) > KEY_TEXT then
+        local cut = {}
+        for _, code in utf8.codes(text) do
+          cut[#cut + 1] = utf8.char(code)
+          if labels_layout.width(table.concat(cut) .. "...", LABEL_SIZE) > KEY_TEXT then cut[#cut] = nil; break end
+        end
+        text = table.concat(cut) .. "..."
+      end
       out[#out + 1] = fmt('<text class="point-key" x="%s" y="%s" font-size="%d"><tspan font-weight="bold">%d</tspan> %s</text>',
-                          num(kx), num(ky + (k - 1) * 16 + 10), LABEL_SIZE, k, esc(label))
+                          num(width - key_width + col * key_col), num(area.y + row * KEY_ROW + 10), LABEL_SIZE, k, esc(text))
     end
   end
   out[#out + 1] = "</svg>"
