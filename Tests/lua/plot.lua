@@ -306,6 +306,65 @@ function test.crowded_scatter_labels_do_not_overlap()
   end
 end
 
+-- Issue 18: a plot could not be seen from the REPL. p:show() writes a temporary SVG and
+-- opens it with a viewer (here a script that copies what it is given), or prints the path.
+local sys = require("sys")
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local data = f:read("a"); f:close()
+  return data
+end
+
+function test.show_opens_a_temporary_svg_with_the_viewer()
+  local p = bars()
+  local dir = testing.tmpdir()
+  local seen, viewer = dir .. "/seen.svg", dir .. "/viewer.sh"
+  local f = assert(io.open(viewer, "w"))
+  f:write("#!/bin/sh\ncp \"$1\" " .. seen .. ".part && mv " .. seen .. ".part " .. seen .. "\n"); f:close()
+  sys.run({"chmod", "+x", viewer})
+  local path = p:show{viewer = viewer}
+  testing.eq(path:sub(-4), ".svg", "a temporary .svg file")
+  testing.eq(read_file(path), p:svg(), "the file holds the plot")
+  -- the viewer runs on its own: wait (up to 30 s) for its copy
+  for _ = 1, 600 do
+    if read_file(seen) then break end
+    sys.sleep(0.05)
+  end
+  testing.eq(read_file(seen), p:svg(), "the viewer was given the file")
+  os.remove(path)
+  local none = p:show{viewer = false}
+  testing.eq(read_file(none), p:svg(), "no viewer: the file is written all the same")
+  os.remove(none)
+  testing.raises("bad argument #1 to 'Plot:show' (expected an options table {viewer = ...} or nothing, got number)", p.show, p, 5)
+  testing.raises("option 'viewer' must be a command or false, got true", p.show, p, {viewer = true})
+  testing.raises("unknown option 'view'", p.show, p, {view = "x"})
+  testing.raises("calling 'Plot:show' on bad self", p.show, {})
+end
+
+-- tostring stays one short line (the REPL prints it for every plot)
+function test.tostring_of_a_long_title_is_cut()
+  local p = plot.lines{series = {{values = {3, 2, 1}}}, title = string.rep("a long title ", 6)}
+  testing.eq(tostring(p), "Plot(lines 'a long title a long title a long titl...', 1 series x 3 points)", "cut at 40 characters")
+end
+
+-- p:png(): the plot as PNG of its size through rsvg-convert or Chromium, when the machine
+-- has one (scripts/setup-test installs both); else nil and why
+function test.png_of_a_plot()
+  local raster = require("lwscript.plot.raster")
+  local p = plot.bars{labels = {"a"}, series = {{values = {1}}}, width = 300, height = 200}
+  local png, why = p:png()
+  if raster.find() then
+    testing.eq(png:sub(1, 8), "\137PNG\r\n\26\n", "PNG signature (" .. tostring(why) .. ")")
+    testing.same_table({string.unpack(">I4I4", png, 17)}, {300, 200, 25}, "width and height from the IHDR chunk")
+  else
+    testing.eq(png, nil, "no rasteriser: no PNG")
+    testing.eq(why:find("no rasteriser", 1, true) ~= nil or why:find("LWSCRIPT_RASTERISER", 1, true) ~= nil, true, why)
+  end
+  testing.raises("bad argument #1 to 'plot.png' (expected SVG markup", plot.png, "no svg here")
+end
+
 -- errors name the function and the problem, at the caller's line
 function test.bars_reject_bad_options()
   testing.raises("bad argument #1 to 'plot.bars' (expected an options table {...}, got nil)", plot.bars)

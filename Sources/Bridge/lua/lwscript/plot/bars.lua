@@ -107,6 +107,7 @@ plot.bars = constructor("bars", function(opts)
     legend(out, area.x + area.w + 16, area.y + 4, names, {fills = fills, row = svg.legend_row(#series, area.h)})
   end
   out[#out + 1] = "</svg>"
-  return new_plot("bars", title, table.concat(out, "\n"), rows, intervals and {"label", "series", "value", "lo", "hi"} or {"label", "series", "value"},
+  local columns = intervals and {"label", "series", "value", "lo", "hi"} or {"label", "series", "value"}
+  return new_plot("bars", title, table.concat(out, "\n"), rows, columns,
                   fmt("%d labels x %d series", #labels, #series))
 end)

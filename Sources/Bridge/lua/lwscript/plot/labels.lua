@@ -1,7 +1,8 @@
 -- Point labels placed without overlap (plot.scatter): each label tries spots around its
 -- point, nearest first, and takes the first whose box meets no other label, no marker and
--- stays in the plot (first also clear of the error bars, then over them if it must); a label placed away from its point gets a leader line; a label with no
--- free spot is replaced by a number beside its point and listed in a key right of the plot.
+-- stays in the plot (first also clear of the error bars, then over them if it must); a label
+-- placed away from its point gets a leader line; a label with no free spot is replaced by a
+-- number beside its point and listed in a key right of the plot.
 local svg = require("lwscript.plot.svg")
 
 local M = {}

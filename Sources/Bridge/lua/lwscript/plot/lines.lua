@@ -7,7 +7,7 @@ local check = require("lwscript.plot.options")
 local new_plot = require("lwscript.plot.object").new_plot
 
 local fmt = string.format
-local finite, esc, num, style, marker = svg.finite, svg.esc, svg.num, svg.style, svg.marker
+local finite, esc, style, marker = svg.finite, svg.esc, svg.style, svg.marker
 local short, ticks, scale, document, top_of = svg.short, svg.ticks, svg.scale, svg.document, svg.top_of
 local clip, y_axis, x_axis, legend, band = svg.clip, svg.y_axis, svg.x_axis, svg.legend, svg.band
 local legend_width, polyline = svg.legend_width, svg.polyline
@@ -24,7 +24,8 @@ local function highlighted(v, series)
   for i, name in ipairs(v) do
     if type(name) == "number" then name = short(name) end
     if type(name) ~= "string" or not known[name] then
-      fail("lines", fmt("option 'highlight'[%d] must be the name of a series, got %s", i, type(name) == "string" and ("'" .. name .. "'") or type(name)))
+      local came = type(name) == "string" and ("'" .. name .. "'") or type(name)
+      fail("lines", fmt("option 'highlight'[%d] must be the name of a series, got %s", i, came))
     end
     out[name] = true
   end
@@ -80,8 +81,10 @@ plot.lines = constructor("lines", function(opts)
   local id = clip(out, area.x - 4, area.y - 4, area.w + 8, area.h + 8)
   out[#out + 1] = fmt('<g clip-path="url(#%s)">', id)
   -- bands first (under every line), then the lines, emphasised ones last (on top)
+  local nbands = 0
+  for _, s in ipairs(series) do if s.lo then nbands = nbands + 1 end end
   for k, s in ipairs(series) do
-    if s.lo then band(out, xs, ys, x, s.lo, s.hi, style(k).colour) end
+    if s.lo then band(out, xs, ys, x, s.lo, s.hi, style(k).colour, nbands > 4 and "0.1" or "0.18") end
   end
   local order = {}
   for k in ipairs(series) do if not emphasis[k] then order[#order + 1] = k end end

@@ -287,14 +287,15 @@ local function error_bar(out, c, a, b, colour, horizontal, cap)
   end
 end
 
--- A band between lo and hi over x (translucent, in the series' colour); a non-finite bound
--- breaks it, as in polyline.
-local function band(out, xs, ys, x, lo, hi, colour)
+-- A band between lo and hi over x (translucent, in the series' colour, fainter when many
+-- bands overlap); a non-finite bound breaks it, as in polyline.
+local function band(out, xs, ys, x, lo, hi, colour, opacity)
   local top, bottom = {}, {}
   local function flush()
     if #top > 1 then
       for i = #bottom, 1, -1 do top[#top + 1] = bottom[i] end
-      out[#out + 1] = fmt('<polygon class="band" points="%s" fill="%s" fill-opacity="0.18" stroke="none"/>', table.concat(top, " "), colour)
+      out[#out + 1] = fmt('<polygon class="band" points="%s" fill="%s" fill-opacity="%s" stroke="none"/>', table.concat(top, " "), colour,
+                          opacity or "0.18")
     end
     top, bottom = {}, {}
   end
