@@ -253,6 +253,7 @@ function test.lines_with_bands_and_highlight()
   local svg = p:svg()
   testing.eq(count(svg, 'class="band"'), 1, "a band")
   testing.eq(count(svg, 'stroke%-width="3.5"/>'), 2, "the highlighted line and its legend sample are thick")
+  testing.eq(count(svg, 'stroke="#222222" stroke%-width="5.5"/>'), 2, "with a dark outline (even a pale colour stands out)")
   testing.eq(svg:find('font%-weight="bold">shirt</text>') ~= nil, true, "highlighted name in bold")
   -- emphasised lines are drawn last (on top)
   testing.eq(svg:find('stroke="#E69F00" stroke-width="2"', 1, true) < svg:find('stroke="#0072B2" stroke-width="3.5"', 1, true), true,

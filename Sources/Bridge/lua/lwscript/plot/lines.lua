@@ -91,8 +91,10 @@ plot.lines = constructor("lines", function(opts)
   for k in ipairs(series) do if emphasis[k] then order[#order + 1] = k end end
   for _, k in ipairs(order) do
     local s, st = series[k], style(k)
-    polyline(out, xs, ys, x, s.values, st.colour, st.dash ~= "" and fmt(' stroke-dasharray="%s"', st.dash) or nil,
-             emphasis[k] and "3.5" or "2")
+    local dash = st.dash ~= "" and fmt(' stroke-dasharray="%s"', st.dash) or nil
+    -- an emphasised line has a dark outline: whatever its colour, it is the strongest line
+    if emphasis[k] then polyline(out, xs, ys, x, s.values, "#222222", dash, "5.5") end
+    polyline(out, xs, ys, x, s.values, st.colour, dash, emphasis[k] and "3.5" or "2")
     if markers then
       for i = 1, #x do
         if finite(x[i]) and finite(s.values[i]) then

@@ -253,8 +253,13 @@ local function legend(out, x, y, names, opts)
     local yy = y + (i - 1) * row
     if opts.kind == "lines" then
       local dash = st.dash ~= "" and fmt(' stroke-dasharray="%s"', st.dash) or ""
+      local bold = opts.bold and opts.bold[i]
+      if bold then
+        out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#222222" stroke-width="5.5"%s/>',
+                            num(x), num(yy + 6), num(x + 22), num(yy + 6), dash)
+      end
       out[#out + 1] = fmt('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="%s"%s/>',
-                          num(x), num(yy + 6), num(x + 22), num(yy + 6), st.colour, opts.bold and opts.bold[i] and "3.5" or "2", dash)
+                          num(x), num(yy + 6), num(x + 22), num(yy + 6), st.colour, bold and "3.5" or "2", dash)
       if opts.markers ~= false then marker(out, st.marker, x + 11, yy + 6, 3.5, st.colour) end
     elseif opts.kind == "points" then
       marker(out, st.marker, x + 11, yy + 6, 5, st.colour)
