@@ -307,6 +307,20 @@ function test.crowded_scatter_labels_do_not_overlap()
   end
 end
 
+-- A long title ran off both sides of the picture (the study's confusion matrices): it now
+-- shrinks to fit; so does a subtitle, which every plot takes
+function test.long_titles_shrink_to_fit()
+  local long = string.rep("confusion matrix, class_balanced_tpr ", 3)
+  local svg = plot.heatmap{matrix = {{1, 2}, {3, 4}}, title = long, subtitle = "counts summed over 3 seeds", width = 700}:svg()
+  local width = tonumber(svg:match('viewBox="0 0 (%d+)'))
+  local size = tonumber(svg:match('font%-size="([%d.]+)" font%-weight="bold">confusion'))
+  testing.eq(size < 16 and size * 0.66 * utf8.len(long) <= width - 16 + 0.1, true,
+             fmt("title font %s px for %d characters in %d px", tostring(size), utf8.len(long), width))
+  testing.eq(svg:find('class="subtitle"[^>]*>counts summed over 3 seeds</text>') ~= nil, true, "heatmap subtitle")
+  local short_title = plot.lines{series = {{values = {1, 2}}}, title = "TPR"}:svg()
+  testing.eq(short_title:find('font-size="16.0" font-weight="bold">TPR</text>', 1, true) ~= nil, true, "a short title keeps 16 px")
+end
+
 -- Issue 18: a plot could not be seen from the REPL. p:show() writes a temporary SVG and
 -- opens it with a viewer (here a script that copies what it is given), or prints the path.
 local sys = require("sys")

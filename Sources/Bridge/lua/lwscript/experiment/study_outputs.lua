@@ -172,9 +172,9 @@ local function write_plots(out, study, all)
     for _, r in ipairs(list) do sum = sum and (sum + r.report.confusion) or r.report.confusion:clone() end
     if sum then
       save_plot(join(out, "confusion_" .. name .. ".svg"), function()
-        return plot.heatmap{matrix = sum, labels = classes, normalize = "row",
-                            title = label .. "confusion matrix, " .. name .. " (rows = true class)"
-                                    .. (#seeds > 1 and fmt(", summed over %d seeds", #seeds) or fmt(", seed %s", tostring(seeds[1])))}
+        return plot.heatmap{matrix = sum, labels = classes, normalize = "row", title = label .. "confusion matrix, " .. name,
+                            subtitle = "rows = true class, each row divided by its sum (test); "
+                                       .. (#seeds > 1 and fmt("counts summed over %d seeds", #seeds) or fmt("seed %s", tostring(seeds[1])))}
       end)
     end
   end

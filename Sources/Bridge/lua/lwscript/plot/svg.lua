@@ -97,6 +97,14 @@ local function viridis(t)
              math.floor(a[2] + f * (b[2] - a[2]) + 0.5), math.floor(a[3] + f * (b[3] - a[3]) + 0.5))
 end
 
+-- A font size at most `size` at which text fits in `width` less a margin (a long title
+-- shrinks rather than runs off both sides); em is the text's mean width per character.
+local function fitting(text, size, width, em)
+  local chars = utf8.len(text) or #text
+  local fit = (width - 16) / math.max(chars * em, 1)
+  return num(math.max(7, math.min(size, fit)))
+end
+
 -- The top of the plot area under a title and a subtitle.
 local function top_of(title, subtitle)
   return (title ~= "" and 44 or 20) + ((subtitle or "") ~= "" and 18 or 0)
@@ -112,11 +120,12 @@ local function document(width, height, title, subtitle)
     '<rect x="0" y="0" width="100%" height="100%" fill="white"/>',
   }
   if title ~= "" then
-    out[#out + 1] = fmt('<text x="%s" y="24" text-anchor="middle" font-size="16" font-weight="bold">%s</text>', num(width / 2), esc(title))
+    out[#out + 1] = fmt('<text x="%s" y="24" text-anchor="middle" font-size="%s" font-weight="bold">%s</text>', num(width / 2),
+                        fitting(title, 16, width, 0.66), esc(title))
   end
   if (subtitle or "") ~= "" then
-    out[#out + 1] = fmt('<text class="subtitle" x="%s" y="%d" text-anchor="middle" font-size="12" fill="#444">%s</text>',
-                        num(width / 2), title ~= "" and 44 or 26, esc(subtitle))
+    out[#out + 1] = fmt('<text class="subtitle" x="%s" y="%d" text-anchor="middle" font-size="%s" fill="#444">%s</text>',
+                        num(width / 2), title ~= "" and 44 or 26, fitting(subtitle, 12, width, 0.6), esc(subtitle))
   end
   return out
 end
