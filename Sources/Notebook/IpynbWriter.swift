@@ -5,13 +5,14 @@ import Foundation
 ///
 /// Outputs map to nbformat as: printed text -> `stream`; `display(v)` -> `display_data`; the
 /// cell's value -> `execute_result` (earlier values of a multi-value cell -> `display_data`);
-/// errors -> `error`. Each value carries `text/plain` and, when it has them, `image/svg+xml`,
-/// `text/html` (tables, `__html`) and `text/markdown`.
+/// errors -> `error`. Each value carries `text/plain` and, when it has them, `image/svg+xml`
+/// (with `image/png` beside it when a rasteriser is given: nbconvert 6.5 shows SVG-only
+/// outputs as blank boxes), `text/html` (tables, `__html`) and `text/markdown`.
 public enum IpynbWriter {
-    public static func render(_ report: NotebookReport) throws -> Data {
+    public static func render(_ report: NotebookReport, rasteriser: Rasteriser? = nil) throws -> Data {
         var cells: [[String: Any]] = []
         for (cell, result) in zip(report.document.cells, report.results) {
-            cells.append(cellJSON(cell, result))
+            cells.append(cellJSON(cell, result, rasteriser: rasteriser))
         }
         var lwscript: [String: Any] = [
             "source": report.document.path,
@@ -48,7 +49,7 @@ public enum IpynbWriter {
         return out
     }
 
-    static func cellJSON(_ cell: Cell, _ result: CellResult?) -> [String: Any] {
+    static func cellJSON(_ cell: Cell, _ result: CellResult?, rasteriser: Rasteriser? = nil) -> [String: Any] {
         let id = "cell-\(cell.number)"
         if cell.kind == .markdown {
             return ["cell_type": "markdown", "id": id, "metadata": [String: Any](), "source": lines(cell.source)]
@@ -61,7 +62,7 @@ public enum IpynbWriter {
             let lastResult = result.outputs.lastIndex { if case .result = $0 { return true } else { return false } }
             for (i, output) in result.outputs.enumerated() {
                 outputs.append(outputJSON(output, cell: cell, executionCount: result.executionCount,
-                                          isLastResult: i == lastResult))
+                                          isLastResult: i == lastResult, rasteriser: rasteriser))
             }
         } else {
             meta["not_run"] = true
@@ -75,20 +76,21 @@ public enum IpynbWriter {
         ]
     }
 
-    static func outputJSON(_ output: CellOutput, cell: Cell, executionCount: Int, isLastResult: Bool) -> [String: Any] {
+    static func outputJSON(_ output: CellOutput, cell: Cell, executionCount: Int, isLastResult: Bool,
+                           rasteriser: Rasteriser? = nil) -> [String: Any] {
         switch output {
         case .stream(let name, let text):
             return ["output_type": "stream", "name": name.rawValue, "text": lines(text)]
         case .note(let text):
             return ["output_type": "stream", "name": "stderr", "text": lines("[lwscript] " + text + "\n")]
         case .display(let d):
-            return ["output_type": "display_data", "data": mimeBundle(d), "metadata": [String: Any]()]
+            return ["output_type": "display_data", "data": mimeBundle(d, rasteriser: rasteriser), "metadata": [String: Any]()]
         case .result(let d):
             guard isLastResult else {
-                return ["output_type": "display_data", "data": mimeBundle(d), "metadata": [String: Any]()]
+                return ["output_type": "display_data", "data": mimeBundle(d, rasteriser: rasteriser), "metadata": [String: Any]()]
             }
             return ["output_type": "execute_result", "execution_count": executionCount,
-                    "data": mimeBundle(d), "metadata": [String: Any]()]
+                    "data": mimeBundle(d, rasteriser: rasteriser), "metadata": [String: Any]()]
         case .error(let e):
             var head = "\(e.kindName) in cell \(cell.number)"
             if let line = e.line { head += " at line \(line)" }
@@ -101,9 +103,12 @@ public enum IpynbWriter {
         }
     }
 
-    static func mimeBundle(_ d: DisplayData) -> [String: Any] {
+    static func mimeBundle(_ d: DisplayData, rasteriser: Rasteriser? = nil) -> [String: Any] {
         var data: [String: Any] = ["text/plain": lines(d.plain)]
-        if let svg = d.svg { data["image/svg+xml"] = lines(Escaping.svg(svg, standalone: true)) }
+        if let svg = d.svg {
+            data["image/svg+xml"] = lines(Escaping.svg(svg, standalone: true))
+            if let png = rasteriser?.png(svg) { data["image/png"] = png.base64EncodedString() }
+        }
         if let html = d.html {
             data["text/html"] = lines(html)
         } else if let table = d.table {

@@ -35,7 +35,8 @@ public enum ReportFile {
         case .html:
             rendered = RenderedReport(main: Data(HTMLWriter.render(report).utf8))
         case .ipynb:
-            rendered = RenderedReport(main: try IpynbWriter.render(report))
+            // (a PNG beside each SVG when the machine has a rasteriser: Rasteriser.swift)
+            rendered = RenderedReport(main: try IpynbWriter.render(report, rasteriser: Rasteriser.find()))
         case .markdown:
             let filesDir = url.deletingPathExtension().lastPathComponent + "_files"
             rendered = MarkdownWriter.render(report, filesDirectory: filesDir)

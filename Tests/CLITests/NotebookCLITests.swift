@@ -15,10 +15,14 @@ final class NotebookCLITests: XCTestCase {
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
     /// Runs `executable` with a time limit (a hung browser must not hang the suite).
-    func run(_ executable: String, _ args: [String], timeout: TimeInterval = 120) throws -> Result {
+    func run(_ executable: String, _ args: [String], timeout: TimeInterval = 120,
+             environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         // Output goes to files: no pipe to drain while waiting, however much is written.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("lws-run-\(UUID().uuidString)")
         let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
@@ -41,7 +45,9 @@ final class NotebookCLITests: XCTestCase {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 
-    func lwscript(_ args: [String]) throws -> Result { try run(CLITests.binary.path, args) }
+    func lwscript(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        try run(CLITests.binary.path, args, environment: environment)
+    }
 
     func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-nb-\(UUID().uuidString)")
@@ -211,7 +217,8 @@ final class NotebookCLITests: XCTestCase {
         try requirePythonModule("nbformat", package: "python3-nbformat")
         let dir = try tempDir()
         let path = dir.appendingPathComponent("report.ipynb").path
-        _ = try lwscript(["notebook", Self.sample, "-o", path])
+        // (no rasteriser: the PNG beside each SVG is testIpynbCarriesAPNGBesideEachSVG's)
+        _ = try lwscript(["notebook", Self.sample, "-o", path], environment: ["LWSCRIPT_RASTERISER": "none"])
         let r = try run(Self.python, ["-c", """
             import sys, nbformat
             nb = nbformat.read(sys.argv[1], as_version=4)

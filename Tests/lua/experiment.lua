@@ -422,6 +422,50 @@ function test.learnability_writes_its_output_directory()
   T.eq(s.study.text:find("tpr_weighted_ce", 1, true) ~= nil, true, "summary text names the methods")
 end
 
+-- Issue 18: the study's plots show the spread over seeds (kept in their CSV), say what they
+-- show, and keep different loss functions off one axis
+function test.learnability_plots_show_seed_spread_and_say_what_they_show()
+  local s = study()
+  local function file(name) local f = assert(io.open(s.out .. "/" .. name, "rb")); local t = f:read("a"); f:close(); return t end
+  -- before/after bars: mean over the 2 seeds, error bars their lowest and highest TPR
+  local per_seed = {}
+  for _, r in ipairs(csv.read(s.out .. "/tpr.csv")) do
+    if r.method == "baseline" then per_seed[r.class] = per_seed[r.class] or {}; table.insert(per_seed[r.class], r.tpr) end
+  end
+  local bars, header = csv.read(s.out .. "/tpr_before_after.csv")
+  T.eq(table.concat(header, ","), "label,series,value,lo,hi", "interval columns")
+  local checked = 0
+  for _, r in ipairs(bars) do
+    if r.series == "baseline" then
+      local v = per_seed[r.label]
+      T.near(r.value, (v[1] + v[2]) / 2, 1e-12, r.label .. ": mean")
+      T.eq(r.lo, math.min(v[1], v[2]), r.label .. ": lo"); T.eq(r.hi, math.max(v[1], v[2]), r.label .. ": hi")
+      checked = checked + 1
+    end
+  end
+  T.eq(checked, 3, "the baseline's bars")
+  T.eq(file("tpr_before_after.svg"):find(">mean over 2 seeds; error bars: min to max over seeds (test)</text>", 1, true) ~= nil, true,
+       "the subtitle says what the bars are")
+  -- training losses relative to epoch 1 (each method's own loss), validation cross-entropy apart
+  for _, r in ipairs(csv.read(s.out .. "/curves_loss.csv")) do
+    if r.x == 1 then T.near(r.y, 1, 1e-12, r.series .. ": epoch 1 is 1"); T.near(r.lo, 1, 1e-12, "band at epoch 1") end
+  end
+  T.eq(file("curves_loss.svg"):find("each method&#39;s own loss function, divided by its epoch-1 value", 1, true) ~= nil, true,
+       "the loss plot says it is relative")
+  T.eq(exists(s.out .. "/curves_val_loss.svg"), true, "validation cross-entropy, the same for every method")
+  local _, front = csv.read(s.out .. "/tradeoff_gamma.csv")
+  T.eq(table.concat(front, ","), "label,x,y,xlo,xhi,ylo,yhi", "the front's intervals")
+  T.eq(file("tpr_epochs_baseline.svg"):find("mean over 2 seeds; bold: ", 1, true) ~= nil, true, "aggregation and the bold class")
+  -- a run's TPR bars carry its Wilson intervals; a weighted run's losses are two plots
+  local metrics = csv.read(s.out .. "/runs/seed1-baseline/metrics.csv")
+  local run_bars = csv.read(s.out .. "/runs/seed1-baseline/tpr.csv")
+  for c, r in ipairs(metrics) do
+    T.eq(run_bars[c].lo, r.tpr_lo, r.class .. ": Wilson lo"); T.eq(run_bars[c].hi, r.tpr_hi, r.class .. ": Wilson hi")
+  end
+  T.eq(exists(s.out .. "/runs/seed1-baseline/val_loss.svg"), false, "plain cross-entropy: one loss plot")
+  T.eq(exists(s.out .. "/runs/seed1-mine/val_loss.svg"), true, "weighted cross-entropy: validation loss apart")
+end
+
 function test.learnability_measures_s_on_a_validation_set_unless_told()
   T.raises("experiment.learnability: option 'data' has no val set, so W(s) would be measured on the test set the study "
            .. "reports on; give data.val (e.g. train:split(0.9)), or s_from_test = true to use the test set anyway",

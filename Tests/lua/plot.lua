@@ -2,6 +2,8 @@
 local testing = require("testing")
 local test = testing.suite("plot")
 
+local fmt = string.format
+
 local function count(s, pattern) local n = 0 for _ in s:gmatch(pattern) do n = n + 1 end return n end
 
 -- a path prefix in the case's scratch directory
@@ -148,6 +150,234 @@ function test.scatter_labelled_points_and_connection()
   testing.eq(count(svg, "<circle"), 3, "points")
   testing.eq(count(svg, "stroke%-dasharray"), 1, "connected")
   testing.eq(svg:find(">gamma=1</text>", 1, true) ~= nil, true, "point labels")
+end
+
+-- Issue 18: 10 classes had 8 colours (Bag and T-shirt/top alike) and Shirt, the 7th, the pale
+-- yellow: the first 12 series (and more) differ in colour and marker or dash, no yellow
+local svglib = require("lwscript.plot.svg")
+
+local function twelve_lines()
+  local series = {}
+  for k = 1, 12 do series[k] = {name = "class " .. k, values = {k, k + 1, k + 0.5}} end
+  return plot.lines{x = {1, 2, 3}, series = series, title = "12 series", xlabel = "epoch"}
+end
+
+function test.twelve_series_are_told_apart_and_no_pale_yellow()
+  local seen = {}
+  for k = 1, 12 do
+    local st = svglib.style(k)
+    testing.eq(st.colour ~= "#F0E442", true, "no pale yellow for series " .. k)
+    local key = st.colour .. "/" .. st.marker .. "/" .. st.dash
+    testing.eq(seen[key], nil, "series " .. k .. " looks like series " .. tostring(seen[key]))
+    seen[key] = k
+    local look = st.colour .. "/" .. st.dash
+    testing.eq(seen[look], nil, "series " .. k .. " has the colour and dash of series " .. tostring(seen[look]))
+    seen[look] = k
+  end
+  testing.eq(svglib.style(7).colour, "#000000", "the 7th series (Fashion-MNIST's Shirt) is black")
+  local svg = twelve_lines():svg()
+  -- the lines: 7 solid, 5 dashed; each line's look in the drawing
+  local looks = {}
+  for colour, dash in svg:gmatch('<polyline points="[^"]*" fill="none" stroke="(#%x+)" stroke%-width="2"([^/]*)/>') do
+    looks[#looks + 1] = colour .. (dash:match('dasharray="([^"]*)"') and (" " .. dash:match('dasharray="([^"]*)"')) or "")
+  end
+  testing.eq(table.concat(looks, ","), "#0072B2,#E69F00,#009E73,#CC79A7,#56B4E9,#D55E00,#000000,"
+    .. "#0072B2 7 4,#E69F00 7 4,#009E73 7 4,#CC79A7 7 4,#56B4E9 7 4", "colours and dashes of the 12 lines")
+  -- triangles, diamonds, down-triangles and crosses (series 3-6 and 9-12): 3 points each and
+  -- a legend sample
+  testing.eq(count(svg, "<polygon points"), 8 * 3 + 8, "markers of shapes other than circles and squares")
+end
+
+-- the legend is right of the plot area, never over the data
+function test.legend_is_outside_the_plot_area()
+  for _, p in ipairs({twelve_lines(), bars()}) do
+    local svg = p:svg()
+    local cx, cw = svg:match('<clipPath id="[^"]*"><rect x="([%d.]+)" y="[%d.]+" width="([%d.]+)"')
+    local legend = svg:match('<g class="legend">(.-)</g>')
+    testing.eq(legend ~= nil, true, p.kind .. ": a legend")
+    local leftmost = math.huge
+    for x in legend:gmatch(' x1?="([%d.]+)"') do leftmost = math.min(leftmost, tonumber(x)) end
+    for x in legend:gmatch(' cx="([%d.]+)"') do leftmost = math.min(leftmost, tonumber(x) - 5) end
+    testing.eq(leftmost > tonumber(cx) + tonumber(cw), true,
+      fmt("%s: legend from x %s, plot area to %s", p.kind, leftmost, tonumber(cx) + tonumber(cw)))
+  end
+end
+
+function test.bars_of_more_series_than_colours_are_hatched()
+  local series = {}
+  for k = 1, 9 do series[k] = {name = "s" .. k, values = {k, 1}} end
+  local svg = plot.bars{labels = {"a", "b"}, series = series}:svg()
+  testing.eq(count(svg, "<pattern "), 2, "series 8 and 9 hatched")
+  testing.eq(count(svg, 'fill="url%(#lws%-plot%-hatch%-%d+%)"><title>'), 4, "their bars")
+end
+
+-- epochs get integer ticks (3 epochs had ticks at 1.5 and 2.5)
+local function x_ticks_of(svg)
+  local out = {}
+  for t in svg:gmatch('<text x="[%d.]+" y="[%d.]+" text%-anchor="middle">([^<]*)</text>') do out[#out + 1] = t end
+  return table.concat(out, " ")
+end
+
+function test.integer_x_gets_integer_ticks()
+  local three = plot.lines{x = {1, 2, 3}, series = {{values = {0.5, 0.6, 0.7}}}}:svg()
+  testing.eq(x_ticks_of(three), "1 2 3", "ticks of 3 epochs")
+  local two = plot.lines{x = {1, 2}, series = {{values = {0.5, 0.6}}}}:svg()
+  testing.eq(x_ticks_of(two), "1 2", "ticks of 2 epochs")
+  local halves = plot.lines{x = {0.5, 1, 1.5}, series = {{values = {0.5, 0.6, 0.7}}}}:svg()
+  testing.eq(x_ticks_of(halves), "0.4 0.6 0.8 1.0 1.2 1.4 1.6", "fractional x keeps fractional ticks")
+end
+
+-- error bars and bands, drawn where asked and kept in the CSV
+function test.bars_with_error_bars_and_their_csv()
+  local p = plot.bars{labels = {"shirt", "coat"}, series = {
+    {name = "before", values = {0.6, 0.8}, lo = {0.5, 0.75}, hi = {0.7, 0.85}},
+    {name = "after", values = {0.7, 0.8}}}, ylim = {0, 1}, subtitle = "mean over 3 seeds"}
+  local svg = p:svg()
+  testing.eq(count(svg, 'class="error%-bar"'), 2 * 3, "two error bars (a line and two caps each)")
+  testing.eq(svg:find('class="subtitle"[^>]*>mean over 3 seeds</text>') ~= nil, true, "subtitle")
+  local base = scratch_base()
+  local _, csv_path = p:save(base .. ".svg")
+  local rows, header = csv.read(csv_path)
+  testing.eq(table.concat(header, ","), "label,series,value,lo,hi", "interval columns")
+  testing.eq(rows[1].lo, 0.5, "lo kept"); testing.eq(rows[3].hi, 0.85, "hi kept")
+  testing.eq(rows[2].lo, nil, "no interval: empty")
+  -- the y range covers the bars' ends
+  local high = plot.bars{labels = {"a"}, series = {{values = {1}, lo = {0.5}, hi = {3}}}}:svg()
+  testing.eq(high:find(">3.0</text>", 1, true) ~= nil, true, "the axis reaches hi")
+end
+
+function test.lines_with_bands_and_highlight()
+  local p = plot.lines{x = {1, 2, 3}, series = {
+    {name = "shirt", values = {0.4, 0.5, 0.6}, lo = {0.3, 0.45, 0.5}, hi = {0.5, 0.55, 0.7}},
+    {name = "coat", values = {0.6, 0.7, 0.8}}}, highlight = "shirt"}
+  local svg = p:svg()
+  testing.eq(count(svg, 'class="band"'), 1, "a band")
+  testing.eq(count(svg, 'stroke%-width="3.5"/>'), 2, "the highlighted line and its legend sample are thick")
+  testing.eq(count(svg, 'stroke="#222222" stroke%-width="5.5"/>'), 2, "with a dark outline (even a pale colour stands out)")
+  testing.eq(svg:find('font%-weight="bold">shirt</text>') ~= nil, true, "highlighted name in bold")
+  -- emphasised lines are drawn last (on top)
+  testing.eq(svg:find('stroke="#E69F00" stroke-width="2"', 1, true) < svg:find('stroke="#0072B2" stroke-width="3.5"', 1, true), true,
+             "shirt over coat")
+  testing.eq(table.concat(p.columns, ","), "series,x,y,lo,hi", "band columns")
+  testing.raises("plot.lines: option 'highlight'[1] must be the name of a series, got 'dress'", plot.lines,
+                 {series = {{name = "shirt", values = {1, 2}}}, highlight = "dress"})
+  testing.raises("plot.lines: series[1] needs both lo and hi, or neither", plot.lines, {series = {{values = {1, 2}, lo = {0, 1}}}})
+  testing.raises("plot.lines: series[1].hi has 1 values, expected 2", plot.lines, {series = {{values = {1, 2}, lo = {0, 1}, hi = {3}}}})
+end
+
+function test.scatter_error_bars_and_their_csv()
+  local p = plot.scatter{points = {{x = 0.03, y = 0.7, label = "a", xlo = 0.02, xhi = 0.04, ylo = 0.65, yhi = 0.72},
+                                   {x = 0.05, y = 0.6, label = "b", ylo = 0.55, yhi = 0.62}}}
+  testing.eq(count(p:svg(), 'class="error%-bar"'), 3 * 3, "x and y bars of a, y bar of b")
+  testing.eq(table.concat(p.columns, ","), "label,x,y,xlo,xhi,ylo,yhi", "interval columns")
+  testing.eq(p.rows[2].xlo, nil, "b has no x interval")
+  testing.raises("plot.scatter: points[1] needs both xlo and xhi, or neither", plot.scatter, {points = {{x = 1, y = 2, xlo = 0}}})
+end
+
+-- Issue 18: the labels of a cluster overlapped into an unreadable block. Boxes estimated
+-- here; PlotRenderTests measures the rendered ones in Chromium.
+local labels_layout = require("lwscript.plot.labels")
+
+local function label_boxes(svg)
+  local boxes = {}
+  for x, y, size, text in svg:gmatch('<text class="point%-[lk][ae][by][^"]*" x="([%d.]+)" y="([%d.]+)" font%-size="(%d+)"[^>]*>(.-)</text>') do
+    text = text:gsub("<[^>]*>", "")
+    x, y, size = tonumber(x), tonumber(y), tonumber(size)
+    boxes[#boxes + 1] = {x0 = x, x1 = x + labels_layout.width(text, size), y0 = y - size * 0.9, y1 = y + size * 0.25, text = text}
+  end
+  return boxes
+end
+
+function test.crowded_scatter_labels_do_not_overlap()
+  for _, n in ipairs({14, 40}) do
+    local pts = {}
+    for i = 1, n do pts[i] = {x = 0.03 + 0.002 * math.sin(i), y = 0.72 + 0.01 * math.cos(i * 1.7), label = "method_" .. i} end
+    pts[#pts + 1] = {x = 0.09, y = 0.55, label = "gamma=4"}
+    local svg = plot.scatter{points = pts}:svg()
+    local boxes = label_boxes(svg)
+    local keyed = count(svg, 'class="point%-key"')
+    testing.eq(count(svg, 'class="point%-label"'), n + 1, n .. " points: one label (or number) per point")
+    for i = 1, #boxes do
+      for j = i + 1, #boxes do
+        testing.eq(labels_layout.intersects(boxes[i], boxes[j]), false, fmt("%d points: '%s' and '%s' overlap", n, boxes[i].text, boxes[j].text))
+      end
+    end
+    if n == 14 then testing.eq(keyed, 0, "14 points: every label beside its point") end
+    if n == 40 then testing.eq(keyed > 0, true, "40 points: some labels numbered and listed in the key") end
+  end
+end
+
+-- A long title ran off both sides of the picture (the study's confusion matrices): it now
+-- shrinks to fit; so does a subtitle, which every plot takes
+function test.long_titles_shrink_to_fit()
+  local long = string.rep("confusion matrix, class_balanced_tpr ", 3)
+  local svg = plot.heatmap{matrix = {{1, 2}, {3, 4}}, title = long, subtitle = "counts summed over 3 seeds", width = 700}:svg()
+  local width = tonumber(svg:match('viewBox="0 0 (%d+)'))
+  local size = tonumber(svg:match('font%-size="([%d.]+)" font%-weight="bold">confusion'))
+  testing.eq(size < 16 and size * 0.66 * utf8.len(long) <= width - 16 + 0.1, true,
+             fmt("title font %s px for %d characters in %d px", tostring(size), utf8.len(long), width))
+  testing.eq(svg:find('class="subtitle"[^>]*>counts summed over 3 seeds</text>') ~= nil, true, "heatmap subtitle")
+  local short_title = plot.lines{series = {{values = {1, 2}}}, title = "TPR"}:svg()
+  testing.eq(short_title:find('font-size="16.0" font-weight="bold">TPR</text>', 1, true) ~= nil, true, "a short title keeps 16 px")
+end
+
+-- Issue 18: a plot could not be seen from the REPL. p:show() writes a temporary SVG and
+-- opens it with a viewer (here a script that copies what it is given), or prints the path.
+local sys = require("sys")
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local data = f:read("a"); f:close()
+  return data
+end
+
+function test.show_opens_a_temporary_svg_with_the_viewer()
+  local p = bars()
+  local dir = testing.tmpdir()
+  local seen, viewer = dir .. "/seen.svg", dir .. "/viewer.sh"
+  local f = assert(io.open(viewer, "w"))
+  f:write("#!/bin/sh\ncp \"$1\" " .. seen .. ".part && mv " .. seen .. ".part " .. seen .. "\n"); f:close()
+  sys.run({"chmod", "+x", viewer})
+  local path = p:show{viewer = viewer}
+  testing.eq(path:sub(-4), ".svg", "a temporary .svg file")
+  testing.eq(read_file(path), p:svg(), "the file holds the plot")
+  -- the viewer runs on its own: wait (up to 30 s) for its copy
+  for _ = 1, 600 do
+    if read_file(seen) then break end
+    sys.sleep(0.05)
+  end
+  testing.eq(read_file(seen), p:svg(), "the viewer was given the file")
+  os.remove(path)
+  local none = p:show{viewer = false}
+  testing.eq(read_file(none), p:svg(), "no viewer: the file is written all the same")
+  os.remove(none)
+  testing.raises("bad argument #1 to 'Plot:show' (expected an options table {viewer = ...} or nothing, got number)", p.show, p, 5)
+  testing.raises("option 'viewer' must be a command or false, got true", p.show, p, {viewer = true})
+  testing.raises("unknown option 'view'", p.show, p, {view = "x"})
+  testing.raises("calling 'Plot:show' on bad self", p.show, {})
+end
+
+-- tostring stays one short line (the REPL prints it for every plot)
+function test.tostring_of_a_long_title_is_cut()
+  local p = plot.lines{series = {{values = {3, 2, 1}}}, title = string.rep("a long title ", 6)}
+  testing.eq(tostring(p), "Plot(lines 'a long title a long title a long titl...', 1 series x 3 points)", "cut at 40 characters")
+end
+
+-- p:png(): the plot as PNG of its size through rsvg-convert or Chromium, when the machine
+-- has one (scripts/setup-test installs both); else nil and why
+function test.png_of_a_plot()
+  local raster = require("lwscript.plot.raster")
+  local p = plot.bars{labels = {"a"}, series = {{values = {1}}}, width = 300, height = 200}
+  local png, why = p:png()
+  if raster.find() then
+    testing.eq(png:sub(1, 8), "\137PNG\r\n\26\n", "PNG signature (" .. tostring(why) .. ")")
+    testing.same_table({string.unpack(">I4I4", png, 17)}, {300, 200, 25}, "width and height from the IHDR chunk")
+  else
+    testing.eq(png, nil, "no rasteriser: no PNG")
+    testing.eq(why:find("no rasteriser", 1, true) ~= nil or why:find("LWSCRIPT_RASTERISER", 1, true) ~= nil, true, why)
+  end
+  testing.raises("bad argument #1 to 'plot.png' (expected SVG markup", plot.png, "no svg here")
 end
 
 -- errors name the function and the problem, at the caller's line

@@ -103,14 +103,45 @@ function M.present_columns(rows, preferred)
   return out
 end
 
-local function history_plots(dir, history, classes, title)
+-- Whether a run trained on plain cross-entropy (no loss, loss_for or weights in its
+-- config): only then are its training and validation losses the same function, and share
+-- an axis.
+local function plain_cross_entropy(config)
+  return type(config) == "table" and config.loss == nil and config.loss_for == nil and config.weights == nil
+end
+
+-- The class of a report with the lowest TPR (the one a reader looks for), or nil.
+local function lowest_class(report, classes)
+  if not (report and report.tpr and #report.tpr > 0) then return nil end
+  local worst = 1
+  for c = 2, #report.tpr do if report.tpr[c] < report.tpr[worst] then worst = c end end
+  return classes[worst]
+end
+
+local function history_plots(dir, history, classes, title, config, report)
   local epochs = history.epoch
   if #epochs == 0 then return end
-  local loss_series = {{name = "train", values = history.loss}}
-  if #history.val_loss > 0 then loss_series[2] = {name = "validation", values = history.val_loss} end
-  M.save_plot(join(dir, "loss.svg"), function()
-    return plot.lines{x = epochs, series = loss_series, title = title .. ": loss", xlabel = "epoch", ylabel = "cross-entropy"}
-  end)
+  local has_val = #history.val_loss > 0
+  if plain_cross_entropy(config) then
+    local loss_series = {{name = "train", values = history.loss}}
+    if has_val then loss_series[2] = {name = "validation", values = history.val_loss} end
+    M.save_plot(join(dir, "loss.svg"), function()
+      return plot.lines{x = epochs, series = loss_series, title = title .. ": loss", xlabel = "epoch", ylabel = "cross-entropy"}
+    end)
+  else
+    -- the run's own loss (weighted, focal, ...) and the validation cross-entropy are different
+    -- functions: a plot each
+    M.save_plot(join(dir, "loss.svg"), function()
+      return plot.lines{x = epochs, series = {{name = "train", values = history.loss}}, title = title .. ": training loss",
+                        subtitle = "the run's own loss function", xlabel = "epoch", ylabel = "training loss"}
+    end)
+    if has_val then
+      M.save_plot(join(dir, "val_loss.svg"), function()
+        return plot.lines{x = epochs, series = {{name = "validation", values = history.val_loss}}, xlabel = "epoch",
+                          title = title .. ": validation cross-entropy", ylabel = "cross-entropy (validation)"}
+      end)
+    end
+  end
   local acc_series = {{name = "train", values = history.accuracy}}
   if #history.val_accuracy > 0 then
     acc_series[2] = {name = "validation", values = history.val_accuracy}
@@ -126,16 +157,23 @@ local function history_plots(dir, history, classes, title)
     for i, e in ipairs(epochs) do values[i] = per_class[e][c] end
     series[c] = {name = name, values = values}
   end
+  local lowest = lowest_class(report, classes)
   M.save_plot(join(dir, "tpr_epochs.svg"), function()
-    return plot.lines{x = epochs, series = series, xlabel = "epoch", ylabel = "TPR",
-                      title = title .. ": per-class TPR over epochs (" .. (#history.val_tpr > 0 and "validation" or "training") .. ")"}
+    return plot.lines{x = epochs, series = series, xlabel = "epoch", ylabel = "TPR", highlight = lowest,
+                      title = title .. ": per-class TPR over epochs (" .. (#history.val_tpr > 0 and "validation" or "training") .. ")",
+                      subtitle = lowest and ("bold: " .. lowest .. ", the lowest test TPR") or nil}
   end)
 end
 
+-- The per-class TPR of one run with the Wilson interval (95%) of each: how much of a TPR
+-- is test-set noise.
 local function report_plots(dir, report, title)
+  local lo, hi = {}, {}
+  for c, row in ipairs(M.class_rows(report, {})) do lo[c], hi[c] = row.tpr_lo or (0 / 0), row.tpr_hi or (0 / 0) end
   M.save_plot(join(dir, "tpr.svg"), function()
-    return plot.bars{labels = report.classes, series = {{name = "TPR", values = report.tpr}}, ylim = {0, 1},
-                     title = title .. ": per-class TPR", ylabel = "TPR (recall)"}
+    return plot.bars{labels = report.classes, series = {{name = "TPR", values = report.tpr, lo = lo, hi = hi}}, ylim = {0, 1},
+                     title = title .. ": per-class TPR", subtitle = "test set; error bars: Wilson 95% interval of each TPR",
+                     ylabel = "TPR (recall)"}
   end)
   if report.confusion then
     M.save_plot(join(dir, "confusion.svg"), function()
@@ -197,7 +235,7 @@ function M.save_run(dir, run)
     local tpr_rows = M.tpr_epoch_rows(h, classes)
     M.write_csv(join(dir, "tpr_epochs.csv"), tpr_rows,
               M.present_columns(tpr_rows, {"epoch", "split", "class", "tpr", "weight", "sampling"}))
-    if run.plots ~= false then history_plots(dir, h, classes, title) end
+    if run.plots ~= false then history_plots(dir, h, classes, title, run.config, run.report) end
   end
   local r = run.report
   if r then

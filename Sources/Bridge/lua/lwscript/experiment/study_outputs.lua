@@ -96,31 +96,91 @@ local function write_files(out, study)
   return all
 end
 
--- The plots (a failing plot is a warning, never the end of a study).
-local function write_plots(out, study, all)
-  local seeds, classes = study.seeds, study.classes
+-- A method's runs over the study's seeds (those that finished), and their seeds.
+local function runs_of(study, name)
+  local list, seeds = {}, {}
+  for _, seed in ipairs(study.seeds) do
+    local r = (study.runs[name] or {})[seed]
+    if r then list[#list + 1], seeds[#seeds + 1] = r, seed end
+  end
+  return list, seeds
+end
 
-  -- per-class TPR before (baseline) and after (each method), mean over seeds
+-- What a plot of these runs shows: "mean over 3 seeds" or "seed 1".
+local function aggregation(seeds)
+  if #seeds == 1 then return fmt("seed %s", tostring(seeds[1])) end
+  return fmt("mean over %d seeds", #seeds)
+end
+
+-- The smallest and largest of the numbers (the spread over seeds), or nil for none.
+local function spread(values)
+  if #values == 0 then return nil end
+  local lo, hi = math.huge, -math.huge
+  for _, v in ipairs(values) do lo, hi = math.min(lo, v), math.max(hi, v) end
+  return lo, hi
+end
+
+-- Per index c, the spread over seeds of vectors[seed][c].
+local function spread_vectors(list)
+  local lo, hi = {}, {}
+  for c = 1, #list[1] do
+    local col = {}
+    for _, v in ipairs(list) do col[#col + 1] = v[c] end
+    lo[c], hi[c] = spread(col)
+  end
+  return lo, hi
+end
+
+-- The class the study is about: the lowest mean TPR of the baseline.
+local function hardest_class(study)
+  local list = runs_of(study, "baseline")
+  if #list == 0 then return nil end
+  local tprs = {}
+  for _, r in ipairs(list) do tprs[#tprs + 1] = r.tpr end
+  local m, worst = mean_vectors(tprs), 1
+  for c = 2, #m do if m[c] < m[worst] then worst = c end end
+  return study.classes[worst]
+end
+
+-- The plots (a failing plot is a warning, never the end of a study). Each says in its
+-- subtitle what it shows (mean over n seeds or one seed, what the bars and bands are);
+-- the intervals it draws are in its CSV.
+local function write_plots(out, study, all)
+  local classes = study.classes
+  local label = study.name and (study.name .. ": ") or ""
+
+  -- per-class TPR before (baseline) and after (each method), mean over seeds, error bars the
+  -- spread over seeds (min to max), or for a single run the Wilson interval (95%) of each TPR
   local in_sweep = {}
   for _, sw in ipairs(study.sweep) do if sw.name ~= "tpr_weighted_ce" then in_sweep[sw.name] = true end end
   -- (controls stay out of the before/after bars too: they are in the files and the summary)
   for _, control in pairs(study.controls or {}) do in_sweep[control] = true end
-  local series = {}
+  local series, shown_seeds = {}, {}
   for _, name in ipairs(all) do
     if not in_sweep[name] then
-      local list = {}
-      for _, seed in ipairs(seeds) do
-        local r = (study.runs[name] or {})[seed]
-        if r then list[#list + 1] = r.tpr end
+      local list, seeds = runs_of(study, name)
+      if #list > 0 then
+        local tprs = {}
+        for _, r in ipairs(list) do tprs[#tprs + 1] = r.tpr end
+        local s = {name = name, values = mean_vectors(tprs)}
+        if #list > 1 then
+          s.lo, s.hi = spread_vectors(tprs)
+        else
+          s.lo, s.hi = {}, {}
+          for c, row in ipairs(outputs.class_rows(list[1].report, {})) do
+            s.lo[c], s.hi[c] = row.tpr_lo or (0 / 0), row.tpr_hi or (0 / 0)
+          end
+        end
+        series[#series + 1] = s
+        if #seeds > #shown_seeds then shown_seeds = seeds end
       end
-      local m = mean_vectors(list)
-      if m then series[#series + 1] = {name = name, values = m} end
     end
   end
-  local label = study.name and (study.name .. ": ") or ""
+  local bars_note = #shown_seeds > 1 and fmt("%s; error bars: min to max over seeds (test)", aggregation(shown_seeds))
+                    or fmt("%s; error bars: Wilson 95%% interval of each TPR (test)", aggregation(shown_seeds))
   save_plot(join(out, "tpr_before_after.svg"), function()
     return plot.bars{labels = classes, series = series, ylim = {0, 1}, ylabel = "TPR (recall)",
-                     title = label .. "per-class TPR, before and after (test)"}
+                     title = label .. "per-class TPR, before and after", subtitle = bars_note}
   end)
   -- confusion matrices summed over seeds: baseline, and the method with the largest mean D
   local best, bestD = nil, -math.huge
@@ -128,91 +188,126 @@ local function write_plots(out, study, all)
     if row.method ~= "baseline" and row.D and row.D > bestD then best, bestD = row.method, row.D end
   end
   for _, name in ipairs({"baseline", best}) do
+    local list, seeds = runs_of(study, name)
     local sum
-    for _, seed in ipairs(seeds) do
-      local r = (study.runs[name] or {})[seed]
-      if r then sum = sum and (sum + r.report.confusion) or r.report.confusion:clone() end
-    end
+    for _, r in ipairs(list) do sum = sum and (sum + r.report.confusion) or r.report.confusion:clone() end
     if sum then
       save_plot(join(out, "confusion_" .. name .. ".svg"), function()
-        return plot.heatmap{matrix = sum, labels = classes, normalize = "row",
-                            title = label .. "confusion matrix, " .. name .. " (rows = true class)"}
+        return plot.heatmap{matrix = sum, labels = classes, normalize = "row", title = label .. "confusion matrix, " .. name,
+                            subtitle = "rows = true class, each row divided by its sum (test); "
+                                       .. (#seeds > 1 and fmt("counts summed over %d seeds", #seeds) or fmt("seed %s", tostring(seeds[1])))}
       end)
     end
   end
-  -- training curves (mean over seeds) and per-class TPR over epochs of the baseline
-  local function curve(name, field)
+  -- training curves: the mean over seeds with a band from the lowest to the highest seed;
+  -- `relative` divides each run's values by its first epoch's (training losses of different
+  -- loss functions are not on one scale)
+  local function curve(name, field, relative)
     local per_epoch = {}
-    for _, seed in ipairs(seeds) do
-      local r = (study.runs[name] or {})[seed]
-      if r then
-        for _, e in ipairs(r.history.epoch) do
-          local v = r.history[field][e]
-          if v then per_epoch[e] = per_epoch[e] or {}; table.insert(per_epoch[e], v) end
-        end
+    for _, r in ipairs((runs_of(study, name))) do
+      local first = r.history[field][r.history.epoch[1]]
+      for _, e in ipairs(r.history.epoch) do
+        local v = r.history[field][e]
+        if v and relative then v = (first and first ~= 0) and v / first or nil end
+        if v then per_epoch[e] = per_epoch[e] or {}; table.insert(per_epoch[e], v) end
       end
     end
-    local x, y = {}, {}
+    local x, y, lo, hi = {}, {}, {}, {}
     for e = 1, #per_epoch do
-      if per_epoch[e] then x[#x + 1] = e; y[#y + 1] = mean_of(per_epoch[e]) end
+      if per_epoch[e] then
+        x[#x + 1] = e; y[#y + 1] = mean_of(per_epoch[e])
+        lo[#lo + 1], hi[#hi + 1] = spread(per_epoch[e])
+      end
     end
-    return x, y
+    return x, y, lo, hi
   end
   local has_val = study.has_val
-  for _, spec in ipairs({{"loss", "loss", "training loss"}, {has_val and "val_accuracy" or "accuracy", "accuracy",
-                         has_val and "validation accuracy" or "training accuracy"}}) do
+  local _, base_seeds = runs_of(study, "baseline")
+  local band_note = #base_seeds > 1 and fmt("%s, band: min to max over seeds", aggregation(base_seeds)) or aggregation(base_seeds)
+  local specs = {
+    {field = "loss", file = "loss", relative = true, title = "training loss per epoch, relative to epoch 1",
+     ylabel = "training loss / epoch-1 loss", note = "each method's own loss function, divided by its epoch-1 value"},
+    {field = has_val and "val_accuracy" or "accuracy", file = "accuracy",
+     title = (has_val and "validation accuracy" or "training accuracy") .. " per epoch", ylabel = "accuracy"},
+  }
+  if has_val then
+    table.insert(specs, 2, {field = "val_loss", file = "val_loss", title = "validation cross-entropy per epoch",
+      ylabel = "cross-entropy (validation)", note = "the same unweighted cross-entropy for every method"})
+  end
+  for _, spec in ipairs(specs) do
     local lines, xs = {}, nil
     for _, name in ipairs(all) do
-      local x, y = curve(name, spec[1])
-      if #x > 0 and (xs == nil or #x == #xs) then xs = xs or x; lines[#lines + 1] = {name = name, values = y} end
+      local x, y, lo, hi = curve(name, spec.field, spec.relative)
+      if #x > 0 and (xs == nil or #x == #xs) then
+        xs = xs or x
+        lines[#lines + 1] = {name = name, values = y, lo = #base_seeds > 1 and lo or nil, hi = #base_seeds > 1 and hi or nil}
+      end
     end
     if xs and #xs > 0 then
-      save_plot(join(out, "curves_" .. spec[2] .. ".svg"), function()
-        return plot.lines{x = xs, series = lines, title = label .. spec[3] .. " per epoch",
-                          xlabel = "epoch", ylabel = spec[2]}
+      save_plot(join(out, "curves_" .. spec.file .. ".svg"), function()
+        return plot.lines{x = xs, series = lines, title = label .. spec.title,
+                          subtitle = band_note .. (spec.note and ("; " .. spec.note) or ""), xlabel = "epoch", ylabel = spec.ylabel}
       end)
     end
   end
-  local first = (study.runs.baseline or {})[seeds[1]]
-  if first then
-    local h = first.history
-    local per_class = has_val and h.val_tpr or h.tpr
+  -- per-class TPR over epochs of the baseline (mean over seeds), the hardest class in bold
+  local base_runs = runs_of(study, "baseline")
+  local first = base_runs[1]
+  if first and #first.history.epoch > 0 then
     local tpr_series = {}
     for c, cname in ipairs(classes) do
       local values = {}
-      for i, e in ipairs(h.epoch) do values[i] = per_class[e][c] end
+      for i, e in ipairs(first.history.epoch) do
+        local sum, n = 0, 0
+        for _, r in ipairs(base_runs) do
+          local per_class = has_val and r.history.val_tpr or r.history.tpr
+          if per_class[e] then sum, n = sum + per_class[e][c], n + 1 end
+        end
+        values[i] = n > 0 and sum / n or 0 / 0
+      end
       tpr_series[c] = {name = cname, values = values}
     end
-    if #h.epoch > 0 then
-      save_plot(join(out, "tpr_epochs_baseline.svg"), function()
-        return plot.lines{x = h.epoch, series = tpr_series, xlabel = "epoch", ylabel = "TPR",
-                          title = label .. "per-class TPR over epochs, baseline" .. (has_val and " (validation)" or " (training)")}
-      end)
-    end
+    local hardest = hardest_class(study)
+    save_plot(join(out, "tpr_epochs_baseline.svg"), function()
+      return plot.lines{x = first.history.epoch, series = tpr_series, xlabel = "epoch", ylabel = "TPR", highlight = hardest,
+                        title = label .. "per-class TPR over epochs, baseline" .. (has_val and " (validation)" or " (training)"),
+                        subtitle = aggregation(base_seeds) .. (hardest and fmt("; bold: %s, the lowest test TPR", hardest) or "")}
+    end)
   end
-  -- accuracy vs Var(s'): every method, and the gamma sweep as a connected front
+  -- accuracy vs Var(s'): every method, and the gamma sweep as a connected front; error bars
+  -- the spread over seeds of each
+  local function point(row, text)
+    local pt = {x = row.var_after, y = row.accuracy, label = text}
+    local accs, vars = {}, {}
+    for _, r in ipairs((runs_of(study, row.method))) do accs[#accs + 1], vars[#vars + 1] = r.accuracy, r.var_tpr end
+    if #accs > 1 then
+      pt.xlo, pt.xhi = spread(vars)
+      pt.ylo, pt.yhi = spread(accs)
+    end
+    return pt
+  end
+  local point_note = #base_seeds > 1 and fmt("%s; error bars: min to max over seeds (test)", aggregation(base_seeds))
+                     or aggregation(base_seeds) .. " (test)"
   local points = {}
   for _, row in ipairs(study.summary) do
-    if row.accuracy and row.var_after then points[#points + 1] = {x = row.var_after, y = row.accuracy, label = row.method} end
+    if row.accuracy and row.var_after then points[#points + 1] = point(row, row.method) end
   end
   save_plot(join(out, "accuracy_vs_var.svg"), function()
-    return plot.scatter{points = points, title = label .. "accuracy vs Var(s') (test)",
+    return plot.scatter{points = points, title = label .. "accuracy vs Var(s')", subtitle = point_note,
                         xlabel = "Var(s') (variance of per-class TPRs)", ylabel = "accuracy"}
   end)
   if study.sweep and #study.sweep > 0 then
     local front = {}
     local b = study.summary[1]
-    if b.accuracy then front[1] = {x = b.var_after, y = b.accuracy, label = "gamma=0 (baseline)"} end
+    if b.accuracy then front[1] = point(b, "gamma=0 (baseline)") end
     table.sort(study.sweep, function(p, q) return p.gamma < q.gamma end)
     for _, sw in ipairs(study.sweep) do
       for _, row in ipairs(study.summary) do
-        if row.method == sw.name and row.accuracy then
-          front[#front + 1] = {x = row.var_after, y = row.accuracy, label = fmt("gamma=%g", sw.gamma)}
-        end
+        if row.method == sw.name and row.accuracy then front[#front + 1] = point(row, fmt("gamma=%g", sw.gamma)) end
       end
     end
     save_plot(join(out, "tradeoff_gamma.svg"), function()
-      return plot.scatter{points = front, connect = true, title = label .. "accuracy vs Var(s') across gamma",
+      return plot.scatter{points = front, connect = true, title = label .. "accuracy vs Var(s') across gamma", subtitle = point_note,
                           xlabel = "Var(s')", ylabel = "accuracy"}
     end)
   end

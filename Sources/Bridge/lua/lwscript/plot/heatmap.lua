@@ -38,11 +38,11 @@ local function matrix_of(v)
 end
 
 -- plot.heatmap{matrix =, labels = {...} | row_labels =, col_labels =, normalize = "row",
---              title =, xlabel = "predicted", ylabel = "true class", width =, height =}
+--              title =, subtitle =, xlabel = "predicted", ylabel = "true class", width =, height =}
 -- Rows top to bottom, columns left to right; each cell shows its value; a colour bar on the right.
 plot.heatmap = constructor("heatmap", function(opts)
   opts = options("heatmap", opts, {matrix = true, labels = true, row_labels = true, col_labels = true, normalize = true,
-                                   title = true, xlabel = true, ylabel = true, width = true, height = true})
+                                   title = true, subtitle = true, xlabel = true, ylabel = true, width = true, height = true})
   local m, nr, nc = matrix_of(opts.matrix)
   local row_labels, col_labels
   if opts.labels ~= nil then
@@ -59,6 +59,7 @@ plot.heatmap = constructor("heatmap", function(opts)
   local normalize = opts.normalize
   if normalize ~= nil and normalize ~= "row" then fail("heatmap", "option 'normalize' must be \"row\" or nil, got " .. tostring(normalize)) end
   local title = opt_string("heatmap", opts, "title", "")
+  local subtitle = opt_string("heatmap", opts, "subtitle", "")
   local xlabel, ylabel = opt_string("heatmap", opts, "xlabel", "predicted"), opt_string("heatmap", opts, "ylabel", "true class")
   local shown = m
   if normalize == "row" then
@@ -77,6 +78,7 @@ plot.heatmap = constructor("heatmap", function(opts)
   local widest_row = 0
   for _, l in ipairs(row_labels) do widest_row = math.max(widest_row, text_width(l, 11)) end
   local top = title ~= "" and 44 or 16
+  if subtitle ~= "" then top = top + 18 end
   local left = math.min(widest_row, 180) + 44
   local cell = math.max(4, math.min(64, 560 / nc, 480 / nr))
   -- the column labels' height at this cell size (the x label goes below them)
@@ -85,7 +87,7 @@ plot.heatmap = constructor("heatmap", function(opts)
   local height = opt_size("heatmap", opts, "height", math.max(240, math.floor(top + nr * cell + below + 10)))
   cell = math.max(2, math.min(cell, (width - left - 110) / nc, (height - top - below - 10) / nr))
   local area = {x = left, y = top, w = nc * cell, h = nr * cell}
-  local out = document(width, height, title)
+  local out = document(width, height, title, subtitle)
   local integers = true
   for r = 1, nr do for c = 1, nc do local v = shown[r][c]; if finite(v) and v ~= math.floor(v) then integers = false end end end
   local size = math.floor(math.min(12, cell * 0.3))

@@ -7,3 +7,5 @@ require("lwscript.plot.heatmap")
 require("lwscript.plot.lines")
 require("lwscript.plot.scatter")
 plot.Plot = require("lwscript.plot.object").Plot
+-- plot.png(svg_text) -> PNG bytes, or nil and why not (raster.lua)
+plot.png = require("lwscript.plot.raster").png

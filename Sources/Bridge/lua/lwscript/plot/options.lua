@@ -93,15 +93,20 @@ local function numbers_of(fname, v, what, count)
   return out
 end
 
--- series = {{name =, values =}, ...}, each with `count` values.
-local function series_of(fname, v, count, count_what)
+-- series = {{name =, values =[, lo =, hi =]}, ...}, each with `count` values; lo and hi
+-- (the ends of an error bar or band, per value) only where `intervals` is true, both or
+-- neither.
+local function series_of(fname, v, count, count_what, intervals)
   if type(v) ~= "table" or #v == 0 then fail(fname, "option 'series' must be a non-empty array of {name =, values =}") end
+  local known = intervals and "name, values, lo, hi" or "name, values"
   local out = {}
   for i = 1, #v do
     local s = v[i]
     if type(s) ~= "table" then fail(fname, fmt("series[%d] must be a table {name =, values =}, got %s", i, type(s))) end
     for k in pairs(s) do
-      if k ~= "name" and k ~= "values" then fail(fname, fmt("series[%d] has unknown key '%s' (known: name, values)", i, tostring(k))) end
+      if not (k == "name" or k == "values" or (intervals and (k == "lo" or k == "hi"))) then
+        fail(fname, fmt("series[%d] has unknown key '%s' (known: %s)", i, tostring(k), known))
+      end
     end
     local name = s.name == nil and ("series " .. i) or s.name
     if type(name) == "number" then name = short(name) end
@@ -110,7 +115,13 @@ local function series_of(fname, v, count, count_what)
     if count and #values ~= count then
       fail(fname, fmt("series[%d].values has %d values, expected %d (one per %s)", i, #values, count, count_what))
     end
-    out[i] = {name = name, values = values}
+    local lo, hi
+    if (s.lo == nil) ~= (s.hi == nil) then fail(fname, fmt("series[%d] needs both lo and hi, or neither", i)) end
+    if s.lo ~= nil then
+      lo = numbers_of(fname, s.lo, fmt("series[%d].lo", i), #values)
+      hi = numbers_of(fname, s.hi, fmt("series[%d].hi", i), #values)
+    end
+    out[i] = {name = name, values = values, lo = lo, hi = hi}
   end
   return out
 end
