@@ -18,10 +18,10 @@ local function over_epochs(st, class, figure)
   local rows = {}
   for _, m in ipairs({"baseline", "tpr_weighted_ce"}) do
     for _, split in ipairs({"train", "val"}) do
-      local v = load.epochs_of(st.epoch_rows, m, split, class)
+      local v, lo, hi = load.epochs_of(st.epoch_rows, m, split, class)
       if #v > 0 then
         local name = fmt("%s, %s", m, split == "val" and "validation" or "training")
-        series[#series + 1] = {name = name, values = v}
+        series[#series + 1] = {name = name, values = v, lo = lo, hi = hi}
         last[m .. "/" .. split] = v[#v]
       end
     end
@@ -39,7 +39,8 @@ local function over_epochs(st, class, figure)
   for e = 1, n do x[e] = e end
   local seeds = st.row.baseline and st.row.baseline.seeds or 0
   local p = plot.lines{x = x, series = series, ylim = {0, 1}, xlabel = "epoch", ylabel = "TPR of " .. class,
-    title = fmt("%s: TPR of %s over epochs (mean over %d seeds)", st.title, class, seeds)}
+    title = fmt("%s: TPR of %s over epochs", st.title, class),
+    subtitle = fmt("mean over %d seeds; bands: 95%% t interval of the mean", seeds)}
   p:save(figure)
   return md.table(header, rows), last
 end

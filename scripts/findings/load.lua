@@ -123,19 +123,27 @@ local function weight_sizes(rows)
   return {max = mean(maxes), min = mean(mins), ratio = mean(ratios), class = top, class_seeds = count, seeds = #maxes}
 end
 
--- per epoch, the mean over seeds of one class's TPR on a split, for a method
+-- per epoch, the mean over seeds of one class's TPR on a split, for a method, and the 95% t
+-- interval of that mean (NaN with fewer than 3 seeds)
 local function epochs_of(rows, method, split, class)
-  local sums, counts, last = {}, {}, 0
+  local values, last = {}, 0
   for _, r in ipairs(rows) do
     if r.method == method and r.split == split and r.class == class then
-      sums[r.epoch] = (sums[r.epoch] or 0) + r.tpr
-      counts[r.epoch] = (counts[r.epoch] or 0) + 1
+      values[r.epoch] = values[r.epoch] or {}
+      table.insert(values[r.epoch], r.tpr)
       last = math.max(last, r.epoch)
     end
   end
-  local out = {}
-  for e = 1, last do out[e] = sums[e] and sums[e] / counts[e] or (0 / 0) end
-  return out
+  local out, los, his = {}, {}, {}
+  for e = 1, last do
+    local v = values[e] or {}
+    out[e], los[e], his[e] = mean(v) or (0 / 0), 0 / 0, 0 / 0
+    if #v >= 3 then
+      local ci = stats.t_interval(v)
+      los[e], his[e] = ci.lo, ci.hi
+    end
+  end
+  return out, los, his
 end
 M.epochs_of = epochs_of
 
