@@ -63,6 +63,23 @@ final class StudyRunnerTests: XCTestCase {
         return text("one/summary.csv")
     }
 
+    /// `lwscript study collect` of a study whose script sets no threads: the workers ran their
+    /// cells with 1 thread each, and the collect takes that from the plan (it refused the cells
+    /// as "another configuration (threads 1 there, none here)" before).
+    func testCollectTakesTheThreadsTheCellsWereMadeWith() throws {
+        let script = Self.study.replacingOccurrences(of: "workers = workers, threads = 1,", with: "workers = workers,")
+        XCTAssertNotEqual(script, Self.study)
+        try script.write(to: dir.appendingPathComponent("nothreads.lua"), atomically: true, encoding: .utf8)
+        let r = try lws(["study", "run", "--workers", "2", "nothreads.lua", "w"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let summary = text("w/summary.csv")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("w/summary.csv"))
+        let c = try lws(["study", "collect", "nothreads.lua", "w"])
+        XCTAssertEqual(c.status, 0, c.stdout + c.stderr)
+        XCTAssertTrue(c.stdout.contains("RESULT\t4\t0"), c.stdout)
+        XCTAssertEqual(text("w/summary.csv"), summary, "the collect writes the same summary")
+    }
+
     func testWorkersGiveTheSummaryOneProcessGives() throws {
         let one = try reference()
         let r = try lws(["study", "run", "--workers", "2", "study.lua", "two"])

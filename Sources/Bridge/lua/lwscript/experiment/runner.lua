@@ -14,6 +14,7 @@
 --   elsewhere   a worker or collector of another study in the same script: read, do not write
 local util = require("lwscript.util")
 local cells = require("lwscript.experiment.cells")
+local literal = require("lwscript.literal")
 local progress = require("lwscript.experiment.progress")
 local slurm = require("lwscript.experiment.slurm")
 local sys = require("sys")
@@ -55,6 +56,12 @@ function M.effective(cfg, role)
     o.threads = math.max(1, sys.threads() // (cfg.workers or tonumber(env("LWSCRIPT_WORKERS"))))
   elseif not o.threads and role == "submit" then
     o.threads = slurm.options(cfg).cpus or 1
+  elseif not o.threads and role == "collect" and cfg.out then
+    -- a collect trains nothing: it takes the threads the cells were made with (plan.lua's
+    -- key), so that `lwscript study collect` works on a study its workers ran
+    local plan = cells.read_plan(cfg.out)
+    local key = plan and type(plan.key) == "string" and literal.parse(plan.key)
+    o.threads = type(key) == "table" and key.threads or nil
   end
   if env("LWSCRIPT_STUDY_FRESH") then o.resume = false
   elseif o.resume == nil and (role == "coordinate" or role == "submit") then o.resume = true end
