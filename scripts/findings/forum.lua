@@ -230,7 +230,8 @@ local function in_short(st)
     for _, d in ipairs(per_seed) do if d <= 0 then wrong = wrong + 1 end end
     out[#out + 1] = fmt("- %s: D varies from seed to seed with a standard deviation of %s of |D|, and %d of %d seeds "
                         .. "moved the wrong way or not at all.",
-                        wrong / #per_seed >= 0.2 and "One run per setting often misses it" or "A single run usually shows it",
+                        wrong / #per_seed >= 0.1 and "One run per setting is not enough to see it"
+                          or "D is consistent from seed to seed",
                         md.pct(r.D_sd / math.abs(r.D)), wrong, #per_seed)
   end
   local gammas, best, strongest = st.config.gammas or {}, nil, nil
