@@ -55,11 +55,14 @@ end
 
 -- Issue 12: values of magnitude 1e-99 or smaller failed ("invalid conversion specification:
 -- '%.101f'"): tick labels of tiny or huge values switch to %g with the digits the step needs
-local function ticks_of(svg)
+-- the texts of an SVG that a pattern captures, space-separated (tick labels)
+local function texts(svg, pattern)
   local out = {}
-  for t in svg:gmatch('dominant%-baseline="middle">([^<]*)</text>') do out[#out + 1] = t end
+  for t in svg:gmatch(pattern) do out[#out + 1] = t end
   return table.concat(out, " ")
 end
+-- the y axis's tick labels
+local function ticks_of(svg) return texts(svg, 'dominant%-baseline="middle">([^<]*)</text>') end
 
 function test.plots_of_tiny_and_huge_values()
   testing.eq(ticks_of(plot.lines{x = {1, 2}, series = {{values = {1e-99, 2e-99}}}}:svg()),
@@ -212,11 +215,7 @@ function test.bars_of_more_series_than_colours_are_hatched()
 end
 
 -- epochs get integer ticks (3 epochs had ticks at 1.5 and 2.5)
-local function x_ticks_of(svg)
-  local out = {}
-  for t in svg:gmatch('<text x="[%d.]+" y="[%d.]+" text%-anchor="middle">([^<]*)</text>') do out[#out + 1] = t end
-  return table.concat(out, " ")
-end
+local function x_ticks_of(svg) return texts(svg, '<text x="[%d.]+" y="[%d.]+" text%-anchor="middle">([^<]*)</text>') end
 
 function test.integer_x_gets_integer_ticks()
   local three = plot.lines{x = {1, 2, 3}, series = {{values = {0.5, 0.6, 0.7}}}}:svg()
