@@ -80,7 +80,11 @@ func runMain() -> Int32 {
             }
             return 0
         }
-        Repl(lua: lua).run()
+        do {
+            Repl(session: try LuaSession(lua: lua)).run()
+        } catch {
+            return report(error)
+        }
     }
     return 0
 }

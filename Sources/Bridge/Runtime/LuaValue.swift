@@ -152,6 +152,12 @@ extension LuaState {
     public func run(_ code: String, chunkname: String) throws -> LuaReference {
         let base = lua_gettop(L)
         try load(code, chunkname: chunkname)
+        return try callPacking(base: base)
+    }
+
+    /// Calls the function at `base + 1` (loaded by the caller) with no arguments and keeps
+    /// all its results, packed as table.pack does.
+    func callPacking(base: Int32) throws -> LuaReference {
         try protectedCall(nargs: 0, nresults: LUA_MULTRET)
         let count = lua_gettop(L) - base
         lua_createtable(L, count, 1)
