@@ -238,6 +238,20 @@ public final class LuaState {
         return stringAt(L, -1) ?? ""
     }
 
+    /// For a process that must survive SIGINT (the Jupyter kernel: its client interrupts it
+    /// with a signal at any time): SIGINT is ignored while no Lua code runs, and a third one
+    /// before the interrupt hook ran is ignored instead of ending the process.
+    public static func surviveInterrupts() {
+        lws_sigint_ignored_when_idle().pointee = 1
+        lws_sigint_fallback(SIGINT)
+    }
+
+    /// Interrupts the Lua code running now as Ctrl-C does (from another thread: the kernel's
+    /// interrupt_request); nothing happens while no Lua code runs.
+    public static func interruptRunningCode() {
+        kill(getpid(), SIGINT)
+    }
+
     /// Installs the Ctrl-C handler for the duration of `body`: an interrupt raises
     /// "interrupted!" inside Lua at the next instruction, which the protected call reports.
     public func withInterrupts<T>(_ body: () throws -> T) rethrows -> T {
