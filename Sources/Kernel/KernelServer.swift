@@ -222,15 +222,31 @@ public final class KernelServer {
         let allowStdin = content["allow_stdin"] as? Bool ?? false
         let count = executor.executionCount + (store ? 1 : 0)
         if !silent { publish("execute_input", ["code": code, "execution_count": count], parent: request) }
+        // Of several values, the last is the cell's result; the others are displayed before it.
+        var pendingResult: DisplayData? = nil
+        func flushResult(last: Bool) {
+            guard let d = pendingResult else { return }
+            pendingResult = nil
+            if last {
+                publish("execute_result", ["execution_count": count, "data": IpynbWriter.mimeData(d), "metadata": [String: Any]()], parent: request)
+            } else {
+                publish("display_data", ["data": IpynbWriter.mimeData(d), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
+            }
+        }
         executor.onOutput = { [self] output in
             guard !silent else { return }
+            if case .result(let d) = output {
+                flushResult(last: false)
+                pendingResult = d
+                return
+            }
+            flushResult(last: false)
             switch output {
             case .stream(let name, let text):
                 publish("stream", ["name": name, "text": text], parent: request)
             case .display(let d):
                 publish("display_data", ["data": IpynbWriter.mimeData(d), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
-            case .result(let d):
-                publish("execute_result", ["execution_count": count, "data": IpynbWriter.mimeData(d), "metadata": [String: Any]()], parent: request)
+            case .result: break
             case .clear(let wait):
                 publish("clear_output", ["wait": wait], parent: request)
             }
@@ -241,6 +257,7 @@ public final class KernelServer {
         flags.busy = true
         let (n, outcome) = executor.execute(code, store: store)
         flags.busy = false
+        flushResult(last: true)
         executor.onOutput = nil
         executor.onInput = nil
         switch outcome {

@@ -37,7 +37,7 @@ final class WireTests: XCTestCase {
         altered[5] = Data(#"{"code": "os.remove('x')"}"#.utf8)
         XCTAssertEqual(reason(altered), "its signature does not match (wrong key, or altered)")
         XCTAssertEqual(reason(Array(good.dropFirst())), "no <IDS|MSG> delimiter among its 5 frames")
-        XCTAssertEqual(reason(Array(good.prefix(4))), "2 frames after the delimiter, expected at least 5")
+        XCTAssertEqual(reason(Array(good.prefix(4))), "3 frames after the delimiter, expected at least 5")
         var notJSON = good
         notJSON[5] = Data("not json".utf8)
         notJSON[1] = Data(signer.signature(Array(notJSON[2...5])).utf8)
