@@ -47,6 +47,9 @@ public final class LuaState {
             // The REPL's and notebooks' value formatter, kept where a script cannot replace it.
             try require("lwscript.show")
             lws_rawsetfield(L, lws_registryindex(), "lwscript.show")
+            // Interactive sessions (LuaSession: the REPL, the kernel) load it from here.
+            try require("lwscript.session")
+            lws_pop(L, 1)
         } catch {
             // Most likely a replacement file of the user's (next to the script, on LUA_PATH or
             // in LWSCRIPT_LUA_DIR) with an error; the message names it.
