@@ -81,6 +81,8 @@ final class KernelExecutor {
 
     /// Runs one cell. `store` counts it (execution_count) and keeps it in the history.
     func execute(_ code: String, store: Bool) -> (count: Int, outcome: Outcome) {
+        // `?tensor.zeros` in a cell prints help, as at the REPL
+        let code = LuaSession.helpRequest(code) ?? code
         if store { executionCount += 1 }
         let n = max(executionCount, 1)
         runner.chunkName = "@In[\(n)]"
@@ -168,8 +170,8 @@ final class KernelExecutor {
         return (matches, w.start, w.start + w.text.unicodeScalars.count)
     }
 
-    /// inspect_request: what the name at the cursor is (its type and value as the REPL shows
-    /// it), or nil when there is no such name.
+    /// inspect_request: the help text of the name at the cursor (from the docs), else what it
+    /// is (its type and value as the REPL shows it), or nil when there is no such name.
     func inspect(_ code: String, cursor: Int) -> String? {
         let name = Self.name(in: code, around: cursor)
         let path = name.replacingOccurrences(of: ":", with: ".")

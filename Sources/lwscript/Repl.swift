@@ -66,6 +66,8 @@ final class Repl {
     /// Compiles `chunk` as an expression (so `1 + 1` prints 2) or else as statements, runs it
     /// and prints its values or its error. Top-level locals stay for the next lines.
     func evaluate(_ chunk: String) -> Outcome {
+        // `?tensor.zeros` prints help (LuaSession.helpRequest)
+        if let help = LuaSession.helpRequest(chunk) { return evaluate(help) }
         let L = lua.L
         let base = lua_gettop(L)
         switch session.status(of: chunk) {

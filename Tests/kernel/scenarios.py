@@ -211,7 +211,13 @@ print("after training")
         self.assertEqual((reply["matches"], reply["cursor_start"], reply["cursor_end"]), (["x:reshape"], 4, 10))
         reply = self.k.kc.inspect("x:reshape(3, 2)", 4, reply=True, timeout=TIMEOUT)["content"]
         self.assertTrue(reply["found"])
-        self.assertIn("x:reshape", reply["data"]["text/plain"])
+        # the help text, from docs/tensor.md
+        self.assertEqual(reply["data"]["text/plain"].split("\n")[:3],
+                         ["x:reshape", "Examples:", "  print(a:reshape(3, -1))          -- one size may be -1; also a:reshape({3, 2}), a:view(...)"])
+        # ?name in a cell prints the same
+        reply, outputs = self.k.execute("?tensor.eye")
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual(outputs[0][1]["text"].split("\n")[0], "tensor.eye")
         reply = self.k.kc.inspect("no_such_name", 3, reply=True, timeout=TIMEOUT)["content"]
         self.assertEqual((reply["status"], reply["found"], reply["data"]), ("ok", False, {}))
 

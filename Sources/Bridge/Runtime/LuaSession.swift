@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 
 /// An interactive session on a Lua state: the REPL's lines and the Jupyter kernel's cells.
 /// Top-level `local` declarations outlive their chunk (TopLevelLocals, lwscript/session.lua),
@@ -62,6 +63,19 @@ public final class LuaSession {
         pushField("locals")
         let locals = LuaReference(popping: lua)
         return lua.completions(for: text, locals: locals)
+    }
+
+    /// `?name` (or `name?`) asks for help, as in IPython: the code that prints it
+    /// (`help(tensor.zeros, "tensor.zeros")`; `?x:reshape` looks up `x.reshape`), or nil
+    /// when the chunk is not such a request.
+    public static func helpRequest(_ chunk: String) -> String? {
+        var name = chunk.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name == "?" { return "help()" }
+        if name.hasPrefix("?") { name.removeFirst() } else if name.hasSuffix("?") { name.removeLast() } else { return nil }
+        name = name.trimmingCharacters(in: .whitespaces)
+        guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$"#,
+                         options: .regularExpression) != nil else { return nil }
+        return "help(\(name.replacingOccurrences(of: ":", with: ".")), \"\(name)\")"
     }
 
     /// What a chunk typed so far is: complete, unfinished (more lines will come: an open

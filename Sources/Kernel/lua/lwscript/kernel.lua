@@ -53,10 +53,13 @@ function M.begin() sys.interrupted(false) end
 -- boundary and the cell went on).
 function M.interrupted() return sys.interrupted() end
 
--- describe(v, name): what inspect_request shows for a name: its kind and, for values that
--- are not functions, the value as the REPL shows it. nil for an unknown name.
+-- describe(v, name): what inspect_request shows for a name: its help text (help(v)), else its
+-- kind and, for values that are not functions, the value as the REPL shows it. nil for an
+-- unknown name.
 function M.describe(v, name)
   if v == nil then return nil end
+  local help = require("lwscript.help").text(v, name)
+  if help then return help end
   local kind = type(v)
   local mt = getmetatable(v)
   if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then kind = rawget(mt, "__name") end
