@@ -67,7 +67,9 @@ final class KernelExecutor {
         let input = lua.functionReference(name: "io.read") { [weak self] a in
             let prompt = (try? a.string(1)) ?? ""
             let password = (try? a.bool(2)) ?? false
-            guard let ask = self?.onInput else { throw a.error(1, "input is not available") }
+            guard let ask = self?.onInput else {
+                throw LuaError.message("input is not available: the frontend did not allow stdin for this cell (nbconvert and 'jupyter execute' never do)")
+            }
             a.push(try ask(prompt, password))
             return 1
         }

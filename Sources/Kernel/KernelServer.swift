@@ -208,7 +208,6 @@ public final class KernelServer {
             ],
             "banner": banner,
             "debugger": false,
-            "help_links": [["text": "lwscript kernel", "url": "https://jupyter.org"]] as [[String: String]],
         ]
     }
 

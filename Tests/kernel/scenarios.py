@@ -147,7 +147,8 @@ class ScenarioTests(unittest.TestCase):
         # without allow_stdin, io.read is an error, not a hang
         reply, _ = self.k.execute("io.read()")
         self.assertEqual(reply["status"], "error")
-        self.assertIn("input is not available", reply["evalue"])
+        self.assertEqual(reply["evalue"], "In[2]:1: io.read: input is not available: the frontend did not allow stdin for this cell "
+                                          "(nbconvert and 'jupyter execute' never do)")
 
     def test_interrupt_stops_training_at_a_batch_boundary_and_the_kernel_lives_on(self):
         marker = tempfile.mktemp(prefix="lwscript-kernel-ready-")
