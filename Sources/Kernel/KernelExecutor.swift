@@ -83,8 +83,6 @@ final class KernelExecutor {
 
     /// Runs one cell. `store` counts it (execution_count) and keeps it in the history.
     func execute(_ code: String, store: Bool) -> (count: Int, outcome: Outcome) {
-        // `?tensor.zeros` in a cell prints help, as at the REPL
-        let code = LuaSession.helpRequest(code) ?? code
         if store { executionCount += 1 }
         let n = max(executionCount, 1)
         runner.chunkName = "@In[\(n)]"
@@ -181,6 +179,18 @@ final class KernelExecutor {
               let r = try? session.run("return require('lwscript.kernel').describe(" + path + ", \"" + name + "\")", chunkname: "=inspect"),
               let text = lua.value(of: r).table?.array.first?.string else { return nil }
         return text
+    }
+
+    /// The help text `?name` asks for (LuaSession.helpArguments), or nil when `code` is not
+    /// such a request. An unknown name gives the reason as text.
+    func helpPage(_ code: String) -> String? {
+        guard let args = LuaSession.helpArguments(code) else { return nil }
+        do {
+            let r = try session.run("local t, why = require('lwscript.help').text(\(args))\nreturn t or why", chunkname: "=help")
+            return lua.value(of: r).table?.array.first?.string
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// A user expression of an execute_request, shown as the REPL shows values.

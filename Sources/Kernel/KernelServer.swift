@@ -221,6 +221,13 @@ public final class KernelServer {
         let allowStdin = content["allow_stdin"] as? Bool ?? false
         let count = executor.executionCount + (store ? 1 : 0)
         if !silent { publish("execute_input", ["code": code, "execution_count": count], parent: request) }
+        // `?name` shows the help text in the frontend's pager (a "page" payload), as IPython does.
+        if let page = executor.helpPage(code) {
+            reply(request, "execute_reply", ["status": "ok", "execution_count": executor.executionCount,
+                                             "payload": [["source": "page", "data": ["text/plain": page], "start": 0] as [String: Any]],
+                                             "user_expressions": [String: Any]()], on: shell)
+            return
+        }
         // Of several values, the last is the cell's result; the others are displayed before it.
         var pendingResult: DisplayData? = nil
         func flushResult(last: Bool) {

@@ -42,6 +42,7 @@ class LwscriptKernelTests(jupyter_kernel_test.KernelTests):
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "tensor.zeros"
     code_clear_output = "jupyter.clear_output()"
+    code_page_something = "?tensor.zeros"
 
 
 if __name__ == "__main__":

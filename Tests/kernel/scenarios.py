@@ -215,10 +215,11 @@ print("after training")
         # the help text, from docs/tensor.md
         self.assertEqual(reply["data"]["text/plain"].split("\n")[:3],
                          ["x:reshape", "Examples:", "  print(a:reshape(3, -1))          -- one size may be -1; also a:reshape({3, 2}), a:view(...)"])
-        # ?name in a cell prints the same
-        reply, outputs = self.k.execute("?tensor.eye")
-        self.assertEqual(reply["status"], "ok")
-        self.assertEqual(outputs[0][1]["text"].split("\n")[0], "tensor.eye")
+        # ?name in a cell shows the same in the pager
+        reply, outputs = self.k.execute("?x:reshape")
+        self.assertEqual((reply["status"], outputs), ("ok", []))
+        self.assertEqual(reply["payload"][0]["source"], "page")
+        self.assertEqual(reply["payload"][0]["data"]["text/plain"].split("\n")[0], "x:reshape")
         reply = self.k.kc.inspect("no_such_name", 3, reply=True, timeout=TIMEOUT)["content"]
         self.assertEqual((reply["status"], reply["found"], reply["data"]), ("ok", False, {}))
 

@@ -69,13 +69,19 @@ public final class LuaSession {
     /// (`help(tensor.zeros, "tensor.zeros")`; `?x:reshape` looks up `x.reshape`), or nil
     /// when the chunk is not such a request.
     public static func helpRequest(_ chunk: String) -> String? {
+        helpArguments(chunk).map { "help(\($0))" }
+    }
+
+    /// The arguments of help() that `?name` asks for ("tensor.zeros, \"tensor.zeros\""; ""
+    /// for `?` alone), or nil.
+    public static func helpArguments(_ chunk: String) -> String? {
         var name = chunk.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name == "?" { return "help()" }
+        if name == "?" { return "" }
         if name.hasPrefix("?") { name.removeFirst() } else if name.hasSuffix("?") { name.removeLast() } else { return nil }
         name = name.trimmingCharacters(in: .whitespaces)
         guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$"#,
                          options: .regularExpression) != nil else { return nil }
-        return "help(\(name.replacingOccurrences(of: ":", with: ".")), \"\(name)\")"
+        return "\(name.replacingOccurrences(of: ":", with: ".")), \"\(name)\""
     }
 
     /// What a chunk typed so far is: complete, unfinished (more lines will come: an open
