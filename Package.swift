@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: lwscript -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib;
-// Bridge -> CLua. The Lua library is .lua files embedded at build time (plugin EmbedLua).
+// Dependencies point one way: lwscript -> Kernel -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib;
+// Bridge -> CLua; Kernel -> CZMQ, COpenSSL (the Jupyter kernel). The Lua library is .lua files embedded at build time (plugin EmbedLua).
 // Numerics never sees Lua. System libraries come from Debian (see scripts/setup).
 let package = Package(
     name: "lwscript",
@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "Bridge", targets: ["Bridge"]),
         .library(name: "Notebook", targets: ["Notebook"]),
+        .library(name: "Kernel", targets: ["Kernel"]),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4",
@@ -22,6 +23,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPrefetch"),
+        // The Jupyter kernel: ZeroMQ sockets and HMAC-SHA256 message signing (OpenSSL).
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // The Lua library (Sources/Bridge/lua, Sources/Notebook/lua) is embedded into the
@@ -30,10 +36,12 @@ let package = Package(
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["LuaEmbed"]),
         .target(name: "Bridge", dependencies: ["CLua", "Numerics"], plugins: ["EmbedLua"]),
         .target(name: "Notebook", dependencies: ["Bridge", "Numerics"], plugins: ["EmbedLua"]),
-        .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "Numerics", "CLua", "CEdit"]),
+        .target(name: "Kernel", dependencies: ["Notebook", "Bridge", "CZMQ", "COpenSSL"], plugins: ["EmbedLua"]),
+        .executableTarget(name: "lwscript", dependencies: ["Bridge", "Notebook", "Kernel", "Numerics", "CLua", "CEdit"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Numerics", "CLua"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Bridge"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "CLITests", dependencies: ["lwscript"]),
     ],
     swiftLanguageModes: [.v5]

@@ -268,9 +268,19 @@ static inline lua_State **lws_sigint_slot(void) {
     static lua_State *slot = NULL;
     return &slot;
 }
+/* What SIGINT does when no Lua code runs, and after a Ctrl-C whose hook has not run yet:
+ * SIG_DFL (end the process, as lua.c) by default; SIG_IGN in the Jupyter kernel, which its
+ * client interrupts with SIGINT at any time and must survive (it is ended by its client). */
+static inline int *lws_sigint_ignored_when_idle(void) {
+    static int ignored = 0;
+    return &ignored;
+}
+static inline void lws_sigint_fallback(int sig) {
+    signal(sig, *lws_sigint_ignored_when_idle() ? SIG_IGN : SIG_DFL);
+}
 static inline void lws_sigint_handler(int sig) {
     lua_State *L = *lws_sigint_slot();
-    signal(sig, SIG_DFL); /* a second Ctrl-C before the hook ran kills the process, as in lua.c */
+    lws_sigint_fallback(sig); /* a second Ctrl-C before the hook ran kills the process, as in lua.c */
     if (L) lua_sethook(L, lws_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 static inline void lws_catch_sigint(lua_State *L) {
@@ -278,7 +288,7 @@ static inline void lws_catch_sigint(lua_State *L) {
     signal(SIGINT, lws_sigint_handler);
 }
 static inline void lws_release_sigint(void) {
-    signal(SIGINT, SIG_DFL);
+    lws_sigint_fallback(SIGINT);
     lua_State *L = *lws_sigint_slot();
     if (L) lua_sethook(L, NULL, 0, 0);
     *lws_sigint_slot() = NULL;

@@ -25,7 +25,8 @@ public enum IpynbWriter {
             "nbformat": 4,
             "nbformat_minor": 5,
             "metadata": [
-                "kernelspec": ["name": "lua", "display_name": "Lua 5.4 (lwscript)", "language": "lua"],
+                // The kernel `lwscript kernel install` installs (Sources/Kernel), so Jupyter re-runs it.
+                "kernelspec": ["name": "lwscript", "display_name": "Lua 5.4 (lwscript)", "language": "lua"],
                 "language_info": ["name": "lua", "version": "5.4", "file_extension": ".lua",
                                   "mimetype": "text/x-lua", "codemirror_mode": "lua"],
                 "title": report.title,
@@ -101,6 +102,20 @@ public enum IpynbWriter {
             let ename = e.phase == .compile ? "LuaSyntaxError" : e.phase == .display ? "DisplayError" : "LuaError"
             return ["output_type": "error", "ename": ename, "evalue": e.message, "traceback": traceback]
         }
+    }
+
+    /// The MIME bundle of a value as strings, as Jupyter messages carry it (the Jupyter
+    /// kernel's execute_result and display_data).
+    public static func mimeData(_ d: DisplayData) -> [String: String] {
+        var data = ["text/plain": d.plain]
+        if let svg = d.svg { data["image/svg+xml"] = Escaping.svg(svg, standalone: true) }
+        if let html = d.html {
+            data["text/html"] = html
+        } else if let table = d.table {
+            data["text/html"] = HTMLWriter.tableHTML(table)
+        }
+        if let md = d.markdown { data["text/markdown"] = md }
+        return data
     }
 
     static func mimeBundle(_ d: DisplayData, rasteriser: Rasteriser? = nil) -> [String: Any] {

@@ -30,7 +30,11 @@ public final class NotebookRunner {
     public let lua: LuaState
     public let document: NotebookDocument
     public let options: RunOptions
-    let chunkName: String
+    /// The chunk name cells compile with ("@notebook.lua"; the Jupyter kernel names each cell).
+    public var chunkName: String
+    /// When set, cells run in this session: their top-level locals stay for the next cells
+    /// (the Jupyter kernel). A report's cells keep their locals to themselves, as chunks do.
+    public var session: LuaSession? = nil
     /// The notebook's Lua side (lwscript/notebook/init.lua): output capture and display.
     private let helpers: LuaReference
 
@@ -40,12 +44,12 @@ public final class NotebookRunner {
 
     /// Creates the Lua state: lwscript's modules, `require` looking next to the notebook, the
     /// output capture and the display protocol.
-    public init(document: NotebookDocument, options: RunOptions = RunOptions()) throws {
+    public init(document: NotebookDocument, options: RunOptions = RunOptions(), library: LuaLibrary = NotebookRunner.library) throws {
         self.document = document
         self.options = options
         chunkName = "@" + document.fileName
         let dir = (document.path as NSString).deletingLastPathComponent
-        lua = LuaState(library: Self.library, modulePaths: [dir.isEmpty ? "." : dir])
+        lua = LuaState(library: library, modulePaths: [dir.isEmpty ? "." : dir])
         lua.setArgTable(interpreter: ["lwscript", "notebook"], script: document.path, scriptArgs: [])
         helpers = try lua.module("lwscript.notebook")
         _ = try lua.call(helpers, "install", [.integer(max(1, options.outputLimit)), .string(document.path)])
@@ -97,7 +101,10 @@ public final class NotebookRunner {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                results = try lua.withInterrupts { try lua.run(code, chunkname: chunkName) }
+                results = try lua.withInterrupts {
+                    if let session { return try session.run(code, chunkname: chunkName) }
+                    return try lua.run(code, chunkname: chunkName)
+                }
             } catch let error as ScriptError where error.phase == .run {
                 failure = cellError(error.message, phase: .run)
             }
@@ -176,7 +183,7 @@ public final class NotebookRunner {
             case "stdout": outputs.append(.stream(.stdout, e["text"].string ?? ""))
             case "stderr": outputs.append(.stream(.stderr, e["text"].string ?? ""))
             case let kind where kind == "display" || kind == "result":
-                let data = displayData(e)
+                let data = Self.displayData(e)
                 outputs.append(kind == "display" ? .display(data) : .result(data))
                 if let message = e["error"].string {
                     outputs.append(.error(cellError(message, phase: .display)))
@@ -188,7 +195,7 @@ public final class NotebookRunner {
     }
 
     /// A display description built by display.lua's `describe`.
-    private func displayData(_ e: LuaValue) -> DisplayData {
+    public static func displayData(_ e: LuaValue) -> DisplayData {
         let table = e["table"].table.map { t -> TableData in
             TableData(caption: t.fields["caption"]?.string ?? "",
                       header: t.strings("header") ?? [],

@@ -21,6 +21,7 @@ struct Invocation {
            lwscript notebook FILE.lua [-o report.html|report.md|report.ipynb] [--stop] [--cell N]
            lwscript lib [show|path|copy|extract] ...
            lwscript study run|slurm|status|collect ...
+           lwscript kernel install [--user|--sys-prefix|--prefix DIR] | lwscript kernel -f FILE
 
     Runs Lua 5.4 scripts with lwscript's modules (tensor, ...) loaded as globals.
     With no script and no -e, starts an interactive session (REPL).
@@ -32,6 +33,8 @@ struct Invocation {
     built-in one (see 'lwscript lib --help').
     'lwscript study' runs a study script on local worker processes or a Slurm cluster, and
     shows what a study directory holds (see 'lwscript study --help').
+    'lwscript kernel install' makes lwscript a Jupyter kernel (JupyterLab, VS Code,
+    nbconvert); Jupyter runs it as 'lwscript kernel -f FILE' (see 'lwscript kernel --help').
 
     options:
       -e CODE     run CODE (may be repeated; runs in order)

@@ -7,12 +7,15 @@ import Foundation
 /// expression values printed, errors printed without ending the session.
 final class Repl {
     let lua: LuaState
+    /// Top-level locals kept across lines; complete and unfinished chunks told apart.
+    let session: LuaSession
     let interactiveTerminal = isatty(0) != 0
     let historyPath: String
     let historyLimit: Int32 = 1000
 
-    init(lua: LuaState) {
-        self.lua = lua
+    init(session: LuaSession) {
+        self.session = session
+        lua = session.lua
         let env = ProcessInfo.processInfo.environment
         historyPath = env["LWSCRIPT_HISTORY"]
             ?? (env["HOME"].map { $0 + "/.lwscript_history" } ?? ".lwscript_history")
@@ -26,7 +29,7 @@ final class Repl {
             using_history()
             stifle_history(historyLimit)
             _ = read_history(historyPath)
-            Completion.install(lua)
+            Completion.install(session)
         }
         session: while true {
             var chunk: String
@@ -61,23 +64,29 @@ final class Repl {
     enum Outcome { case done, incomplete }
 
     /// Compiles `chunk` as an expression (so `1 + 1` prints 2) or else as statements, runs it
-    /// and prints its values or its error.
+    /// and prints its values or its error. Top-level locals stay for the next lines.
     func evaluate(_ chunk: String) -> Outcome {
+        // `?tensor.zeros` prints help (LuaSession.helpRequest)
+        if let help = LuaSession.helpRequest(chunk) { return evaluate(help) }
         let L = lua.L
         let base = lua_gettop(L)
+        switch session.status(of: chunk) {
+        // An unfinished chunk ("... near <eof>") waits for more lines, as in lua.
+        case .incomplete: return .incomplete
+        case .invalid(let message):
+            fputs(message + "\n", stderr)
+            return .done
+        case .complete: break
+        }
         do {
             do {
-                try lua.load("return " + chunk, chunkname: "=stdin")
+                try session.load("return " + chunk, chunkname: "=stdin")
             } catch {
-                try lua.load(chunk, chunkname: "=stdin")
+                try session.load(chunk, chunkname: "=stdin")
             }
-        } catch let error as ScriptError {
-            // An unfinished chunk ("... near <eof>") waits for more lines, as in lua.
-            if error.message.hasSuffix("<eof>") { return .incomplete }
-            fputs(error.message + "\n", stderr)
-            return .done
         } catch {
             fputs("\(error)\n", stderr)
+            lua_settop(L, base)
             return .done
         }
         do {

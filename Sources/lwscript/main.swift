@@ -1,6 +1,7 @@
 import Bridge
 import CLua
 import Foundation
+import Kernel
 import Notebook
 import Numerics
 
@@ -10,6 +11,10 @@ func runMain() -> Int32 {
     let argv = Array(CommandLine.arguments.dropFirst())
     if argv.first == "notebook" {
         return NotebookCommand.main(Array(argv.dropFirst()), generator: Version.banner)
+    }
+    if argv.first == "kernel" {
+        let lua = String(cString: lws_release()).replacingOccurrences(of: "Lua ", with: "")
+        return KernelCommand.main(Array(argv.dropFirst()), banner: Version.banner, luaVersion: lua)
     }
     if argv.first == "lib" {
         return LibraryCommand.main(Array(argv.dropFirst()))
@@ -80,7 +85,11 @@ func runMain() -> Int32 {
             }
             return 0
         }
-        Repl(lua: lua).run()
+        do {
+            Repl(session: try LuaSession(lua: lua)).run()
+        } catch {
+            return report(error)
+        }
     }
     return 0
 }

@@ -119,4 +119,22 @@ final class ReplTerminalTests: XCTestCase {
         XCTAssertTrue(transcript.wait { $0.contains("42\tnil") }, "the chunk was not discarded (or ran): \(transcript.text)")
         XCTAssertEqual(session.end(), 0, transcript.text)
     }
+
+    /// Top-level locals stay for the next lines (they used to end with their line: `local m`
+    /// then `m` printed nil), and a line that is a complete expression prints at once.
+    func testTopLevelLocalsStayAndExpressionsPrintAtOnce() throws {
+        let session = try startSession()
+        let transcript = session.transcript
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 1 }, "no first prompt: \(transcript.text)")
+        session.type("local m = nn.mlp{inputs = 4, hidden = {8}, classes = 2}\r")
+        XCTAssertTrue(transcript.wait { self.prompts($0) >= 2 }, "no prompt after local m: \(transcript.text)")
+        session.type("m\r")
+        XCTAssertTrue(transcript.wait { $0.contains("Total: 58 parameters") && self.prompts($0) >= 3 },
+                      "m was not printed at once: \(transcript.text)")
+        XCTAssertFalse(transcript.text.contains(">> "), transcript.text)
+        session.type("local data = 7\r")
+        session.type("print(data * 6, type(_G.data))\r")
+        XCTAssertTrue(transcript.wait { $0.contains("42\ttable") }, "the local was lost or replaced the data module: \(transcript.text)")
+        XCTAssertEqual(session.end(), 0, transcript.text)
+    }
 }

@@ -5,20 +5,35 @@ import CLua
 /// are read with raw access only, so no metamethod runs (the caller is a readline callback).
 extension LuaState {
     /// Completions of `text`, e.g. "tensor.ze" -> ["tensor.zeros"].
-    public func completions(for text: String) -> [String] {
+    /// `locals` is a session's table of top-level locals (LuaSession), which shadow globals.
+    public func completions(for text: String, locals: LuaReference? = nil) -> [String] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         let separators: Set<Character> = [".", ":"]
         guard let cut = text.lastIndex(where: { separators.contains($0) }) else {
             lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-            return Self.keys(L, -1, prefix: text)
+            var names = Self.keys(L, -1, prefix: text)
+            if let locals {
+                locals.push()
+                if lua_type(L, -1) == LUA_TTABLE { names = Array(Set(names + Self.keys(L, -1, prefix: text))).sorted() }
+            }
+            return names
         }
         let path = text[..<cut], partial = String(text[text.index(after: cut)...])
         let method = text[cut] == ":"
-        // walk the path from the globals with raw gets
-        lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        // walk the path from the session's locals or the globals with raw gets
+        var first = true
         for name in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard lua_type(L, -1) == LUA_TTABLE, !name.isEmpty else { return [] }
+            guard !name.isEmpty else { return [] }
+            if first {
+                first = false
+                if let locals {
+                    locals.push()
+                    if lua_type(L, -1) == LUA_TTABLE && lws_rawgetfield(L, -1, String(name)) != LUA_TNIL { continue }
+                }
+                lua_rawgeti(L, lws_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+            }
+            guard lua_type(L, -1) == LUA_TTABLE else { return [] }
             lws_rawgetfield(L, -1, String(name))
         }
         let head = String(text[...cut])

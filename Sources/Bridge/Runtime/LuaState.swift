@@ -47,6 +47,9 @@ public final class LuaState {
             // The REPL's and notebooks' value formatter, kept where a script cannot replace it.
             try require("lwscript.show")
             lws_rawsetfield(L, lws_registryindex(), "lwscript.show")
+            // Interactive sessions (LuaSession: the REPL, the kernel) load it from here.
+            try require("lwscript.session")
+            lws_pop(L, 1)
         } catch {
             // Most likely a replacement file of the user's (next to the script, on LUA_PATH or
             // in LWSCRIPT_LUA_DIR) with an error; the message names it.
@@ -236,6 +239,20 @@ public final class LuaState {
         try protectedCall(nargs: n, nresults: 1)
         defer { lws_pop(L, 1) }
         return stringAt(L, -1) ?? ""
+    }
+
+    /// For a process that must survive SIGINT (the Jupyter kernel: its client interrupts it
+    /// with a signal at any time): SIGINT is ignored while no Lua code runs, and a third one
+    /// before the interrupt hook ran is ignored instead of ending the process.
+    public static func surviveInterrupts() {
+        lws_sigint_ignored_when_idle().pointee = 1
+        lws_sigint_fallback(SIGINT)
+    }
+
+    /// Interrupts the Lua code running now as Ctrl-C does (from another thread: the kernel's
+    /// interrupt_request); nothing happens while no Lua code runs.
+    public static func interruptRunningCode() {
+        kill(getpid(), SIGINT)
     }
 
     /// Installs the Ctrl-C handler for the duration of `body`: an interrupt raises

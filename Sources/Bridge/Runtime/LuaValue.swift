@@ -65,11 +65,23 @@ extension LuaState {
     /// tables, and tables met again, become .opaque("table")); only string keys and the
     /// sequence are kept.
     public func value(at index: Int32, depth: Int = 8) -> LuaValue {
-        var open: Set<UnsafeRawPointer> = []
-        return read(lua_absindex(L, index), depth: depth, open: &open)
+        Self.value(L, at: index, depth: depth)
     }
 
-    private func read(_ i: Int32, depth: Int, open: inout Set<UnsafeRawPointer>) -> LuaValue {
+    /// value(at:) on any Lua thread (a Swift function called from a coroutine reads its
+    /// arguments from the coroutine's stack).
+    static func value(_ L: OpaquePointer, at index: Int32, depth: Int = 8) -> LuaValue {
+        var open: Set<UnsafeRawPointer> = []
+        return read(L, lua_absindex(L, index), depth: depth, open: &open)
+    }
+
+    /// Holds a Swift function as a Lua value (to hand to Lua code as an argument).
+    public func functionReference(name: String, _ body: @escaping LuaFunction) -> LuaReference {
+        pushFunction(L, name: name, body)
+        return LuaReference(popping: self)
+    }
+
+    private static func read(_ L: OpaquePointer, _ i: Int32, depth: Int, open: inout Set<UnsafeRawPointer>) -> LuaValue {
         switch lua_type(L, i) {
         case LUA_TNIL, LUA_TNONE: return .nil
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, i) != 0)
@@ -86,7 +98,7 @@ extension LuaState {
             if n > 0 {
                 for k in 1...n {
                     lua_rawgeti(L, i, lua_Integer(k))
-                    table.array.append(read(lua_gettop(L), depth: depth - 1, open: &open))
+                    table.array.append(read(L, lua_gettop(L), depth: depth - 1, open: &open))
                     lws_pop(L, 1)
                 }
             }
@@ -95,7 +107,7 @@ extension LuaState {
             lua_pushnil(L)
             while lua_next(L, i) != 0 {
                 if lua_type(L, -2) == LUA_TSTRING, let key = stringAt(L, -2) {
-                    table.fields[key] = read(lua_gettop(L), depth: depth - 1, open: &open)
+                    table.fields[key] = read(L, lua_gettop(L), depth: depth - 1, open: &open)
                 }
                 lws_pop(L, 1)
             }
@@ -152,6 +164,12 @@ extension LuaState {
     public func run(_ code: String, chunkname: String) throws -> LuaReference {
         let base = lua_gettop(L)
         try load(code, chunkname: chunkname)
+        return try callPacking(base: base)
+    }
+
+    /// Calls the function at `base + 1` (loaded by the caller) with no arguments and keeps
+    /// all its results, packed as table.pack does.
+    func callPacking(base: Int32) throws -> LuaReference {
         try protectedCall(nargs: 0, nresults: LUA_MULTRET)
         let count = lua_gettop(L) - base
         lua_createtable(L, count, 1)
@@ -179,4 +197,9 @@ extension LuaState {
         defer { lua_settop(L, base) }
         return (base + 1 ..< lua_gettop(L) + 1).map { value(at: $0) }
     }
+}
+
+extension LuaArgs {
+    /// Argument `i` read into Swift (see LuaState.value(at:)).
+    public func value(_ i: Int32) -> LuaValue { LuaState.value(L, at: i) }
 }

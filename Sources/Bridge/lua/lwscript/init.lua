@@ -9,3 +9,8 @@ require("lwscript.loss")
 require("lwscript.weights")
 require("lwscript.plot")
 require("lwscript.experiment")
+
+-- help(x) prints what a function, method or module is, from the docs (lwscript/help.lua): a
+-- global, like print, so that it works at the REPL and in the Jupyter kernel.
+-- luacheck: globals help
+help = require("lwscript.help").help

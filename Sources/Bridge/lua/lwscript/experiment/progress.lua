@@ -6,10 +6,18 @@ local M = {}
 local fmt = string.format
 
 function M.is_terminal()
-  if rawget(_G, "notebook") then return false end
+  -- A report keeps the epoch lines; the Jupyter kernel streams, so its frontend redraws the
+  -- bar in place ("\r").
+  local nb = rawget(_G, "notebook")
+  if nb then return type(nb) == "table" and rawget(nb, "live") == true end
   local term = os.getenv("TERM")
   if term == "dumb" then return false end
   return sys.isatty(1)
+end
+
+-- Erases the rest of the line on a terminal; a Jupyter frontend shows "\r" alone right.
+function M.erase()
+  return rawget(_G, "notebook") and "" or "\27[K"
 end
 
 local function pct(v) return v and fmt("%.1f%%", 100 * v) or "-" end
@@ -43,15 +51,15 @@ function M.new(quiet, name)
     local width = 24
     local filled = total > 0 and math.floor(width * k / total) or width
     local bar = string.rep("=", filled) .. (filled < width and ">" or "") .. string.rep(" ", math.max(0, width - filled - 1))
-    io.stdout:write(fmt("\r%sepoch %d/%d [%s] %d/%d  loss %.4f  acc %s  %.0fs\27[K",
-      p.name and (p.name .. "  ") or "", e, epochs, bar, k, total, loss_mean, pct(acc), seconds))
+    io.stdout:write(fmt("\r%sepoch %d/%d [%s] %d/%d  loss %.4f  acc %s  %.0fs%s",
+      p.name and (p.name .. "  ") or "", e, epochs, bar, k, total, loss_mean, pct(acc), seconds, M.erase()))
     io.stdout:flush()
   end
   -- p.status(text): a status line, redrawn in place on a terminal, a line of its own otherwise
   function p.status(text)
     if p.quiet then return end
     if p.tty then
-      io.stdout:write("\r" .. text .. "\27[K")
+      io.stdout:write("\r" .. text .. M.erase())
       io.stdout:flush()
     else
       print(text)
@@ -60,7 +68,7 @@ function M.new(quiet, name)
   end
   function p.line(text)
     if p.quiet then return end
-    if p.tty then io.stdout:write("\r\27[K") end
+    if p.tty then io.stdout:write("\r" .. M.erase()) end
     print(text)
     io.stdout:flush()
   end

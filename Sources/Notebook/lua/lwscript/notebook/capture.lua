@@ -9,10 +9,13 @@ local M = {}
 
 local limit = 100000
 local events, used, dropped = {}, 0, 0
+-- The Jupyter kernel's sink(kind, text_or_event): output goes out at once (see M.live).
+local live = nil
 
 -- Appends text to the current cell's stream `kind` ("stdout" or "stderr"), merging runs.
 local function append(kind, s)
   if s == "" then return end
+  if live then return live(kind, s) end
   if used >= limit then dropped = dropped + #s; return end
   if used + #s > limit then
     local keep = limit - used
@@ -34,7 +37,15 @@ end
 function M.limit() return limit end
 
 -- Adds an event (a value to display, a cell result) after the text printed so far.
-function M.push(event) events[#events + 1] = event end
+function M.push(event)
+  if live then return live(event.kind, event) end
+  events[#events + 1] = event
+end
+
+-- live(sink): from now on printed text and events are not kept for a report but handed to
+-- sink(kind, text or event) as they come (the Jupyter kernel streams them to the frontend,
+-- so a long cell shows its progress). The per-cell limit does not apply then.
+function M.live(sink) live = sink end
 
 -- Starts cell number `cell`: no events yet.
 function M.begin(cell)

@@ -1,0 +1,141 @@
+-- Builds the REPL's and the Jupyter kernel's help text from docs/*.md, so that help and the
+-- docs cannot drift apart: the docs are the one source, this script writes
+-- Sources/Bridge/lua/lwscript/help_index.lua from them, and HelpTests checks that the file
+-- is what this script writes today.
+--
+--   lwscript scripts/help-index.lua > Sources/Bridge/lua/lwscript/help_index.lua
+--
+-- What it takes from the docs: every table row whose first cell names a function or method
+-- in backticks (`tensor.no_grad(f, ...)`, `ds:split(fraction[, {seed =}])`) gives a signature
+-- and its description; every line of a ```lua block that calls one (`local z =
+-- tensor.zeros(2, 3) -- sizes as numbers`) gives an example. Each entry remembers the page
+-- and section it came from.
+local docs = arg[1] or "docs"
+
+local function files()
+  local p = assert(io.popen("ls " .. docs .. "/*.md"))
+  local out = {}
+  for line in p:lines() do out[#out + 1] = line end
+  p:close()
+  table.sort(out)
+  return out
+end
+
+local index = {}
+local function entry(name)
+  local e = index[name]
+  if not e then
+    e = {signatures = {}, descriptions = {}, examples = {}, where = {}}
+    index[name] = e
+  end
+  return e
+end
+local function add_unique(list, value, limit)
+  if #list >= (limit or math.huge) then return end
+  for _, v in ipairs(list) do if v == value then return end end
+  list[#list + 1] = value
+end
+
+-- The help key of a piece of code: "tensor.zeros" for a module's function, ":reshape" for a
+-- method (whatever the receiver is called in the docs), nil for anything else.
+local function keys_in(code, first_only)
+  local out = {}
+  local function add(k) add_unique(out, k) end
+  local pattern_fn, pattern_method = "([%a_][%w_]*%.[%a_][%w_%.]*)%s*[%(%{\"]", "[%w_%)%]]:([%a_][%w_]*)%s*[%(%{\"]"
+  if first_only then
+    local q = code:match("^" .. pattern_fn)
+    if q then add(q) end
+    local m = code:match("^[%a_][%w_]*:([%a_][%w_]*)")
+    if m then add(":" .. m) end
+    return out
+  end
+  for q in code:gmatch(pattern_fn) do
+    -- skip the standard library and fields of locals (string.format, t.x)
+    local head = q:match("^([%a_][%w_]*)%.")
+    if head and package.loaded[head] ~= nil and not ({string = 1, table = 1, math = 1, io = 1, os = 1, debug = 1,
+        coroutine = 1, utf8 = 1, package = 1})[head] then
+      add(q)
+    end
+  end
+  for m in code:gmatch(pattern_method) do add(":" .. m) end
+  return out
+end
+
+for _, path in ipairs(files()) do
+  local page = path:match("([^/]+)$")
+  local section, in_lua, in_code = "", false, false
+  for line in io.lines(path) do
+    if line:match("^```") then
+      if in_code then in_code, in_lua = false, false
+      else in_code, in_lua = true, line:match("^```lua%s*$") ~= nil end
+    elseif in_code then
+      if in_lua and line:match("%S") then
+        local example = line:gsub("^%s+", ""):gsub("%s+$", "")
+        for _, k in ipairs(keys_in(example)) do
+          -- the best examples first: on the module's own page, with a comment saying what it does
+          local e = entry(k)
+          local module = k:match("^([%a_][%w_]*)%.")
+          local score = (example:find("--", 1, true) and 2 or 0) + ((module and page == module .. ".md") and 1 or 0)
+          e.candidates = e.candidates or {}
+          e.candidates[#e.candidates + 1] = {example = example, score = score, n = #e.candidates,
+                                             where = "docs/" .. page .. (section ~= "" and (", " .. section) or "")}
+        end
+      end
+    elseif line:match("^#+ ") then
+      section = line:gsub("^#+%s*", ""):gsub("`", "")
+      -- a section named for a function (experiment.train(model, train_set, options) -> history)
+      local name = section:match("^([%a_][%w_]*%.[%a_][%w_%.]*)%(")
+      if name then
+        local e = entry(name)
+        add_unique(e.signatures, section)
+        add_unique(e.where, "docs/" .. page .. ", " .. section)
+      end
+    elseif line:match("^| `") then
+      local first, rest = line:match("^| (.-) | (.*)$")
+      if first then
+        local description = (rest:match("^(.-) |") or rest):gsub("%s+$", "")
+        for code in first:gmatch("`([^`]+)`") do
+          for _, k in ipairs(keys_in(code, true)) do
+            local e = entry(k)
+            add_unique(e.signatures, code)
+            add_unique(e.descriptions, description)
+            add_unique(e.where, "docs/" .. page .. (section ~= "" and (", " .. section) or ""))
+          end
+        end
+      end
+    end
+  end
+end
+
+local names = {}
+for k, e in pairs(index) do
+  names[#names + 1] = k
+  table.sort(e.candidates or {}, function(a, b)
+    if a.score ~= b.score then return a.score > b.score end
+    return a.n < b.n
+  end)
+  for _, c in ipairs(e.candidates or {}) do
+    add_unique(e.examples, c.example, 3)
+    if #e.examples > 0 and c.example == e.examples[#e.examples] then add_unique(e.where, c.where, 3) end
+  end
+  e.candidates = nil
+end
+table.sort(names)
+local out = {
+  "-- Generated by scripts/help-index.lua from docs/*.md: do not edit; change the docs and run",
+  "--   lwscript scripts/help-index.lua > Sources/Bridge/lua/lwscript/help_index.lua",
+  "-- (HelpTests fails while this file is not what the script writes).",
+  "return {",
+}
+local function list(t)
+  local parts = {}
+  for _, s in ipairs(t) do parts[#parts + 1] = string.format("%q", s) end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+for _, k in ipairs(names) do
+  local e = index[k]
+  out[#out + 1] = string.format("  [%q] = {signatures = %s, descriptions = %s, examples = %s, where = %s},",
+    k, list(e.signatures), list(e.descriptions), list(e.examples), list(e.where))
+end
+out[#out + 1] = "}"
+io.write(table.concat(out, "\n"), "\n")
