@@ -14,6 +14,8 @@ public final class KernelServer {
     let connection: ConnectionFile
     let signer: Signer
     let session = UUID().uuidString.lowercased()
+    /// Plots are sent as SVG and, when rsvg-convert or Chromium is there, PNG (LWSCRIPT_RASTERISER)
+    let rasteriser = Rasteriser.find()
     let banner: String
     let luaVersion: String
     let context: UnsafeMutableRawPointer
@@ -234,9 +236,9 @@ public final class KernelServer {
             guard let d = pendingResult else { return }
             pendingResult = nil
             if last {
-                publish("execute_result", ["execution_count": count, "data": IpynbWriter.mimeData(d), "metadata": [String: Any]()], parent: request)
+                publish("execute_result", ["execution_count": count, "data": IpynbWriter.mimeData(d, rasteriser: rasteriser), "metadata": [String: Any]()], parent: request)
             } else {
-                publish("display_data", ["data": IpynbWriter.mimeData(d), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
+                publish("display_data", ["data": IpynbWriter.mimeData(d, rasteriser: rasteriser), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
             }
         }
         executor.onOutput = { [self] output in
@@ -251,7 +253,7 @@ public final class KernelServer {
             case .stream(let name, let text):
                 publish("stream", ["name": name, "text": text], parent: request)
             case .display(let d):
-                publish("display_data", ["data": IpynbWriter.mimeData(d), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
+                publish("display_data", ["data": IpynbWriter.mimeData(d, rasteriser: rasteriser), "metadata": [String: Any](), "transient": [String: Any]()], parent: request)
             case .result: break
             case .clear(let wait):
                 publish("clear_output", ["wait": wait], parent: request)

@@ -105,10 +105,14 @@ public enum IpynbWriter {
     }
 
     /// The MIME bundle of a value as strings, as Jupyter messages carry it (the Jupyter
-    /// kernel's execute_result and display_data).
-    public static func mimeData(_ d: DisplayData) -> [String: String] {
+    /// kernel's execute_result and display_data); a plot gets a PNG beside its SVG when a
+    /// rasteriser is given, as in .ipynb reports (nbconvert 6.5 shows SVG-only outputs blank).
+    public static func mimeData(_ d: DisplayData, rasteriser: Rasteriser? = nil) -> [String: String] {
         var data = ["text/plain": d.plain]
-        if let svg = d.svg { data["image/svg+xml"] = Escaping.svg(svg, standalone: true) }
+        if let svg = d.svg {
+            data["image/svg+xml"] = Escaping.svg(svg, standalone: true)
+            if let png = rasteriser?.png(svg) { data["image/png"] = png.base64EncodedString() }
+        }
         if let html = d.html {
             data["text/html"] = html
         } else if let table = d.table {

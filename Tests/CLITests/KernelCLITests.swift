@@ -155,7 +155,7 @@ final class KernelCLITests: XCTestCase {
              4 5 6
             [FloatTensor of size 2x3]
             3 execute_result:text/html,text/plain:{0.92, 0.81, 0.64, 0.88}
-            4 display_data:image/svg+xml,text/plain:table: ADDR | execute_result:text/html,text/plain:table: ADDR
+            4 display_data:image/png,image/svg+xml,text/plain:table: ADDR | execute_result:text/html,text/plain:table: ADDR
             5 stdout:'before the error\\n' | error:LuaError:ERROR
             6 stdout:'still running: <script>alert(1)</script>\\n' | execute_result:text/plain:2
 

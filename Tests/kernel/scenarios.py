@@ -2,6 +2,7 @@
 errors, interrupts during training, input, restart, kill, and messages that must be dropped.
 Run by Tests/CLITests/KernelCLITests.swift with the kernelspec installed under JUPYTER_PATH.
 """
+import base64
 import os
 import signal
 import tempfile
@@ -120,6 +121,8 @@ class ScenarioTests(unittest.TestCase):
         self.assertEqual(reply["status"], "ok")
         self.assertEqual([k for k, _ in outputs], ["display_data", "execute_result"])
         self.assertTrue(outputs[0][1]["data"]["image/svg+xml"].lstrip().startswith("<svg"), outputs[0][1]["data"])
+        # a PNG beside the SVG (setup-test installs rsvg-convert): nbconvert 6.5 shows SVG alone as blank
+        self.assertTrue(base64.b64decode(outputs[0][1]["data"]["image/png"]).startswith(b"\x89PNG"), outputs[0][1]["data"].keys())
         self.assertEqual(outputs[1][1]["data"]["text/plain"], " 1 0\n 0 1\n[FloatTensor of size 2x2]")
         self.assertIn("<table", outputs[1][1]["data"]["text/html"])
 
