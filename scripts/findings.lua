@@ -76,9 +76,11 @@ local function headline()
     local lower, beyond, compared = 0, 0, 0
     for _, r in ipairs(md.methods(st)) do
       if md.direction(r) == "lower" then lower = lower + 1 end
+      -- lower than the baseline and beyond the control: a control that itself makes the TPRs
+      -- less even (the weights given to other classes do) is easy to beat alone
       if r.control then
         compared = compared + 1
-        if md.against_control(r) == "beyond its control" then beyond = beyond + 1 end
+        if md.direction(r) == "lower" and md.against_control(r) == "beyond its control" then beyond = beyond + 1 end
       end
     end
     local best = md.best(st)
@@ -92,7 +94,7 @@ local function headline()
     }
   end
   return md.table({"data, model", "seeds", "baseline accuracy", "baseline Var(s)", "methods that lower Var(s)",
-                   "beyond their control", "largest D beyond its control [95% CI]", "D / Var(s)", "its accuracy change, points"}, rows)
+                   "of those with a control, lower and beyond it", "largest D beyond its control [95% CI]", "D / Var(s)", "its accuracy change, points"}, rows)
 end
 
 local table_text = headline()
