@@ -94,7 +94,8 @@ local function headline()
     }
   end
   return md.table({"data, model", "seeds", "baseline accuracy", "baseline Var(s)", "methods that lower Var(s)",
-                   "of those with a control, lower and beyond it", "largest D beyond its control [95% CI]", "D / Var(s)", "its accuracy change, points"}, rows)
+                   "of those with a control, lower and beyond it", "largest D beyond its control [95% CI]", "D / Var(s)",
+                   "its accuracy change, points"}, rows)
 end
 
 local table_text = headline()
@@ -145,9 +146,11 @@ for _, st in ipairs(loaded) do
   end
 end
 
-local images = {}
-for _, st in ipairs(loaded) do if st.kind == "images" then images[#images + 1] = st end end
-if #images > 0 then add(forum.section(images, options.images, link), "") end
+local images, others = {}, {}
+for _, st in ipairs(loaded) do
+  if st.kind == "images" then images[#images + 1] = st else others[#others + 1] = st end
+end
+if #images > 0 then add(forum.section(images, options.images, link, others), "") end
 
 local power = {}
 for _, st in ipairs(loaded) do
