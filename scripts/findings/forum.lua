@@ -252,7 +252,7 @@ local function in_short(st, others)
     local ro = o.row.tpr_weighted_ce
     if ro and o.row.baseline and o.row.baseline.var_before > 0 then
       local share = ro.D / o.row.baseline.var_before
-      if not (share > r.D / var) then all_larger = false end
+      if share <= r.D / var or share ~= share then all_larger = false end
       elsewhere[#elsewhere + 1] = fmt("%s %s (%s)", o.title, md.pct(share), md.direction(ro))
     end
   end
