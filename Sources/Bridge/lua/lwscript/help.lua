@@ -54,7 +54,11 @@ local function module_text(name, page, t)
   local lines = {string.format("%s: the %s module (%s); help(%s.NAME) for one of:", name, name, page, name)}
   for _, k in ipairs(keys) do
     local e = index[name .. "." .. k]
-    local what = e and (e.descriptions[1] or e.signatures[1] or e.examples[1]) or ""
+    local what = ""
+    if e then
+      for _, d in ipairs(e.descriptions) do if d ~= "" then what = d break end end
+      if what == "" then what = e.signatures[1] or e.examples[1] or "" end
+    end
     lines[#lines + 1] = string.format("  %-24s %s", name .. "." .. k, first_line(what))
   end
   return table.concat(lines, "\n")
@@ -64,9 +68,8 @@ local function entry_text(name, e)
   local lines = {name}
   for i, sig in ipairs(e.signatures) do
     lines[#lines + 1] = "  " .. sig
-    if e.descriptions[i] then lines[#lines + 1] = "      " .. e.descriptions[i] end
+    if (e.descriptions[i] or "") ~= "" then lines[#lines + 1] = "      " .. e.descriptions[i] end
   end
-  for i = #e.signatures + 1, #e.descriptions do lines[#lines + 1] = "  " .. e.descriptions[i] end
   if #e.examples > 0 then
     lines[#lines + 1] = "Examples:"
     for _, ex in ipairs(e.examples) do lines[#lines + 1] = "  " .. ex end
