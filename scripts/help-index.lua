@@ -162,7 +162,8 @@ for _, path in ipairs(files()) do
     elseif line:match("^| `") then
       local first, rest = line:match("^| (.-) | (.*)$")
       if first then
-        local description = (rest:match("^(.-) |") or rest):gsub("%s+$", "")
+        -- a cell's "\|" is a | of the text, escaped for Markdown
+        local description = (rest:match("^(.-) |") or rest):gsub("%s+$", ""):gsub("\\|", "|")
         for code in first:gmatch("`([^`]+)`") do
           for _, k in ipairs(keys_in(code, true)) do
             local e = entry(k)

@@ -13,7 +13,7 @@ M.modules = {
   {"weights", "docs/weights.md"}, {"optim", "docs/optim.md"}, {"data", "docs/data.md"},
   {"sample", "docs/data.md"}, {"augment", "docs/data.md"}, {"metrics", "docs/metrics.md"},
   {"stats", "docs/stats.md"}, {"csv", "docs/data.md"}, {"plot", "docs/plots.md"},
-  {"experiment", "docs/experiment.md"}, {"sys", "README.md"},
+  {"experiment", "docs/experiment.md"}, {"sys", "docs/sys.md"},
 }
 
 -- "tensor.zeros" for a function of a built-in module, ":reshape" for a method of a built-in
