@@ -16,14 +16,36 @@ M.modules = {
   {"experiment", "docs/experiment.md"}, {"sys", "docs/sys.md"},
 }
 
--- "tensor.zeros" for a function of a built-in module, ":reshape" for a method of a built-in
--- type (the registry's methods tables), nil otherwise. Raw access only: no metamethod runs.
+-- The classes written in Lua whose objects' methods help knows (the Swift types' methods
+-- are in the registry): a package, and the field of it that holds the class (none: the
+-- package is the class).
+M.lua_classes = {
+  {"lwscript.plot.object", "Plot"}, {"lwscript.nn.module", "Base"}, {"lwscript.nn.sequential"},
+  {"lwscript.nn.residual"}, {"lwscript.loss", "Custom"},
+}
+
+-- A module's table of functions (experiment.methods), not a class (plot.Plot, which has
+-- __index) nor an object with a metatable.
+function M.is_function_table(t)
+  return type(t) == "table" and getmetatable(t) == nil and rawget(t, "__index") == nil
+end
+
+-- "tensor.zeros" for a function of a built-in module (or "experiment.methods.focal" of a
+-- module's table of functions), ":reshape" for a method of a built-in type (the registry's
+-- methods tables), nil otherwise. Raw access only: no metamethod runs.
 function M.name_of(v)
   for _, m in ipairs(M.modules) do
     local t = package.loaded[m[1]]
     if type(t) == "table" then
       for k, f in next, t do
         if rawequal(f, v) and type(k) == "string" then return m[1] .. "." .. k end
+      end
+      for k, sub in next, t do
+        if type(k) == "string" and M.is_function_table(sub) then
+          for k2, f in next, sub do
+            if rawequal(f, v) and type(k2) == "string" then return m[1] .. "." .. k .. "." .. k2 end
+          end
+        end
       end
     end
   end
@@ -32,6 +54,15 @@ function M.name_of(v)
       if type(key) == "string" and key:match("^lwscript%..+%.methods$") and type(t) == "table" then
         for k, f in next, t do
           if rawequal(f, v) and type(k) == "string" then return ":" .. k end
+        end
+      end
+    end
+    for _, c in ipairs(M.lua_classes) do
+      local class = package.loaded[c[1]]
+      if type(class) == "table" and c[2] then class = rawget(class, c[2]) end
+      if type(class) == "table" then
+        for k, f in next, class do
+          if rawequal(f, v) and type(k) == "string" and not k:match("^__") then return ":" .. k end
         end
       end
     end
