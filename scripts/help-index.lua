@@ -8,8 +8,10 @@
 -- What it takes from the docs: every table row whose first cell names a function or method
 -- in backticks (`tensor.no_grad(f, ...)`, `ds:split(fraction[, {seed =}])`) gives a signature
 -- and its description; every line of a ```lua block that calls one (`local z =
--- tensor.zeros(2, 3) -- sizes as numbers`) gives an example. Each entry remembers the page
--- and section it came from.
+-- tensor.zeros(2, 3) -- sizes as numbers`) gives an example; a heading naming functions in
+-- backticks (### `data.csv(path[, options])`) gives signatures, described by the first
+-- sentence of the paragraph under it. Each entry remembers the page and section it came
+-- from. descriptions[i] describes signatures[i] ("" when the docs have no words for it).
 local docs = arg[1] or "docs"
 
 local function files()
@@ -26,7 +28,7 @@ local index = {}
 local function entry(name)
   local e = index[name]
   if not e then
-    e = {signatures = {}, descriptions = {}, examples = {}, where = {}}
+    e = {pairs = {}, examples = {}, where = {}}
     index[name] = e
   end
   return e
@@ -35,6 +37,19 @@ local function add_unique(list, value, limit)
   if #list >= (limit or math.huge) then return end
   for _, v in ipairs(list) do if v == value then return end end
   list[#list + 1] = value
+end
+-- A signature and its description ("" when the docs give none); a signature seen again keeps
+-- the first description that is not empty. Signatures from headings are a fallback: an
+-- entry that has table rows shows the rows alone (they say it with care, in one line).
+local function add_signature(e, signature, description, from_heading)
+  for _, p in ipairs(e.pairs) do
+    if p[1] == signature then
+      if p[2] == "" then p[2] = description end
+      if not from_heading then p.from_heading = nil end
+      return
+    end
+  end
+  e.pairs[#e.pairs + 1] = {signature, description, from_heading = from_heading}
 end
 
 -- The help key of a piece of code: "tensor.zeros" for a module's function, ":reshape" for a
@@ -65,7 +80,52 @@ end
 for _, path in ipairs(files()) do
   local page = path:match("([^/]+)$")
   local section, in_lua, in_code = "", false, false
+  -- a section named for functions takes the first sentence of its first paragraph as their
+  -- description: heading_names until that paragraph, paragraph while reading it
+  local heading_names, paragraph = nil, nil
+  local function end_paragraph()
+    if heading_names and paragraph then
+      local text = table.concat(paragraph, " ")
+      local sentence = text:match("^(.-[%.:])%s") or text:match("^(.-)%.?$")
+      -- only a section about one function: the paragraph under a heading naming several
+      -- describes the first of them, or all together
+      if #heading_names == 1 then add_signature(entry(heading_names[1][1]), heading_names[1][2], sentence, true) end
+      heading_names = nil
+    end
+    paragraph = nil
+  end
+  -- a list item that starts with signatures and a colon (- `augment.flip([p = 0.5])`: mirror
+  -- left-right.), continued on lines indented by two spaces
+  local bullet = nil
+  local function end_bullet()
+    if not bullet then return end
+    local text = table.concat(bullet, " ")
+    bullet = nil
+    local head, description = text:match("^(`.-`):%s+(.+)$")
+    if not head or head:gsub("`[^`]+`", ""):match("[^%s,]") then return end
+    for code in head:gmatch("`([^`]+)`") do
+      for _, k in ipairs(keys_in(code, true)) do
+        local e = entry(k)
+        add_signature(e, code, description)
+        add_unique(e.where, "docs/" .. page .. (section ~= "" and (", " .. section) or ""))
+      end
+    end
+  end
   for line in io.lines(path) do
+    if bullet and not in_code then
+      if line:match("^  %S") then bullet[#bullet + 1] = (line:gsub("^%s+", ""):gsub("%s+$", ""))
+      else end_bullet() end
+    end
+    if not in_code and line:match("^%- `") then bullet = {(line:gsub("^%- ", ""):gsub("%s+$", ""))} end
+    if heading_names and not in_code then
+      if line:match("^%s*$") or line:match("^```") or line:match("^|") or line:match("^#") or line:match("^%- ") then
+        if paragraph then end_paragraph()
+        elseif not line:match("^%s*$") then heading_names = nil end
+      else
+        paragraph = paragraph or {}
+        paragraph[#paragraph + 1] = (line:gsub("^%s+", ""):gsub("%s+$", ""))
+      end
+    end
     if line:match("^```") then
       if in_code then in_code, in_lua = false, false
       else in_code, in_lua = true, line:match("^```lua%s*$") ~= nil end
@@ -83,29 +143,38 @@ for _, path in ipairs(files()) do
         end
       end
     elseif line:match("^#+ ") then
-      section = line:gsub("^#+%s*", ""):gsub("`", "")
-      -- a section named for a function (experiment.train(model, train_set, options) -> history)
-      local name = section:match("^([%a_][%w_]*%.[%a_][%w_%.]*)%(")
-      if name then
-        local e = entry(name)
-        add_unique(e.signatures, section)
-        add_unique(e.where, "docs/" .. page .. ", " .. section)
+      local heading = line:gsub("^#+%s*", "")
+      section = heading:gsub("`", "")
+      -- a section named for functions (`experiment.train(model, train_set, options)` ->
+      -- history; `data.npy(path)`, `data.save_npy(path, t)`): each code span is a signature
+      local names = {}
+      for code in heading:gmatch("`([^`]+)`") do
+        local k = keys_in(code, true)[1]
+        if k then
+          local sig = code
+          if heading:match("^`[^`]+`%s*%->") and #names == 0 then sig = section end   -- keep "-> result"
+          names[#names + 1] = {k, sig}
+          add_signature(entry(k), sig, "", true)
+          add_unique(entry(k).where, "docs/" .. page .. ", " .. section)
+        end
       end
+      heading_names = #names > 0 and names or nil
     elseif line:match("^| `") then
       local first, rest = line:match("^| (.-) | (.*)$")
       if first then
-        local description = (rest:match("^(.-) |") or rest):gsub("%s+$", "")
+        -- a cell's "\|" is a | of the text, escaped for Markdown
+        local description = (rest:match("^(.-) |") or rest):gsub("%s+$", ""):gsub("\\|", "|")
         for code in first:gmatch("`([^`]+)`") do
           for _, k in ipairs(keys_in(code, true)) do
             local e = entry(k)
-            add_unique(e.signatures, code)
-            add_unique(e.descriptions, description)
+            add_signature(e, code, description)
             add_unique(e.where, "docs/" .. page .. (section ~= "" and (", " .. section) or ""))
           end
         end
       end
     end
   end
+  end_bullet()
 end
 
 local names = {}
@@ -135,8 +204,16 @@ local function list(t)
 end
 for _, k in ipairs(names) do
   local e = index[k]
+  local signatures, descriptions = {}, {}
+  local has_rows = false
+  for _, p in ipairs(e.pairs) do has_rows = has_rows or not p.from_heading end
+  for _, p in ipairs(e.pairs) do
+    if not (has_rows and p.from_heading) then
+      signatures[#signatures + 1], descriptions[#descriptions + 1] = p[1], p[2]
+    end
+  end
   out[#out + 1] = string.format("  [%q] = {signatures = %s, descriptions = %s, examples = %s, where = %s},",
-    k, list(e.signatures), list(e.descriptions), list(e.examples), list(e.where))
+    k, list(signatures), list(descriptions), list(e.examples), list(e.where))
 end
 out[#out + 1] = "}"
 io.write(table.concat(out, "\n"), "\n")

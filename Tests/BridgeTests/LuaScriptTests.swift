@@ -123,6 +123,7 @@ final class LuaScriptTests: XCTestCase {
     func testStudySummaryStatistics() throws { try runScript("study_summary.lua") }
     func testStudyMethods() throws { try runScript("study_methods.lua") }
     func testSysProcesses() throws { try runScript("sys_processes.lua") }
+    func testHelpCoversEveryFunction() throws { try runScript("help.lua") }
 
     /// The helper that writes data files for the data tests ("datafiles.lua", required by
     /// them) loads alone as a module.

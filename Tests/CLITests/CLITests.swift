@@ -137,6 +137,29 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(kept.stdout, "Prescott")
     }
 
+    /// sys.sleep over 4294.97 s crashed (usleep's 32-bit microseconds): the sleeper must be
+    /// asleep half a second after it said so, not dead by SIGILL.
+    func testALongSleepSleeps() throws {
+        let script = try tempScript("""
+            local log = os.tmpname()
+            local pid = sys.spawn({sys.executable(), "-e", "print('sleeping'); io.stdout:flush(); sys.sleep(5000)"}, {log = log})
+            local t0, text = sys.clock(), ""
+            repeat
+              sys.sleep(0.05)
+              local f = io.open(log)
+              if f then text = f:read("a"); f:close() end
+            until text:find("sleeping", 1, true) or sys.clock() - t0 > 60
+            sys.sleep(0.5)
+            print(sys.wait(pid))
+            sys.kill(pid, 9)
+            print(sys.wait(pid, {block = true}))
+            os.remove(log)
+            """)
+        let r = try run([script.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "nil\nsignal\t9\n")
+    }
+
     func testHelpVersionAndBadOptions() throws {
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)

@@ -31,7 +31,7 @@ final class HelpCLITests: XCTestCase {
         XCTAssertTrue(list.stdout.hasPrefix("lwscript's modules (help(module) lists its functions; help(f) or ?f shows one):\n  tensor       docs/tensor.md\n"), list.stdout)
         let module = try run(["-e", "help(tensor)"])
         XCTAssertTrue(module.stdout.hasPrefix("tensor: the tensor module (docs/tensor.md); help(tensor.NAME) for one of:\n"), module.stdout)
-        XCTAssertTrue(module.stdout.contains("\n  tensor.zeros             local z = tensor.zeros(2, 3)                   -- sizes as numbers...\n"), module.stdout)
+        XCTAssertTrue(module.stdout.contains("\n  tensor.zeros             filled with 0; sizes as numbers (`2, 3`) or one table (`{2, 3}`)\n"), module.stdout)
         let other = try run(["-e", "help(print)"])
         XCTAssertEqual(other.stdout, "a function: no help (not a function or module of lwscript's; Lua's own are in the Lua 5.4 reference manual)\n")
     }
@@ -42,11 +42,35 @@ final class HelpCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("""
             x:reshape
+              a:reshape(sizes...)
+                  the same elements in a new shape (numbers or one table; one size may be -1); a view when the data is packed, else a copy
             Examples:
               print(a:reshape(3, -1))          -- one size may be -1; also a:reshape({3, 2}), a:view(...)
             See docs/tensor.md, Shape and views
             tensor.eye
+              tensor.eye(n[, m = n])
+                  the identity, n x m
 
             """), r.stdout)
+    }
+
+    /// Issue 16: a signature with its options and defaults, a description, examples and where
+    /// it came from, for functions that the docs described in prose only before (a loss, sys).
+    func testHelpShowsSignatureDefaultsExampleAndSource() throws {
+        let l = try run(["-e", "help(loss.ldam)"])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        XCTAssertTrue(l.stdout.hasPrefix("""
+            loss.ldam
+              loss.ldam{counts = {...}[, max_m = 0.5, s = 30, weights = nil, reduction = "mean"]}
+                  label-distribution-aware margin loss (Cao et al. 2019): margins `~ n_c^(-1/4)` scaled to `max_m`, logits scaled by `s`
+            Examples:
+              print(table.concat(loss.ldam{counts = {5000, 500, 50}}.margins, ", "))   -- 0.158..., 0.281..., 0.5
+
+            """), l.stdout)
+        let s = try run(["-e", "help(sys.spawn)"])
+        XCTAssertTrue(s.stdout.hasPrefix("sys.spawn\n  sys.spawn(argv[, {env = {NAME = value}, log = nil}])\n"), s.stdout)
+        XCTAssertTrue(s.stdout.hasSuffix("See docs/sys.md, Processes\n"), s.stdout)
+        let list = try run(["-e", "help()"])
+        XCTAssertTrue(list.stdout.contains("\n  sys          docs/sys.md\n"), list.stdout)
     }
 }

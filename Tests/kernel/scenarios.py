@@ -216,8 +216,10 @@ print("after training")
         reply = self.k.kc.inspect("x:reshape(3, 2)", 4, reply=True, timeout=TIMEOUT)["content"]
         self.assertTrue(reply["found"])
         # the help text, from docs/tensor.md
-        self.assertEqual(reply["data"]["text/plain"].split("\n")[:3],
-                         ["x:reshape", "Examples:", "  print(a:reshape(3, -1))          -- one size may be -1; also a:reshape({3, 2}), a:view(...)"])
+        self.assertEqual(reply["data"]["text/plain"].split("\n")[:5],
+                         ["x:reshape", "  a:reshape(sizes...)",
+                          "      the same elements in a new shape (numbers or one table; one size may be -1); a view when the data is packed, else a copy",
+                          "Examples:", "  print(a:reshape(3, -1))          -- one size may be -1; also a:reshape({3, 2}), a:view(...)"])
         # ?name in a cell shows the same in the pager
         reply, outputs = self.k.execute("?x:reshape")
         self.assertEqual((reply["status"], outputs), ("ok", []))

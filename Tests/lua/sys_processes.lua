@@ -64,4 +64,11 @@ function test.bad_arguments_are_refused()
   T.raises("cannot start /nonexistent/program", sys.spawn, {"/nonexistent/program"})
 end
 
+-- The message named the function twice ("sys.wait: sys.wait: process 1 ...").
+function test.waiting_for_another_process_names_the_function_once()
+  local ok, err = pcall(sys.wait, 1)
+  T.eq(ok, false, "pid 1 is not a child")
+  T.eq(err, "sys.wait: process 1 is not a child of this one", "the message")
+end
+
 return test

@@ -17,7 +17,10 @@ enum ProcessFunctions {
         ("sleep", { a in
             let s = try a.number(1, "seconds")
             guard s >= 0 && s <= 86_400 else { throw a.error(1, "seconds must be in [0, 86400], got \(s)") }
-            usleep(useconds_t(s * 1e6))
+            // nanosleep, not usleep: useconds_t is 32 bits, so usleep(s * 1e6) trapped (a crash)
+            // for s above 4294.97; a signal ends the sleep early, as it did usleep's
+            var duration = timespec(tv_sec: Int(s), tv_nsec: Int((s - s.rounded(.down)) * 1e9))
+            nanosleep(&duration, nil)
             return 0
         }),
         ("alive", { a in
@@ -136,7 +139,7 @@ enum ProcessFunctions {
         var r: pid_t
         repeat { r = waitpid(pid_t(pid), &status, block ? 0 : WNOHANG) } while r < 0 && errno == EINTR
         if r == 0 { a.pushNil(); return 1 }
-        guard r == pid_t(pid) else { throw LuaError.message("sys.wait: process \(pid) is not a child of this one") }
+        guard r == pid_t(pid) else { throw LuaError.message("process \(pid) is not a child of this one") }
         if status & 0x7f == 0 {
             a.push("exit")
             a.push(Int((status >> 8) & 0xff))

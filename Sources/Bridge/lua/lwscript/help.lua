@@ -13,17 +13,39 @@ M.modules = {
   {"weights", "docs/weights.md"}, {"optim", "docs/optim.md"}, {"data", "docs/data.md"},
   {"sample", "docs/data.md"}, {"augment", "docs/data.md"}, {"metrics", "docs/metrics.md"},
   {"stats", "docs/stats.md"}, {"csv", "docs/data.md"}, {"plot", "docs/plots.md"},
-  {"experiment", "docs/experiment.md"}, {"sys", "README.md"},
+  {"experiment", "docs/experiment.md"}, {"sys", "docs/sys.md"},
 }
 
--- "tensor.zeros" for a function of a built-in module, ":reshape" for a method of a built-in
--- type (the registry's methods tables), nil otherwise. Raw access only: no metamethod runs.
+-- The classes written in Lua whose objects' methods help knows (the Swift types' methods
+-- are in the registry): a package, and the field of it that holds the class (none: the
+-- package is the class).
+M.lua_classes = {
+  {"lwscript.plot.object", "Plot"}, {"lwscript.nn.module", "Base"}, {"lwscript.nn.sequential"},
+  {"lwscript.nn.residual"}, {"lwscript.loss", "Custom"},
+}
+
+-- A module's table of functions (experiment.methods), not a class (plot.Plot, which has
+-- __index) nor an object with a metatable.
+function M.is_function_table(t)
+  return type(t) == "table" and getmetatable(t) == nil and rawget(t, "__index") == nil
+end
+
+-- "tensor.zeros" for a function of a built-in module (or "experiment.methods.focal" of a
+-- module's table of functions), ":reshape" for a method of a built-in type (the registry's
+-- methods tables), nil otherwise. Raw access only: no metamethod runs.
 function M.name_of(v)
   for _, m in ipairs(M.modules) do
     local t = package.loaded[m[1]]
     if type(t) == "table" then
       for k, f in next, t do
         if rawequal(f, v) and type(k) == "string" then return m[1] .. "." .. k end
+      end
+      for k, sub in next, t do
+        if type(k) == "string" and M.is_function_table(sub) then
+          for k2, f in next, sub do
+            if rawequal(f, v) and type(k2) == "string" then return m[1] .. "." .. k .. "." .. k2 end
+          end
+        end
       end
     end
   end
@@ -32,6 +54,15 @@ function M.name_of(v)
       if type(key) == "string" and key:match("^lwscript%..+%.methods$") and type(t) == "table" then
         for k, f in next, t do
           if rawequal(f, v) and type(k) == "string" then return ":" .. k end
+        end
+      end
+    end
+    for _, c in ipairs(M.lua_classes) do
+      local class = package.loaded[c[1]]
+      if type(class) == "table" and c[2] then class = rawget(class, c[2]) end
+      if type(class) == "table" then
+        for k, f in next, class do
+          if rawequal(f, v) and type(k) == "string" and not k:match("^__") then return ":" .. k end
         end
       end
     end
@@ -54,7 +85,11 @@ local function module_text(name, page, t)
   local lines = {string.format("%s: the %s module (%s); help(%s.NAME) for one of:", name, name, page, name)}
   for _, k in ipairs(keys) do
     local e = index[name .. "." .. k]
-    local what = e and (e.descriptions[1] or e.signatures[1] or e.examples[1]) or ""
+    local what = ""
+    if e then
+      for _, d in ipairs(e.descriptions) do if d ~= "" then what = d break end end
+      if what == "" then what = e.signatures[1] or e.examples[1] or "" end
+    end
     lines[#lines + 1] = string.format("  %-24s %s", name .. "." .. k, first_line(what))
   end
   return table.concat(lines, "\n")
@@ -64,9 +99,8 @@ local function entry_text(name, e)
   local lines = {name}
   for i, sig in ipairs(e.signatures) do
     lines[#lines + 1] = "  " .. sig
-    if e.descriptions[i] then lines[#lines + 1] = "      " .. e.descriptions[i] end
+    if (e.descriptions[i] or "") ~= "" then lines[#lines + 1] = "      " .. e.descriptions[i] end
   end
-  for i = #e.signatures + 1, #e.descriptions do lines[#lines + 1] = "  " .. e.descriptions[i] end
   if #e.examples > 0 then
     lines[#lines + 1] = "Examples:"
     for _, ex in ipairs(e.examples) do lines[#lines + 1] = "  " .. ex end

@@ -122,3 +122,6 @@ Custom.__call = Custom.forward   -- crit(...) and crit:forward(...) alike; error
 function Custom:__tostring()
   return self.name .. (self.per_sample and "{per_sample = true}" or "")
 end
+
+-- The class of loss.custom's criteria, for help(c.forward) (lwscript/help.lua).
+return {Custom = Custom}
