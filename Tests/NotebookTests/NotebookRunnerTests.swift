@@ -112,6 +112,31 @@ final class NotebookRunnerTests: XCTestCase {
         XCTAssertEqual(t.note, "showing rows 1-100 of 500, columns 1-20 of 30")
     }
 
+    /// A dataset and a study (experiment.learnability's result) show as HTML tables: the
+    /// samples per class; the summary with D, its interval and Holm's p (text/plain only before).
+    func testDatasetsAndStudiesShowAsHTMLTables() throws {
+        let r = try run("""
+            -- %%
+            local x, y = tensor.randn(30, 2), tensor.zeros(30)
+            for i = 1, 30 do y[i] = (i - 1) % 3 + 1; x[i][1] = x[i][1] + 2 * y[i] end
+            ds = data.tensors(x, y, {classes = {"a<b", "b", "c"}})
+            ds
+            -- %%
+            experiment.learnability{data = {train = ds, test = ds}, s_from_test = true, seeds = {1, 2, 3}, epochs = 1, quiet = true,
+              methods = {"tpr_weighted_ce"}, controls = true, name = "blobs",
+              model = function(seed) tensor.seed(seed); return nn.mlp{inputs = 2, classes = 3} end}
+            """)
+        let d = try XCTUnwrap(value(r, cell: 1)?.html)
+        XCTAssertTrue(d.contains("<caption>Dataset(features 2, 30 samples, 3 classes)</caption>"), d)
+        XCTAssertTrue(d.contains("<tr><td>1</td><td>a&lt;b</td><td>10</td></tr>"), d)
+        let s = try XCTUnwrap(value(r, cell: 2)?.html)
+        XCTAssertTrue(s.contains("<caption>learnability study (blobs): D = Var(s) - Var(s')"), s)
+        XCTAssertTrue(s.contains("<th>D vs control [95% CI]</th>"), s)
+        XCTAssertTrue(s.contains("<tr><td>baseline</td><td>3</td>"), s)
+        XCTAssertTrue(s.contains("<tr><td>tpr_weighted_ce</td><td>3</td>"), s)
+        XCTAssertTrue(s.contains("<tr><td>tpr_weighted_ce (control)</td><td>3</td>"), s)
+    }
+
     func testDisplayProtocol() throws {
         let r = try run("""
             -- %%

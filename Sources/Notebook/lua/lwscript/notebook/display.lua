@@ -6,6 +6,7 @@
 -- ill-typed one becomes a "display error" of the cell and the value is still shown as text.
 -- luacheck: globals display notebook
 local capture = require("lwscript.notebook.capture")
+local html_views = require("lwscript.notebook.html_views")
 local show = require("lwscript.show")
 local tensor = require("tensor")
 
@@ -175,6 +176,11 @@ function M.describe(v)
         d[name] = r
       end
     end
+  end
+  -- datasets and studies have views of their own (html_views.lua)
+  if d.error == nil and d.html == nil and d.svg == nil then
+    local ok4, h = pcall(html_views.of, v)
+    if ok4 and h then d.html = h end
   end
   if d.error == nil then
     local ok3, t
