@@ -277,8 +277,13 @@ function M.section(studies, images_dir, link, others)
     "The question from the forum thread that started this work: on Fashion-MNIST, re-weighting the loss by "
     .. "the per-class TPRs barely changed anything. The evidence below comes from the image studies above; "
     .. "each sentence is chosen by the numbers."}
-  local first = studies[1]
-  if first and first.row.tpr_weighted_ce and first.row.baseline then
+  -- the summary comes from the first image study with an interval (3 seeds or more)
+  local first
+  for _, st in ipairs(studies) do
+    local r = st.row.tpr_weighted_ce
+    if not first and r and st.row.baseline and (r.seeds or 0) >= 3 then first = st end
+  end
+  if first then
     out[#out + 1] = ""
     out[#out + 1] = fmt("**In short** (%s, %d seeds):", first.title, first.row.tpr_weighted_ce.seeds or 0)
     out[#out + 1] = ""
@@ -286,7 +291,13 @@ function M.section(studies, images_dir, link, others)
   end
   for _, st in ipairs(studies) do
     local r = st.row.tpr_weighted_ce
-    if r and st.row.baseline then
+    if r and st.row.baseline and (r.seeds or 0) < 3 then
+      out[#out + 1] = ""
+      out[#out + 1] = "### " .. st.title
+      out[#out + 1] = ""
+      out[#out + 1] = fmt("Only %d seed%s so far: no interval or test before 3 (the study is still running; its numbers "
+                          .. "are in its section above).", r.seeds or 0, r.seeds == 1 and "" or "s")
+    elseif r and st.row.baseline then
       out[#out + 1] = ""
       out[#out + 1] = "### " .. st.title
       out[#out + 1] = ""
