@@ -1,0 +1,76 @@
+import CPrefetch
+import Foundation
+import XCTest
+
+/// The LSTM's vector sigmoid and tanh (Sources/CPrefetch/vmath.h) against Double-precision
+/// libm over a dense grid and at the edges: errors within Float precision, no overflow, NaN
+/// stays NaN, and the AVX2 lanes give the bits the scalar tail gives (a value's result does
+/// not depend on where it sits in the array).
+final class VectorMathTests: XCTestCase {
+    func grid(_ lo: Float, _ hi: Float, _ n: Int) -> [Float] {
+        (0..<n).map { lo + (hi - lo) * Float($0) / Float(n - 1) }
+    }
+
+    func sigmoid(_ xs: [Float]) -> [Float] {
+        var out = xs
+        out.withUnsafeMutableBufferPointer { lws_sigmoid_inplace($0.baseAddress!, $0.count) }
+        return out
+    }
+
+    func tanh(_ xs: [Float]) -> [Float] {
+        var out = xs
+        out.withUnsafeMutableBufferPointer { lws_tanh_inplace($0.baseAddress!, $0.count) }
+        return out
+    }
+
+    func testExpIsWithinFloatPrecision() {
+        var worst: Double = 0
+        for x in grid(-87, 88, 100_001) {
+            let e = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(lws_expf1(x)) - e) / e)
+        }
+        XCTAssertLessThan(worst, 2.5e-7, "relative error of exp")
+    }
+
+    func testSigmoidAndTanhAreWithinFloatPrecision() {
+        let xs = grid(-30, 30, 200_001) + [0, 1e-8, -1e-8, 0.2999, 0.3, 0.3001, -0.3]
+        let s = sigmoid(xs), t = tanh(xs)
+        var worstS: Double = 0, worstT: Double = 0, worstSmall: Double = 0
+        for (k, x) in xs.enumerated() {
+            let d = Double(x)
+            worstS = max(worstS, abs(Double(s[k]) - 1 / (1 + Foundation.exp(-d))))
+            let th = Foundation.tanh(d)
+            worstT = max(worstT, abs(Double(t[k]) - th))
+            if abs(d) < 0.3 && d != 0 { worstSmall = max(worstSmall, abs(Double(t[k]) - th) / abs(th)) }
+        }
+        XCTAssertLessThan(worstS, 2e-7, "absolute error of sigmoid")
+        XCTAssertLessThan(worstT, 3e-7, "absolute error of tanh")
+        XCTAssertLessThan(worstSmall, 2e-7, "relative error of tanh near 0 (no cancellation)")
+        let n = xs.count
+        XCTAssertEqual(t[n - 7], 0)
+        XCTAssertEqual(t[n - 5], -t[n - 6], "odd: tanh(-1e-8) = -tanh(1e-8)")
+        XCTAssertEqual(t[n - 1], -t[n - 3], "odd: tanh(-0.3) = -tanh(0.3)")
+    }
+
+    func testEdgesDoNotOverflowAndNaNStaysNaN() {
+        let xs: [Float] = [.infinity, -.infinity, 1000, -1000, 88.7, -104, .greatestFiniteMagnitude, .nan, .nan]
+        let s = sigmoid(xs), t = tanh(xs)
+        for k in 0..<7 {
+            XCTAssertTrue(s[k] >= 0 && s[k] <= 1, "sigmoid(\(xs[k])) = \(s[k])")
+            XCTAssertTrue(t[k] >= -1 && t[k] <= 1, "tanh(\(xs[k])) = \(t[k])")
+        }
+        XCTAssertEqual(s[0], 1); XCTAssertEqual(t[0], 1); XCTAssertEqual(t[1], -1)
+        XCTAssertTrue(lws_expf1(.infinity).isFinite && lws_expf1(-.infinity) >= 0)
+        for k in 7..<9 { XCTAssertTrue(s[k].isNaN && t[k].isNaN, "NaN in, NaN out: \(s[k]) \(t[k])") }
+        XCTAssertTrue(lws_expf1(.nan).isNaN)
+    }
+
+    func testTheVectorLanesGiveTheScalarBits() {
+        let xs = grid(-9, 9, 1003)   // 125 groups of 8 and a tail of 3
+        let s = sigmoid(xs), t = tanh(xs)
+        for (k, x) in xs.enumerated() {
+            XCTAssertEqual(s[k].bitPattern, lws_sigmoidf1(x).bitPattern, "sigmoid(\(x))")
+            XCTAssertEqual(t[k].bitPattern, lws_tanhf1(x).bitPattern, "tanh(\(x))")
+        }
+    }
+}
