@@ -8,10 +8,10 @@ M.defined = defined
 
 function M.num(v, pattern) return defined(v) and fmt(pattern, v) or "-" end
 function M.D(v) return M.num(v, "%+.5f") end
-function M.ci(lo, hi) return (defined(lo) and defined(hi)) and fmt("[%+.5f, %+.5f]", lo, hi) or "-" end
+function M.ci(lo, hi) return (defined(lo) and defined(hi)) and fmt("[%+.5f, %+.5f]", lo, hi) or "(no interval)" end
 function M.points(v) return M.num(v and v * 100, "%+.2f") end
 function M.points_ci(lo, hi)
-  return (defined(lo) and defined(hi)) and fmt("[%+.2f, %+.2f]", 100 * lo, 100 * hi) or "-"
+  return (defined(lo) and defined(hi)) and fmt("[%+.2f, %+.2f]", 100 * lo, 100 * hi) or "(no interval)"
 end
 function M.pct(v)
   if not defined(v) then return "-" end
@@ -29,6 +29,7 @@ M.ALPHA = 0.05
 
 -- what the seeds say of a method's D: "lower", "higher" or "not distinguishable"
 function M.direction(r)
+  if r and (r.seeds or 0) < 3 then return "no test before 3 seeds" end
   if not (r and defined(r.p_holm)) or r.p_holm >= M.ALPHA then return "not distinguishable" end
   return r.D > 0 and "lower" or "higher"
 end
@@ -36,7 +37,7 @@ end
 -- what they say of the method against its control
 function M.against_control(r)
   if not r.control then return "no control" end
-  if not defined(r.control_p_holm) then return "too few seeds" end
+  if not defined(r.control_p_holm) then return "no test before 3 seeds" end
   if r.control_p_holm >= M.ALPHA then return "not distinguishable" end
   return r.control_D > 0 and "beyond its control" or "less even than its control"
 end
@@ -109,7 +110,7 @@ function M.method_table(st)
       r.control and (M.D(r.control_D) .. " " .. M.ci(r.control_D_lo, r.control_D_hi) .. ", p_holm " .. M.p(r.control_p_holm)) or "no control",
       M.points(r.accuracy_change) .. " " .. M.points_ci(r.accuracy_change_lo, r.accuracy_change_hi),
       M.num(r.D_test_se, "%.5f"), M.num(r.detectable_D, "%.5f"),
-      M.direction(r) .. (r.control and ("; " .. M.against_control(r)) or ""),
+      M.direction(r) .. ((r.control and (r.seeds or 0) >= 3) and ("; " .. M.against_control(r)) or ""),
     }
   end
   return M.table({"method", "seeds", "D [95% CI]", "D / Var(s)", "p_holm", "vs its control: D [95% CI]",
