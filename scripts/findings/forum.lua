@@ -79,7 +79,7 @@ local function sentence_effect(st, r)
   end
   if #per_seed > 0 then
     out[#out + 1] = fmt("a single seed's D ranged from %+.5f to %+.5f, and %d of %d seeds moved the wrong way or not at all, "
-                        .. "so one run per setting, as in the forum post, often shows nothing", lo, hi, wrong, #per_seed)
+                        .. "so a comparison of one run per setting often shows nothing", lo, hi, wrong, #per_seed)
   end
   return table.concat(out, "; ") .. "."
 end
