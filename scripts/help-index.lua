@@ -97,19 +97,23 @@ for _, path in ipairs(files()) do
   -- a list item that starts with signatures and a colon (- `augment.flip([p = 0.5])`: mirror
   -- left-right.), continued on lines indented by two spaces
   local bullet = nil
-  local function end_bullet()
-    if not bullet then return end
-    local text = table.concat(bullet, " ")
-    bullet = nil
-    local head, description = text:match("^(`.-`):%s+(.+)$")
-    if not head or head:gsub("`[^`]+`", ""):match("[^%s,]") then return end
-    for code in head:gmatch("`([^`]+)`") do
+  -- each function named in backticks in `cell` gets the signature and description
+  local function signatures(cell, description)
+    for code in cell:gmatch("`([^`]+)`") do
       for _, k in ipairs(keys_in(code, true)) do
         local e = entry(k)
         add_signature(e, code, description)
         add_unique(e.where, "docs/" .. page .. (section ~= "" and (", " .. section) or ""))
       end
     end
+  end
+  local function end_bullet()
+    if not bullet then return end
+    local text = table.concat(bullet, " ")
+    bullet = nil
+    local head, description = text:match("^(`.-`):%s+(.+)$")
+    if not head or head:gsub("`[^`]+`", ""):match("[^%s,]") then return end
+    signatures(head, description)
   end
   for line in io.lines(path) do
     if bullet and not in_code then
@@ -164,13 +168,7 @@ for _, path in ipairs(files()) do
       if first then
         -- a cell's "\|" is a | of the text, escaped for Markdown
         local description = (rest:match("^(.-) |") or rest):gsub("%s+$", ""):gsub("\\|", "|")
-        for code in first:gmatch("`([^`]+)`") do
-          for _, k in ipairs(keys_in(code, true)) do
-            local e = entry(k)
-            add_signature(e, code, description)
-            add_unique(e.where, "docs/" .. page .. (section ~= "" and (", " .. section) or ""))
-          end
-        end
+        signatures(first, description)
       end
     end
   end
