@@ -71,6 +71,11 @@ function test.lstm_returns_outputs_and_last_states()
   T.same_table(out:shape(), {4, 6, 5}, "LSTM outputs"); T.same_table(h:shape(), {2, 4, 5}, "h_n"); T.same_table(c:shape(), {2, 4, 5}, "c_n")
   T.eq(tensor.allclose(h[2], out:select(2, 6)), true, "h_n of the last layer is the last output")
   T.same_table(nn.LSTM(3, 5, {output = "last"})(tensor.randn(4, 6, 3)):shape(), {4, 5}, "LSTM last step")
+  -- without a gradient to record the states are the same numbers (no joint tensor is built)
+  local x = tensor.randn(4, 6, 3)
+  local o1, h1, c1 = lstm(x)
+  local o2, h2, c2 = tensor.no_grad(function() return lstm(x) end)
+  T.eq(tensor.equal(o1, o2) and tensor.equal(h1, h2) and tensor.equal(c1, c2), true, "no_grad gives the same outputs and states")
 end
 
 -- a module written in Lua composes with built-in ones and trains

@@ -47,12 +47,7 @@ end
 
 local function sentence_effect(st, r)
   local var = st.row.baseline.var_before
-  local per_seed = st.D_by_seed[r.method] or {}
-  local wrong, lo, hi = 0, math.huge, -math.huge
-  for _, d in ipairs(per_seed) do
-    if d <= 0 then wrong = wrong + 1 end
-    lo, hi = math.min(lo, d), math.max(hi, d)
-  end
+  local seeds = st.per_seed[r.method]
   local out = {}
   if md.direction(r) == "lower" then
     out[#out + 1] = fmt("TPR-weighted cross-entropy does lower Var(s) on %s: by %s %s over %d seeds, %s of the "
@@ -77,9 +72,9 @@ local function sentence_effect(st, r)
                                   md.direction(c) == "not distinguishable" and "not distinguishable from the baseline"
                                   or ("Var(s) " .. md.direction(c) .. " than the baseline's")) or "")
   end
-  if #per_seed > 0 then
+  if seeds then
     out[#out + 1] = fmt("a single seed's D ranged from %+.5f to %+.5f, and %d of %d seeds moved the wrong way or not at all, "
-                        .. "so a comparison of one run per setting often shows nothing", lo, hi, wrong, #per_seed)
+                        .. "so a comparison of one run per setting often shows nothing", seeds.lo, seeds.hi, seeds.wrong, seeds.n)
   end
   return table.concat(out, "; ") .. "."
 end
@@ -224,15 +219,13 @@ local function in_short(st, others)
                         .. "points in all, so the spread of the TPRs changes much less than its lowest value.",
                         t.class, md.points(t.gain), md.points(t.others))
   end
-  local per_seed = st.D_by_seed.tpr_weighted_ce or {}
-  if #per_seed > 0 then
-    local wrong = 0
-    for _, d in ipairs(per_seed) do if d <= 0 then wrong = wrong + 1 end end
+  local seeds = st.per_seed.tpr_weighted_ce
+  if seeds then
     out[#out + 1] = fmt("- %s: D varies from seed to seed with a standard deviation of %s of |D|, and %d of %d seeds "
                         .. "moved the wrong way or not at all.",
-                        wrong / #per_seed >= 0.1 and "One run per setting is not enough to see it"
+                        seeds.wrong / seeds.n >= 0.1 and "One run per setting is not enough to see it"
                           or "D is consistent from seed to seed",
-                        md.pct(r.D_sd / math.abs(r.D)), wrong, #per_seed)
+                        md.pct(r.D_sd / math.abs(r.D)), seeds.wrong, seeds.n)
   end
   local gammas, best, strongest = st.config.gammas or {}, nil, nil
   for _, g in ipairs(gammas) do

@@ -88,10 +88,7 @@ local function binomial_share(by, classes, support)
       if s and n and n > 0 then sum = sum + s * (1 - s) / n; xs[#xs + 1] = s end
     end
     if #xs == C then
-      local m = mean(xs)
-      local v = 0
-      for _, s in ipairs(xs) do v = v + (s - m) ^ 2 end
-      v = v / C
+      local v = metrics.variance(xs)   -- the study's Var(s): the population variance
       local noise = sum / C * (1 - 1 / C)
       noises[#noises + 1] = noise
       if v > 0 then shares[#shares + 1] = noise / v end
@@ -179,12 +176,16 @@ function M.study(dir)
   st.order = {}
   for _, c in ipairs(st.classes) do if st.baseline_tpr[c] then st.order[#st.order + 1] = c end end
   table.sort(st.order, function(a, b) return st.baseline_tpr[a] < st.baseline_tpr[b] end)
-  -- each method's per-seed D (runs.csv), for the share of seeds on which it went the wrong way
-  st.D_by_seed = {}
+  -- each method's per-seed D (runs.csv): its range and how many seeds went the wrong way
+  -- (D <= 0), for the sentences about single runs
+  st.per_seed = {}
   for _, r in ipairs(st.runs) do
     if r.D then
-      st.D_by_seed[r.method] = st.D_by_seed[r.method] or {}
-      table.insert(st.D_by_seed[r.method], r.D)
+      local p = st.per_seed[r.method] or {n = 0, wrong = 0, lo = math.huge, hi = -math.huge}
+      st.per_seed[r.method] = p
+      p.n = p.n + 1
+      if r.D <= 0 then p.wrong = p.wrong + 1 end
+      p.lo, p.hi = math.min(p.lo, r.D), math.max(p.hi, r.D)
     end
   end
   return st

@@ -71,7 +71,10 @@ end
 function M.provenance(st)
   local c, m = st.config, st.config.machine or {}
   local isa = m.isa or {}
-  local top = isa[#isa] and (isa[#isa]:find("amx") and isa[#isa - 2] or isa[#isa]) or "?"
+  -- the widest vector instructions the machine has
+  local has, top = {}, "?"
+  for _, name in ipairs(isa) do has[name] = true end
+  for _, name in ipairs({"sse4_2", "avx", "avx2", "avx512f"}) do if has[name] then top = name end end
   local cells = st.planned and fmt("%d of %d cells done%s", st.done, st.planned,
                                    st.done < st.planned and " (**partial**: the numbers below use the seeds that are complete)" or "")
                 or "cells: -"

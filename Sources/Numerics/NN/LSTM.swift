@@ -112,6 +112,13 @@ public final class LSTM: Module {
                 }
             }
         }
+        // Without a gradient to record (evaluation, tensor.no_grad) the outputs are returned as
+        // they are: the joint tensor below exists only for the backward pass.
+        guard GradMode.isEnabled, [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad }) else {
+            let cLast = try Tensor(uninitializedShape: [b, h])
+            for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
+            return (out, cLast)
+        }
         // h_1..h_T and c_T of each sequence, side by side
         let y = try Tensor(uninitializedShape: [b, t + 1, h])
         for i in 0..<b {
