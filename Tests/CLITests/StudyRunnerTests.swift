@@ -156,6 +156,11 @@ final class StudyRunnerTests: XCTestCase {
         let again = try lws(["study", "run", "--workers", "2", "study.lua", "one-slow", "60"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("resuming: 11 of 12 cells are done already"), again.stdout)
+        // no time left is promised before a cell of this run has finished: the 11 cells found
+        // done took no time here (it said "11/12 done, ... about 0 s left" before)
+        let first = again.stdout.split(separator: "\n").first { $0.contains("cells 11/12 done") }
+        XCTAssertNotNil(first, again.stdout)
+        XCTAssertFalse(first?.contains("left") ?? true, again.stdout)
         let ran = ((try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []).map { text("one-slow/logs/" + $0) }.joined()
         let runLines = ran.split(separator: "\n").filter { $0.hasPrefix("seed ") && $0.contains(" acc ") }
         XCTAssertEqual(runLines.count, 1, "one cell ran again: \(runLines)")

@@ -151,6 +151,14 @@ local function run_claimed(ops, cell)
   end
 end
 
+-- Seconds until the study ends, from the cells this run has finished in `elapsed` seconds, or
+-- nil before the first. Cells a resumed study found done took no time in this run: counting
+-- them made a resumed study promise "28/130 done, about 2 s left".
+function M.time_left(elapsed, finished, todo)
+  if finished <= 0 then return nil end
+  return elapsed / finished * todo
+end
+
 -- A worker: claims and runs cells whose baseline is done until none is left, then exits.
 function M.work(ops)
   if not ops.out then util.fail(FNAME .. ": a study worker needs the study's 'out' directory") end
@@ -253,6 +261,7 @@ function M.coordinate(ops)
               join(out, "logs")))
   local bar = progress.new(cfg.quiet, cfg.name)
   local started, last, alive, stopping = sys.clock(), nil, workers, false
+  local done_before = census(ops).done
   local printed, failures = nil, 0
   local ended = {}
   while alive > 0 do
@@ -273,7 +282,7 @@ function M.coordinate(ops)
     end
     local n = census(ops)
     local elapsed = sys.clock() - started
-    local left = n.done > 0 and (elapsed / n.done) * (#ops.plan - n.done - n.failed) or nil
+    local left = M.time_left(elapsed, n.done - done_before, #ops.plan - n.done - n.failed)
     local line = fmt("cells %d/%d done, %d failed, %d running; %s elapsed%s", n.done, #ops.plan, n.failed + n.died, n.running,
                      minutes(elapsed), left and fmt(", about %s left", minutes(left)) or "")
     -- on a terminal the line is redrawn as it changes; in a log, every 10 s and at a failure
