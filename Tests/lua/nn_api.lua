@@ -78,6 +78,41 @@ function test.lstm_returns_outputs_and_last_states()
   T.eq(tensor.equal(o1, o2) and tensor.equal(h1, h2) and tensor.equal(c1, c2), true, "no_grad gives the same outputs and states")
 end
 
+-- Each thread runs its own sequences through time in blocks of 64 and adds its share of the
+-- weight gradients to partial sums: over a batch of 150 on 2 threads (blocks of 64 and 11),
+-- outputs, states and every gradient equal those of the sequences run one at a time and summed.
+function test.lstm_batch_split_across_threads_equals_one_sequence_at_a_time()
+  local threads = sys.threads()
+  sys.threads(2)
+  local ok, err = pcall(function()
+    tensor.seed(7)
+    local lstm, b = nn.LSTM(3, 5, {layers = 2}), 150
+    local x = tensor.randn(b, 4, 3):requires_grad()
+    local wo, wh, wc = tensor.randn(b, 4, 5), tensor.randn(2, b, 5), tensor.randn(2, b, 5)
+    local out, h, c = lstm(x)
+    local loss = (out * wo):sum() + (h * wh):sum() + (c * wc):sum()
+    loss:backward()
+    local params, whole = lstm:parameters(), {}
+    for i, p in ipairs(params) do whole[i] = p.grad:clone(); p.grad = nil end
+    local sums = {}
+    for i = 1, b do
+      local xi = x:narrow(1, i, 1):detach():requires_grad()
+      local oi, hi, ci = lstm(xi)
+      T.eq(tensor.allclose(oi, out:narrow(1, i, 1), 1e-5, 1e-6), true, "outputs of sequence " .. i)
+      T.eq(tensor.allclose(ci, c:narrow(2, i, 1), 1e-5, 1e-6), true, "c_n of sequence " .. i)
+      local li = (oi * wo:narrow(1, i, 1)):sum() + (hi * wh:narrow(2, i, 1)):sum() + (ci * wc:narrow(2, i, 1)):sum()
+      li:backward()
+      T.eq(tensor.allclose(xi.grad, x.grad:narrow(1, i, 1), 1e-4, 1e-5), true, "input gradient of sequence " .. i)
+      for k, p in ipairs(params) do sums[k] = sums[k] and sums[k] + p.grad or p.grad:clone(); p.grad = nil end
+    end
+    for k, name in ipairs(lstm:named_parameters()) do
+      T.eq(tensor.allclose(whole[k], sums[k], 1e-4, 1e-4), true, "gradient of " .. tostring(name[1] or name))
+    end
+  end)
+  sys.threads(threads)
+  if not ok then error(err, 0) end
+end
+
 -- a module written in Lua composes with built-in ones and trains
 function test.lua_module_composes_and_trains()
   local Scale = nn.Module("Scale")

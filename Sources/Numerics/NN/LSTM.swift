@@ -64,54 +64,39 @@ public final class LSTM: Module {
         return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0))
     }
 
+    /// Sequences per block: each thread runs its share of the batch in blocks of this many
+    /// sequences through every time step (a block's gates stay in cache).
+    static let blockSequences = 64
+
     /// One layer over the whole sequence; returns all hidden states and the last cell state,
     /// views of one tensor [B, T+1, H] (h_1..h_T, then c_T) so that a single backward pass
     /// through time takes the gradients of both.
+    ///
+    /// Each thread takes its own sequences and runs them through all T steps with
+    /// single-threaded GEMMs, as the convolutions take their own images: sequences never
+    /// interact, and the per-step alternative (a multithreaded GEMM and a parallel loop at
+    /// every step) spent much of its time handing work between threads.
     static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor) {
         let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
         let h = whh.shape[1], g4 = 4 * h
         let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
-        // gates [B, T, 4H]: pre-activations, then activations in place
-        let gates = try Tensor(uninitializedShape: [b, t, g4])
-        for r in 0..<(b * t) {
-            let row = gates.pointer + r * g4
-            for j in 0..<g4 { row[j] = bih.pointer[j] + bhh.pointer[j] }
-        }
-        sgemm(transA: false, transB: true, m: b * t, n: g4, k: inSize, a: xc.pointer, lda: inSize,
-              b: wi.pointer, ldb: inSize, beta: 1, c: gates.pointer, ldc: g4)
+        let gates = try Tensor(uninitializedShape: [b, t, g4])     // pre-activations, then activations in place
         let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
         let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
         let tanhC = try Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
-        let hPrev = try Tensor(shape: [b, t, h], repeating: 0)     // h_{t-1} (zeros at t = 0)
-        for s in 0..<t {
-            // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
-            if s > 0 {
-                sgemm(transA: false, transB: true, m: b, n: g4, k: h, a: out.pointer + (s - 1) * h, lda: t * h,
-                      b: wh.pointer, ldb: h, beta: 1, c: gates.pointer + s * g4, ldc: t * g4)
-            }
-            parallelFor(b, minimumPerThread: 16) { i in
-                // pre-activations are replaced by activations in place, with the vector
-                // sigmoid and tanh of CPrefetch/vmath.h (libm's scalar calls were two thirds
-                // of this layer's forward time)
-                let act = gates.pointer + (i * t + s) * g4
-                let base = (i * t + s) * h
-                lws_sigmoid_inplace(act, 2 * h)            // input and forget gates
-                lws_tanh_inplace(act + 2 * h, h)           // cell candidate
-                lws_sigmoid_inplace(act + 3 * h, h)        // output gate
-                for j in 0..<h {
-                    let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
-                    let c = act[h + j] * cPrev + act[j] * act[2 * h + j]
-                    cells.pointer[base + j] = c
-                    tanhC.pointer[base + j] = c
-                }
-                lws_tanh_inplace(tanhC.pointer + base, h)
-                for j in 0..<h {
-                    let hv = act[3 * h + j] * tanhC.pointer[base + j]
-                    out.pointer[base + j] = hv
-                    if s + 1 < t { hPrev.pointer[base + h + j] = hv }
+        let bias = try Tensor(uninitializedShape: [g4])
+        for j in 0..<g4 { bias.pointer[j] = bih.pointer[j] + bhh.pointer[j] }
+        withSingleThreadedBLAS {
+            parallelRanges(b, minimumPerWorker: 8) { _, mine in
+                for first in stride(from: mine.lowerBound, to: mine.upperBound, by: blockSequences) {
+                    let n = min(blockSequences, mine.upperBound - first)
+                    forwardBlock(first: first, count: n, t: t, h: h, inSize: inSize, x: xc.pointer, wih: wi.pointer,
+                                 whh: wh.pointer, bias: bias.pointer, gates: gates.pointer, out: out.pointer,
+                                 cells: cells.pointer, tanhC: tanhC.pointer)
                 }
             }
         }
+        withExtendedLifetime((xc, wi, wh, bias)) {}
         // Without a gradient to record (evaluation, tensor.no_grad) the outputs are returned as
         // they are: the joint tensor below exists only for the backward pass.
         guard GradMode.isEnabled, [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad }) else {
@@ -132,48 +117,145 @@ public final class LSTM: Module {
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
             for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
-            for s in stride(from: t - 1, through: 0, by: -1) {
-                parallelFor(b, minimumPerThread: 16) { i in
-                    let act = gates.pointer + (i * t + s) * g4
-                    let d = dGates.pointer + (i * t + s) * g4
-                    let base = (i * t + s) * h
-                    for j in 0..<h {
-                        let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
-                        let tc = tanhC.pointer[base + j]
-                        let dhv = gOut.pointer[(i * (t + 1) + s) * h + j] + dh.pointer[i * h + j]
-                        let dcv = dc.pointer[i * h + j] + dhv * og * (1 - tc * tc)
-                        let cPrev: Float = s > 0 ? cells.pointer[base - h + j] : 0
-                        d[j] = dcv * gg * ig * (1 - ig)
-                        d[h + j] = dcv * cPrev * fg * (1 - fg)
-                        d[2 * h + j] = dcv * ig * (1 - gg * gg)
-                        d[3 * h + j] = dhv * tc * og * (1 - og)
-                        dc.pointer[i * h + j] = dcv * fg
+            // Each thread takes its own sequences through time, then adds their share of the
+            // weight and bias gradients to partial sums of its own (added up at the end) and
+            // writes their input gradients: no multithreaded GEMM, whose hand-offs between threads
+            // cost more than the skinny products they split.
+            let workers = parallelWorkers, k2 = inSize + h, block = blockSequences
+            let gwParts = try Tensor(shape: [workers, g4 * k2], repeating: 0)   // [dW_ih | dW_hh] per thread
+            var gbParts = [Double](repeating: 0, count: workers * g4)
+            let joint = try Tensor(uninitializedShape: [workers, block * t * k2])  // [X | H_prev] of a block
+            let gx = x.requiresGrad ? try Tensor(uninitializedShape: x.shape) : nil
+            gbParts.withUnsafeMutableBufferPointer { gbParts in
+                withSingleThreadedBLAS {
+                    parallelRanges(b, minimumPerWorker: 8) { worker, mine in
+                        for first in stride(from: mine.lowerBound, to: mine.upperBound, by: block) {
+                            let n = min(block, mine.upperBound - first), rows = first * t
+                            backwardBlock(first: first, count: n, t: t, h: h,
+                                          whh: wh.pointer, gates: gates.pointer, cells: cells.pointer, tanhC: tanhC.pointer,
+                                          gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer)
+                            let dG = dGates.pointer + rows * g4
+                            // [X | H_prev] rows of the block, H_prev holding h_{t-1} (zeros at t = 0)
+                            let jb = joint.pointer + worker * block * t * k2
+                            for i in 0..<n {
+                                for s in 0..<t {
+                                    let r = i * t + s, row = jb + r * k2
+                                    row.update(from: xc.pointer + (rows + r) * inSize, count: inSize)
+                                    if s == 0 { (row + inSize).update(repeating: 0, count: h) }
+                                    else { (row + inSize).update(from: out.pointer + (rows + r - 1) * h, count: h) }
+                                }
+                            }
+                            // [dW_ih | dW_hh][4H, I+H] += dG^T[4H, rows] [X | H_prev][rows, I+H]
+                            sgemm(transA: true, transB: false, m: g4, n: k2, k: n * t, a: dG, lda: g4,
+                                  b: jb, ldb: k2, beta: 1, c: gwParts.pointer + worker * g4 * k2, ldc: k2)
+                            let gbw = gbParts.baseAddress! + worker * g4
+                            for r in 0..<(n * t) {
+                                let row = dG + r * g4
+                                for j in 0..<g4 { gbw[j] += Double(row[j]) }
+                            }
+                            // dX[rows, I] = dG[rows, 4H] W_ih[4H, I]
+                            if let gx {
+                                sgemm(transA: false, transB: false, m: n * t, n: inSize, k: g4, a: dG, lda: g4,
+                                      b: wi.pointer, ldb: inSize, c: gx.pointer + rows * inSize, ldc: inSize)
+                            }
+                        }
                     }
                 }
-                // dh_{s-1}[B, H] = dG_s[B, 4H] W_hh[4H, H], reading step s's rows in place
-                if s > 0 {
-                    sgemm(transA: false, transB: false, m: b, n: h, k: g4, a: dGates.pointer + s * g4, lda: t * g4,
-                          b: wh.pointer, ldb: h, c: dh.pointer, ldc: h)
+            }
+            let gwih = try Tensor(shape: [g4, inSize], repeating: 0), gwhh = try Tensor(shape: [g4, h], repeating: 0)
+            for w in 0..<workers {
+                let part = gwParts.pointer + w * g4 * k2
+                for r in 0..<g4 {
+                    let pr = part + r * k2, a = gwih.pointer + r * inSize, c = gwhh.pointer + r * h
+                    for j in 0..<inSize { a[j] += pr[j] }
+                    for j in 0..<h { c[j] += pr[inSize + j] }
                 }
             }
-            let gwih = try Tensor(uninitializedShape: [g4, inSize]), gwhh = try Tensor(uninitializedShape: [g4, h])
-            // dW_ih[4H, I] = dG^T[4H, B*T] X[B*T, I];  dW_hh[4H, H] = dG^T H_prev[B*T, H]
-            sgemm(transA: true, transB: false, m: g4, n: inSize, k: b * t, a: dGates.pointer, lda: g4,
-                  b: xc.pointer, ldb: inSize, c: gwih.pointer, ldc: inSize)
-            sgemm(transA: true, transB: false, m: g4, n: h, k: b * t, a: dGates.pointer, lda: g4,
-                  b: hPrev.pointer, ldb: h, c: gwhh.pointer, ldc: h)
             let gb = try Tensor(uninitializedShape: [g4])
-            columnSums(dGates.pointer, rows: b * t, cols: g4, into: gb.pointer)
-            var gx: Tensor? = nil
-            if x.requiresGrad {
-                let t2 = try Tensor(uninitializedShape: x.shape)
-                // dX[B*T, I] = dG[B*T, 4H] W_ih[4H, I]
-                sgemm(transA: false, transB: false, m: b * t, n: inSize, k: g4, a: dGates.pointer, lda: g4,
-                      b: wi.pointer, ldb: inSize, c: t2.pointer, ldc: inSize)
-                gx = t2
+            for j in 0..<g4 {
+                var sum = 0.0
+                for w in 0..<workers { sum += gbParts[w * g4 + j] }
+                gb.pointer[j] = Float(sum)
             }
             return [gx, gwih, gwhh, gb, try gb.clone()]
         }
         return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t))
+    }
+
+    /// The forward pass of sequences first..<first+count through all t steps.
+    static func forwardBlock(first: Int, count: Int, t: Int, h: Int, inSize: Int, x: UnsafePointer<Float>,
+                             wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                             gates: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                             cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>) {
+        let g4 = 4 * h, rows = first * t
+        for r in rows..<(rows + count * t) { (gates + r * g4).update(from: bias, count: g4) }
+        // every step's input projection at once: gates[rows] += X[rows, I] W_ih^T
+        sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
+              b: wih, ldb: inSize, beta: 1, c: gates + rows * g4, ldc: g4)
+        for s in 0..<t {
+            // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
+            if s > 0 {
+                sgemm(transA: false, transB: true, m: count, n: g4, k: h, a: out + (rows + s - 1) * h, lda: t * h,
+                      b: whh, ldb: h, beta: 1, c: gates + (rows + s) * g4, ldc: t * g4)
+            }
+            for i in first..<(first + count) {
+                // pre-activations are replaced by activations in place, with the vector
+                // sigmoid and tanh of CPrefetch/vmath.h (libm's scalar calls were two thirds
+                // of this layer's forward time)
+                let act = gates + (i * t + s) * g4
+                let base = (i * t + s) * h
+                lws_sigmoid_inplace(act, 2 * h)            // input and forget gates
+                lws_tanh_inplace(act + 2 * h, h)           // cell candidate
+                lws_sigmoid_inplace(act + 3 * h, h)        // output gate
+                let c = cells + base, tc = tanhC + base
+                if s > 0 {
+                    let cPrev = cells + base - h
+                    for j in 0..<h { c[j] = act[h + j] * cPrev[j] + act[j] * act[2 * h + j] }
+                } else {
+                    for j in 0..<h { c[j] = act[j] * act[2 * h + j] }
+                }
+                tc.update(from: c, count: h)
+                lws_tanh_inplace(tc, h)
+                let o = out + base
+                for j in 0..<h { o[j] = act[3 * h + j] * tc[j] }
+            }
+        }
+    }
+
+    /// The backward pass through time of sequences first..<first+count: the pre-activation
+    /// gradients dGates, from the output gradients gOut [B, T+1, H] (h_t's, then c_T's).
+    static func backwardBlock(first: Int, count: Int, t: Int, h: Int, whh: UnsafePointer<Float>,
+                              gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+                              gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                              dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) {
+        let g4 = 4 * h
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: h)   // c_0
+        zeros.update(repeating: 0, count: h)
+        defer { zeros.deallocate() }
+        for s in stride(from: t - 1, through: 0, by: -1) {
+            for i in first..<(first + count) {
+                let act = gates + (i * t + s) * g4
+                let d = dGates + (i * t + s) * g4
+                let base = (i * t + s) * h
+                let go = gOut + (i * (t + 1) + s) * h, dhi = dh + i * h, dci = dc + i * h, tc = tanhC + base
+                let cPrev = s > 0 ? cells + base - h : UnsafePointer(zeros)
+                for j in 0..<h {
+                    let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
+                    let tcv = tc[j]
+                    let dhv = go[j] + dhi[j]
+                    let dcv = dci[j] + dhv * og * (1 - tcv * tcv)
+                    d[j] = dcv * gg * ig * (1 - ig)
+                    d[h + j] = dcv * cPrev[j] * fg * (1 - fg)
+                    d[2 * h + j] = dcv * ig * (1 - gg * gg)
+                    d[3 * h + j] = dhv * tcv * og * (1 - og)
+                    dci[j] = dcv * fg
+                }
+            }
+            // dh_{s-1}[rows, H] = dG_s[rows, 4H] W_hh[4H, H], reading step s's rows in place
+            if s > 0 {
+                sgemm(transA: false, transB: false, m: count, n: h, k: g4, a: dGates + (first * t + s) * g4, lda: t * g4,
+                      b: whh, ldb: h, c: dh + first * h, ldc: h)
+            }
+        }
     }
 }
