@@ -50,33 +50,44 @@ public final class LSTM: Module {
     /// All hidden states of the last layer, and the final hidden and cell states per layer,
     /// all differentiable: a loss through c_n reaches the weights and the input, as in PyTorch.
     public func forwardAll(_ x: Tensor) throws -> (output: Tensor, h: Tensor, c: Tensor) {
+        let r = try run(x)
+        return (r.output, r.h, r.c)
+    }
+
+    /// The last layer's hidden state at the last step, [B, H] (for classifiers). Taken straight
+    /// from the layer's joint tensor, so its gradient skips a pass over all T steps' outputs.
+    public func forwardLast(_ x: Tensor) throws -> Tensor {
+        try run(x).last
+    }
+
+    private func run(_ x: Tensor) throws -> (output: Tensor, h: Tensor, c: Tensor, last: Tensor) {
         guard x.rank == 3, x.shape[2] == inputSize, x.shape[1] > 0 else {
             throw TensorError("\(summary) expected input of size BxTx\(inputSize) (batch, time, features), got \(describeShape(x.shape))")
         }
         var input = x
         var lastH: [Tensor] = [], lastC: [Tensor] = []
         for w in weights {
-            let (out, cLast) = try LSTM.layer(input, w.wih, w.whh, w.bih, w.bhh)
-            lastH.append(try Ops.select(out, 1, x.shape[1] - 1))
+            let (out, cLast, hLast) = try LSTM.layer(input, w.wih, w.whh, w.bih, w.bhh)
+            lastH.append(hLast)
             lastC.append(cLast)
             input = out
         }
-        return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0))
+        return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0), lastH[lastH.count - 1])
     }
 
     /// Sequences per block: each thread runs its share of the batch in blocks of this many
     /// sequences through every time step (a block's gates stay in cache).
     static let blockSequences = 64
 
-    /// One layer over the whole sequence; returns all hidden states and the last cell state,
-    /// views of one tensor [B, T+1, H] (h_1..h_T, then c_T) so that a single backward pass
-    /// through time takes the gradients of both.
+    /// One layer over the whole sequence; returns all hidden states, the last cell state and
+    /// the last hidden state, views of one tensor [B, T+1, H] (h_1..h_T, then c_T) so that a
+    /// single backward pass through time takes the gradients of all three.
     ///
     /// Each thread takes its own sequences and runs them through all T steps with
     /// single-threaded GEMMs, as the convolutions take their own images: sequences never
     /// interact, and the per-step alternative (a multithreaded GEMM and a parallel loop at
     /// every step) spent much of its time handing work between threads.
-    static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor) {
+    static func layer(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Tensor, _ bhh: Tensor) throws -> (Tensor, Tensor, Tensor) {
         let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
         let h = whh.shape[1], g4 = 4 * h
         let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
@@ -102,7 +113,7 @@ public final class LSTM: Module {
         guard GradMode.isEnabled, [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad }) else {
             let cLast = try Tensor(uninitializedShape: [b, h])
             for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
-            return (out, cLast)
+            return (out, cLast, try Ops.select(out, 1, t - 1))
         }
         // h_1..h_T and c_T of each sequence, side by side
         let y = try Tensor(uninitializedShape: [b, t + 1, h])
@@ -179,7 +190,7 @@ public final class LSTM: Module {
             }
             return [gx, gwih, gwhh, gb, try gb.clone()]
         }
-        return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t))
+        return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t), try Ops.select(y, 1, t - 1))
     }
 
     /// The forward pass of sequences first..<first+count through all t steps.

@@ -117,8 +117,7 @@ final class LastStep: Module {
     override var summary: String { lstm.summary.dropLast() + ", last step)" }
     override var namedParameters: [(String, Tensor)] { lstm.namedParameters }
     override func forward(_ x: Tensor) throws -> Tensor {
-        let out = try lstm.forward(x)
-        return try Ops.select(out, 1, out.shape[1] - 1)
+        try lstm.forwardLast(x)
     }
 }
 
