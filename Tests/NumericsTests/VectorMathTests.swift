@@ -73,4 +73,36 @@ final class VectorMathTests: XCTestCase {
             XCTAssertEqual(t[k].bitPattern, lws_tanhf1(x).bitPattern, "tanh(\(x))")
         }
     }
+
+    /// Each instruction-set path on its own, where the CPU has it: AVX2 (8 lanes and a scalar
+    /// tail) and AVX-512 (16 lanes and a masked tail) give the scalar bits, so a study's numbers
+    /// do not depend on which machine of a cluster ran it.
+    func testEveryInstructionSetPathGivesTheScalarBits() throws {
+        let xs = grid(-20, 20, 4013) + [.nan, .infinity, -.infinity, 0, -0.0, 0.3, -0.3, 88.5, -90]
+        var paths: [(String, (UnsafeMutablePointer<Float>, Int) -> Void, (UnsafeMutablePointer<Float>, Int) -> Void)] = []
+        if lws_cpu_has_avx2() != 0 {
+            paths.append(("AVX2", { lws_sigmoid_avx2($0, $1) }, { lws_tanh_avx2($0, $1) }))
+        }
+        if lws_cpu_has_avx512f() != 0 {
+            paths.append(("AVX-512", { lws_sigmoid_avx512($0, $1) }, { lws_tanh_avx512($0, $1) }))
+        }
+        try XCTSkipIf(paths.isEmpty, "this CPU has neither AVX2 nor AVX-512: only the scalar path runs")
+        for (name, sigmoidPath, tanhPath) in paths {
+            // lengths around both vector widths, so full vectors and tails of many lengths occur
+            for n in [1, 7, 8, 9, 15, 16, 17, 31, 33, 40, xs.count] {
+                var s = Array(xs.prefix(n)), t = Array(xs.prefix(n))
+                s.withUnsafeMutableBufferPointer { sigmoidPath($0.baseAddress!, $0.count) }
+                t.withUnsafeMutableBufferPointer { tanhPath($0.baseAddress!, $0.count) }
+                for k in 0..<n {
+                    let x = xs[k]
+                    if x.isNaN {   // NaN in, NaN out; its sign bit may differ between the paths
+                        XCTAssertTrue(s[k].isNaN && t[k].isNaN, "\(name): NaN in, NaN out, n \(n)")
+                        continue
+                    }
+                    XCTAssertEqual(s[k].bitPattern, lws_sigmoidf1(x).bitPattern, "\(name) sigmoid(\(x)), n \(n)")
+                    XCTAssertEqual(t[k].bitPattern, lws_tanhf1(x).bitPattern, "\(name) tanh(\(x)), n \(n)")
+                }
+            }
+        }
+    }
 }
