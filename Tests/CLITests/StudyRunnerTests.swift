@@ -157,7 +157,8 @@ final class StudyRunnerTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("resuming: 11 of 12 cells are done already"), again.stdout)
         // no time left is promised before a cell of this run has finished: the 11 cells found
-        // done took no time here (it said "11/12 done, ... about 0 s left" before)
+        // done took no time here (it said "11/12 done, ... about 0 s left" before). The first
+        // status line is printed at once, before the cell can finish.
         let first = again.stdout.split(separator: "\n").first { $0.contains("cells 11/12 done") }
         XCTAssertNotNil(first, again.stdout)
         XCTAssertFalse(first?.contains("left") ?? true, again.stdout)

@@ -264,8 +264,11 @@ function M.coordinate(ops)
   local done_before = census(ops).done
   local printed, failures = nil, 0
   local ended = {}
+  -- the first status line comes at once, then every half second on a terminal
+  local first = true
   while alive > 0 do
-    sys.sleep(0.5)
+    if not first then sys.sleep(0.5) end
+    first = false
     if sys.interrupted() and not stopping then
       stopping = true
       for k, pid in ipairs(pids) do if not ended[k] then sys.kill(pid, 2) end end
