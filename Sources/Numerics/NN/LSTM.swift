@@ -132,7 +132,7 @@ public final class LSTM: Module {
             // weight and bias gradients to partial sums of its own (added up at the end) and
             // writes their input gradients: no multithreaded GEMM, whose hand-offs between threads
             // cost more than the skinny products they split.
-            let workers = parallelWorkers, k2 = inSize + h, block = blockSequences
+            let workers = parallelWorkers, k2 = inSize + h, block = min(blockSequences, b)   // scratch for a block, no larger than the batch
             let gwParts = try Tensor(shape: [workers, g4 * k2], repeating: 0)   // [dW_ih | dW_hh] per thread
             var gbParts = [Double](repeating: 0, count: workers * g4)
             let joint = try Tensor(uninitializedShape: [workers, block * t * k2])  // [X | H_prev] of a block
