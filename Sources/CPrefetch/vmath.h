@@ -169,12 +169,11 @@ static inline void lws_tanh_avx512(float *p, long n) {
         _mm512_mask_storeu_ps(p + k, m, lws_tanh16(_mm512_maskz_loadu_ps(m, p + k)));
     }
 }
-/* for tests: which paths this CPU can run */
-static inline int lws_cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+/* whether the CPU has AVX-512 (tests run that path even under LWSCRIPT_NO_AVX512) */
 static inline int lws_cpu_has_avx512f(void) { return __builtin_cpu_supports("avx512f"); }
 static inline int lws_has_avx512(void) {
     static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && !getenv("LWSCRIPT_NO_AVX512");
+    if (avx512 < 0) avx512 = lws_cpu_has_avx512f() && !getenv("LWSCRIPT_NO_AVX512");
     return avx512;
 }
 static inline int lws_has_avx2(void) {

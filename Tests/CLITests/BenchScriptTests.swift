@@ -5,8 +5,7 @@ import XCTest
 /// modes and prints the rate the comparison reads (a benchmark that stopped running would
 /// otherwise go unnoticed until someone measures). Speed itself is not tested here.
 final class BenchScriptTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = CLITests.root
 
     func testEveryModelRunsInBothModes() throws {
         for model in ["mlp", "cnn", "cnn32", "convlstm"] {

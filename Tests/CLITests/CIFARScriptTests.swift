@@ -5,8 +5,7 @@ import XCTest
 /// format (CIFAR-10 itself cannot be downloaded here): 6 files of 1-byte labels and 3x32x32
 /// pixel records, a study of 3 seeds on 2 local workers, its summary and verdicts.
 final class CIFARScriptTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = CLITests.root
 
     /// `perClass` records of each of the 10 classes; the image's brightness follows its class
     /// (so that there is something to learn), with noise.

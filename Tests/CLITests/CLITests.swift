@@ -4,6 +4,10 @@ import XCTest
 /// Runs the built `lwscript` binary as a user would.
 final class CLITests: XCTestCase {
     /// The executable sits next to the test bundle in the build directory.
+    /// The repository: scripts, docs and test fixtures are read from here.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     static let binary: URL = {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("lwscript") }

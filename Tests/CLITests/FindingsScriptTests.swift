@@ -7,8 +7,7 @@ import XCTest
 /// the forum section, the studies not run, the figures, and the README's table between its
 /// markers.
 final class FindingsScriptTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = CLITests.root
 
     func study(_ out: String) -> String {
         """

@@ -4,8 +4,7 @@ import XCTest
 /// help(x) and `?x`: the text comes from docs/*.md through a generated file, which must be
 /// what scripts/help-index.lua makes of today's docs (one source of truth).
 final class HelpCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = CLITests.root
 
     func testHelpIndexIsGeneratedFromTheDocs() throws {
         let r = try run(["scripts/help-index.lua"], directory: Self.root)

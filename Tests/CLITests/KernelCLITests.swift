@@ -9,8 +9,7 @@ import XCTest
 /// that JUPYTER_PATH names, so nothing outside it changes. Without the tools the tests are
 /// skipped, unless LWSCRIPT_REQUIRE_REPORT_TOOLS=1 (scripts/test) makes that a failure.
 final class KernelCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = CLITests.root
     static let scripts = root.appendingPathComponent("Tests/kernel")
     /// The venv of scripts/setup-test (Debian's python3 with its Jupyter packages, plus
     /// jupyter_kernel_test from PyPI).

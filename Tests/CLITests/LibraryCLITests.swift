@@ -4,8 +4,7 @@ import XCTest
 /// The Lua library from the command line: `lwscript lib`, replacing a built-in file next to a
 /// script or through LWSCRIPT_LUA_DIR, and the build-time generator that embeds the files.
 final class LibraryCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = CLITests.root
 
     func tempDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lws-libcli-\(UUID().uuidString)")

@@ -6,8 +6,7 @@ import XCTest
 /// `python3-nbformat`, `python3-pil`), installed by scripts/test; without them the checks are
 /// skipped, unless LWSCRIPT_REQUIRE_REPORT_TOOLS=1 (set by scripts/test) makes that a failure.
 final class NotebookCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = CLITests.root
     static let sample = root.appendingPathComponent("Tests/notebooks/sample.lua").path
     static let tour = root.appendingPathComponent("scripts/notebooks/tour.lua").path
     static let python = "/usr/bin/python3"

@@ -7,8 +7,7 @@ import XCTest
 /// one process gives, job names say which study and cells, a resubmission runs only what is
 /// missing, and an unknown partition is refused before anything is submitted.
 final class StudySlurmTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = CLITests.root
     static let clusterScript = root.appendingPathComponent("scripts/slurm-test-cluster").path
 
     var dir: URL!

@@ -72,7 +72,7 @@ public final class LSTM: Module {
             lastC.append(cLast)
             input = out
         }
-        return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0), lastH[lastH.count - 1])
+        return (input, try Ops.stack(lastH, dim: 0), try Ops.stack(lastC, dim: 0), lastH.last!)
     }
 
     /// Sequences per block: each thread runs its share of the batch in blocks of this many
@@ -127,6 +127,7 @@ public final class LSTM: Module {
             let dGates = try Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
+            let c0 = try Tensor(shape: [h], repeating: 0)             // the initial cell state
             for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
             // Each thread takes its own sequences through time, then adds their share of the
             // weight and bias gradients to partial sums of its own (added up at the end) and
@@ -144,7 +145,8 @@ public final class LSTM: Module {
                             let n = min(block, mine.upperBound - first), rows = first * t
                             backwardBlock(first: first, count: n, t: t, h: h,
                                           whh: wh.pointer, gates: gates.pointer, cells: cells.pointer, tanhC: tanhC.pointer,
-                                          gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer)
+                                          gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer,
+                                          c0: c0.pointer)
                             let dG = dGates.pointer + rows * g4
                             // [X | H_prev] rows of the block, H_prev holding h_{t-1} (zeros at t = 0)
                             let jb = joint.pointer + worker * block * t * k2
@@ -238,18 +240,16 @@ public final class LSTM: Module {
     static func backwardBlock(first: Int, count: Int, t: Int, h: Int, whh: UnsafePointer<Float>,
                               gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                               gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
-                              dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) {
+                              dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                              c0: UnsafePointer<Float>) {
         let g4 = 4 * h
-        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: h)   // c_0
-        zeros.update(repeating: 0, count: h)
-        defer { zeros.deallocate() }
         for s in stride(from: t - 1, through: 0, by: -1) {
             for i in first..<(first + count) {
                 let act = gates + (i * t + s) * g4
                 let d = dGates + (i * t + s) * g4
                 let base = (i * t + s) * h
                 let go = gOut + (i * (t + 1) + s) * h, dhi = dh + i * h, dci = dc + i * h, tc = tanhC + base
-                let cPrev = s > 0 ? cells + base - h : UnsafePointer(zeros)
+                let cPrev = s > 0 ? cells + base - h : c0   // c_{s-1}; c_0 = 0
                 for j in 0..<h {
                     let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
                     let tcv = tc[j]

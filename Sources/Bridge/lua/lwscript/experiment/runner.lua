@@ -265,10 +265,7 @@ function M.coordinate(ops)
   local printed, failures = nil, 0
   local ended = {}
   -- the first status line comes at once, then every half second on a terminal
-  local first = true
   while alive > 0 do
-    if not first then sys.sleep(0.5) end
-    first = false
     if sys.interrupted() and not stopping then
       stopping = true
       for k, pid in ipairs(pids) do if not ended[k] then sys.kill(pid, 2) end end
@@ -294,6 +291,7 @@ function M.coordinate(ops)
       bar.status(line)
       last, printed, failures = line, now, n.failed + n.died
     end
+    if alive > 0 then sys.sleep(0.5) end
   end
   if bar.tty then io.stdout:write("\n") end
   -- a cell whose worker died while running it (SIGKILL, out of memory) is reported failed
