@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: lwscript -> Kernel -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib;
+// Dependencies point one way: lwscript -> Kernel -> Notebook -> Bridge -> Numerics -> CBLAS, CZlib, CKernels;
 // Bridge -> CLua; Kernel -> CZMQ, COpenSSL (the Jupyter kernel). The Lua library is .lua files embedded at build time (plugin EmbedLua).
 // Numerics never sees Lua. System libraries come from Debian (see scripts/setup).
 let package = Package(
@@ -28,7 +28,10 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch"],
+        // Hand-written kernels in C (the direct convolution), optimised in debug builds too:
+        // the tests train networks through them.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // The Lua library (Sources/Bridge/lua, Sources/Notebook/lua) is embedded into the
         // binary at build time by the EmbedLua plugin and its generator, LuaEmbed.

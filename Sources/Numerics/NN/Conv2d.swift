@@ -1,4 +1,8 @@
-/// 2-D convolution as im2col + GEMM. Each core takes its own images: it unfolds one image
+import CKernels
+
+/// 2-D convolution. With stride 1 on a CPU with AVX2 or AVX-512 it runs the direct kernel
+/// of `Sources/CKernels/conv_direct.c` (forward, and the input gradient as a convolution of
+/// the output gradient with the flipped kernel); otherwise im2col + GEMM. Each core takes its own images: it unfolds one image
 /// into a column buffer that stays in cache and multiplies it with a single-threaded GEMM
 /// that writes the image's output in place, so there is no large column matrix and no
 /// output shuffle (measured: the batched-columns version spent as long unfolding and
@@ -55,14 +59,21 @@ public final class Conv2d: Module {
         let y = try Tensor(uninitializedShape: [batch, outChannels, g.outHeight, g.outWidth])
         let (o, k, p) = (outChannels, g.patchSize, g.outPixels)
         let imageSize = inChannels * g.height * g.width
-        let scratch = try Tensor(uninitializedShape: [parallelWorkers, k * p])
         let bp = bias?.pointer
+        let direct = Conv2d.directPath(g, outChannels: o)
+        let scratchSize = direct != nil ? g.directScratch : k * p
+        let scratch = try Tensor(uninitializedShape: [parallelWorkers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
-                let cols = scratch.pointer + worker * k * p
+                let cols = scratch.pointer + worker * scratchSize
                 for b in images {
-                    im2col(xc.pointer + b * imageSize, g, into: cols, ld: p)
                     let out = y.pointer + b * o * p
+                    if let direct {
+                        g.convolveDirect(direct, xc.pointer + b * imageSize, weight: w.pointer, outChannels: o,
+                                         bias: bp, into: out, scratch: cols)
+                        continue
+                    }
+                    im2col(xc.pointer + b * imageSize, g, into: cols, ld: p)
                     if let bp { for c in 0..<o { (out + c * p).update(repeating: bp[c], count: p) } }
                     // y_b[O, P] = W[O, K] cols[K, P] (+ bias already in place)
                     sgemm(transA: false, transB: false, m: o, n: p, k: k, a: w.pointer, lda: k,
@@ -87,20 +98,25 @@ public final class Conv2d: Module {
         // With stride 1, dX is the "full" correlation of dY with the flipped kernel: a
         // convolution of the same efficient shape as the forward pass (K = O*KH*KW rows
         // instead of a K = O GEMM followed by a scatter-add).
-        // Measured on the CNN's layers: it pays when the input has at least as many channels
-        // as the output (the GEMM then has enough rows); otherwise the scatter path is faster.
-        let transposed = g.strideH == 1 && g.strideW == 1 && g.padH <= g.kernelH - 1 && g.padW <= g.kernelW - 1
-            && g.channels >= o
+        // Measured on the CNN's layers: as a GEMM it pays when the input has at least as many
+        // channels as the output (the GEMM then has enough rows), otherwise the scatter path is
+        // faster; the direct kernel takes it always.
         let gGeometry = ConvGeometry(channels: o, height: g.outHeight, width: g.outWidth,
                                      kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1, strideW: 1,
                                      padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
+        let fullCorrelation = g.strideH == 1 && g.strideW == 1 && g.padH <= g.kernelH - 1 && g.padW <= g.kernelW - 1
+        let direct = needInput && fullCorrelation ? Conv2d.directPath(gGeometry, outChannels: g.channels) : nil
+        let transposed = fullCorrelation && (direct != nil || g.channels >= o)
         let flipped = transposed && needInput ? try flippedKernel(w, geometry: g, outChannels: o) : nil
         let gk = gGeometry.patchSize, gp = gGeometry.outPixels   // gp == H*W
         // per-worker partial sums of dW and db, added up at the end
+        // (laid out [C, KH*KW, O] when the direct kernel makes them)
+        let wgrad = Conv2d.weightGradientPath(g, outChannels: o)
         let gwParts = try Tensor(shape: [workers, o * k], repeating: 0)
         let gbParts = try Tensor(shape: [workers, o], repeating: 0)
         let gx = needInput ? try Tensor(uninitializedShape: x.shape) : nil
-        let scratchSize = max(k * p, transposed ? gk * gp : 0)
+        let scratchSize = max(wgrad != nil ? g.weightGradientScratch(outChannels: o) : k * p,
+                              direct != nil ? gGeometry.directScratch : transposed ? gk * gp : 0)
         let scratch = try Tensor(uninitializedShape: [workers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
@@ -108,14 +124,22 @@ public final class Conv2d: Module {
                 let gw = gwParts.pointer + worker * o * k, gb = gbParts.pointer + worker * o
                 for b in images {
                     let gb_ = gy.pointer + b * o * p
-                    im2col(x.pointer + b * imageSize, g, into: cols, ld: p)
-                    // dW[O, K] += dY_b[O, P] cols^T[P, K]
-                    sgemm(transA: false, transB: true, m: o, n: k, k: p, a: gb_, lda: p,
-                          b: cols, ldb: p, beta: 1, c: gw, ldc: k)
+                    if let wgrad {
+                        g.addWeightGradientDirect(wgrad, x.pointer + b * imageSize, outputGradient: gb_,
+                                                  outChannels: o, into: gw, scratch: cols)
+                    } else {
+                        im2col(x.pointer + b * imageSize, g, into: cols, ld: p)
+                        // dW[O, K] += dY_b[O, P] cols^T[P, K]
+                        sgemm(transA: false, transB: true, m: o, n: k, k: p, a: gb_, lda: p,
+                              b: cols, ldb: p, beta: 1, c: gw, ldc: k)
+                    }
                     if hasBias {
                         for c in 0..<o { gb[c] += simdSum(gb_ + c * p, p) }
                     }
-                    if let gx, let flipped {
+                    if let gx, let flipped, let direct {
+                        gGeometry.convolveDirect(direct, gb_, weight: flipped.pointer, outChannels: g.channels,
+                                                 bias: nil, into: gx.pointer + b * imageSize, scratch: cols)
+                    } else if let gx, let flipped {
                         // dX_b[C, H*W] = flip(W)[C, O*KH*KW] unfold(dY_b)[O*KH*KW, H*W]
                         im2col(gb_, gGeometry, into: cols, ld: gp)
                         sgemm(transA: false, transB: false, m: g.channels, n: gp, k: gk, a: flipped.pointer, lda: gk,
@@ -133,9 +157,16 @@ public final class Conv2d: Module {
         }
         withExtendedLifetime((gy, x, w, scratch, flipped)) {}
         let gw = try Tensor(shape: w.shape, repeating: 0)
+        let taps = g.kernelH * g.kernelW
         for t in 0..<workers {
             let part = gwParts.pointer + t * o * k
-            for i in 0..<(o * k) { gw.pointer[i] += part[i] }
+            if wgrad != nil {   // [C, taps, O] -> [O, C, taps]
+                for ci in 0..<g.channels { for tap in 0..<taps { for oi in 0..<o {
+                    gw.pointer[(oi * g.channels + ci) * taps + tap] += part[(ci * taps + tap) * o + oi]
+                } } }
+            } else {
+                for i in 0..<(o * k) { gw.pointer[i] += part[i] }
+            }
         }
         var result: [Tensor?] = [gx, gw]
         if hasBias {

@@ -1,0 +1,168 @@
+#include "conv_direct.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies x [C][H][W] into C planes of (H + 2 padH) rows of S = W + 2 padW floats with zero
+ * borders, and zeroes the slack after the last plane. */
+static void pad_image(const float *x, long C, long H, long W, long padH, long padW, float *xp, long slack) {
+    const long S = W + 2 * padW, Hp = H + 2 * padH;
+    for (long c = 0; c < C; c++) {
+        float *plane = xp + c * Hp * S;
+        memset(plane, 0, (size_t)(padH * S) * sizeof(float));
+        for (long i = 0; i < H; i++) {
+            float *row = plane + (padH + i) * S;
+            memset(row, 0, (size_t)padW * sizeof(float));
+            memcpy(row + padW, x + (c * H + i) * W, (size_t)W * sizeof(float));
+            memset(row + padW + W, 0, (size_t)padW * sizeof(float));
+        }
+        memset(plane + (padH + H) * S, 0, (size_t)(padH * S) * sizeof(float));
+    }
+    memset(xp + C * Hp * S, 0, (size_t)slack * sizeof(float));
+}
+
+/* the reference path: the same sums in the same order, one output at a time, fused
+ * multiply-adds as the vector paths' (so every path gives the same bits) */
+static void image_scalar(const float *xp, long C, long PS, long S, long KH, long KW,
+                         const float *w, long O, const float *bias, float *y, long Ho, long Wo) {
+    for (long o = 0; o < O; o++)
+        for (long i = 0; i < Ho; i++)
+            for (long j = 0; j < Wo; j++) {
+                float acc = bias ? bias[o] : 0.0f;
+                for (long c = 0; c < C; c++)
+                    for (long ky = 0; ky < KH; ky++)
+                        for (long kx = 0; kx < KW; kx++)
+                            acc = __builtin_fmaf(w[((o * C + c) * KH + ky) * KW + kx], xp[c * PS + (i + ky) * S + j + kx], acc);
+                y[(o * Ho + i) * Wo + j] = acc;
+            }
+}
+
+/* the slack: the last vector of a row reads at most one vector past the plane's end */
+#define LWS_SLACK 32
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* a mask of the first n of 8 lanes, for _mm256_maskstore_ps */
+__attribute__((target("avx2"))) static inline __m256i first_lanes8(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+#define TARGET __attribute__((target("avx512f")))
+#define FN(name) name##_avx512
+#define RB1 6
+#define RB2 3
+#define CB_W 3
+typedef float vf16 __attribute__((vector_size(64)));
+#define VF vf16
+#define STORE_FIRST(d, a, n) _mm512_mask_storeu_ps((d), (__mmask16)((1u << (n)) - 1), (__m512)(a))
+#include "conv_direct_tile.h"
+#undef STORE_FIRST
+#undef VF
+#undef RB1
+#undef RB2
+#undef CB_W
+#undef FN
+#undef TARGET
+
+#define TARGET __attribute__((target("avx2,fma")))
+#define FN(name) name##_avx2
+#define RB1 3
+#define RB2 1
+#define CB_W 1
+typedef float vf8 __attribute__((vector_size(32)));
+#define VF vf8
+#define STORE_FIRST(d, a, n) _mm256_maskstore_ps((d), first_lanes8(n), (__m256)(a))
+#include "conv_direct_tile.h"
+#undef STORE_FIRST
+#undef VF
+#undef RB1
+#undef RB2
+#undef CB_W
+#undef FN
+#undef TARGET
+#endif
+
+/* gy [O][P] -> gyT [O/L][P][L], in blocks that stay in L1 */
+static void transpose_blocks(const float *gy, long O, long P, long L, float *gyT) {
+    for (long o0 = 0; o0 < O; o0 += L)
+        for (long p0 = 0; p0 < P; p0 += 64) {
+            const long pe = p0 + 64 < P ? p0 + 64 : P;
+            for (long o = o0; o < o0 + L; o++)
+                for (long p = p0; p < pe; p++) gyT[(o0 * P) + p * L + (o - o0)] = gy[o * P + p];
+        }
+}
+
+/* the reference path: the same sums in the same order as the vector paths */
+static void wgrad_scalar(const float *xp, long C, long PS, long S, const float *gy, long O,
+                         long Ho, long Wo, float *gwT) {
+    for (long c = 0; c < C; c++)
+        for (long t = 0; t < 9; t++)
+            for (long o = 0; o < O; o++) {
+                float acc = 0;
+                for (long i = 0; i < Ho; i++)
+                    for (long j = 0; j < Wo; j++)
+                        acc = __builtin_fmaf(gy[(o * Ho + i) * Wo + j], xp[c * PS + (i + t / 3) * S + j + t % 3], acc);
+                gwT[(c * 9 + t) * O + o] += acc;
+            }
+}
+
+int lws_conv2d_direct_supported(int path) {
+#if defined(__x86_64__)
+    if (path == LWS_CONV_AVX512) return __builtin_cpu_supports("avx512f");
+    if (path == LWS_CONV_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return path == LWS_CONV_SCALAR;
+}
+
+int lws_conv2d_direct_path(void) {
+    static int path = -1;
+    if (path < 0) {
+        if (getenv("LWSCRIPT_NO_DIRECT_CONV")) path = LWS_CONV_SCALAR;
+        else if (lws_conv2d_direct_supported(LWS_CONV_AVX512) && !getenv("LWSCRIPT_NO_AVX512")) path = LWS_CONV_AVX512;
+        else if (lws_conv2d_direct_supported(LWS_CONV_AVX2)) path = LWS_CONV_AVX2;
+        else path = LWS_CONV_SCALAR;
+    }
+    return path;
+}
+
+long lws_conv2d_direct_scratch(long C, long H, long W, long padH, long padW) {
+    return C * (H + 2 * padH) * (W + 2 * padW) + LWS_SLACK;
+}
+
+void lws_conv2d_direct(int path, const float *x, long C, long H, long W, long padH, long padW,
+                       const float *w, long O, long KH, long KW, const float *bias,
+                       float *y, float *scratch) {
+    const long S = W + 2 * padW, Hp = H + 2 * padH, Ho = Hp - KH + 1, Wo = S - KW + 1;
+    if (Ho <= 0 || Wo <= 0 || O <= 0) return;
+    pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
+#if defined(__x86_64__)
+    if (path == LWS_CONV_AVX512) { image_avx512(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo); return; }
+    if (path == LWS_CONV_AVX2) { image_avx2(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo); return; }
+#endif
+    image_scalar(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo);
+}
+
+long lws_conv2d_direct_lanes(int path) {
+    return path == LWS_CONV_AVX512 ? 16 : path == LWS_CONV_AVX2 ? 8 : 1;
+}
+
+long lws_conv2d_wgrad_scratch(long C, long H, long W, long padH, long padW, long O) {
+    return lws_conv2d_direct_scratch(C, H, W, padH, padW) + O * (H + 2 * padH - 2) * (W + 2 * padW - 2);
+}
+
+void lws_conv2d_wgrad(int path, const float *x, long C, long H, long W, long padH, long padW,
+                      const float *gy, long O, float *gwT, float *scratch) {
+    const long S = W + 2 * padW, Hp = H + 2 * padH, Ho = Hp - 2, Wo = S - 2;
+    if (Ho <= 0 || Wo <= 0 || O <= 0) return;
+    pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
+    float *gyT = scratch + lws_conv2d_direct_scratch(C, H, W, padH, padW);
+#if defined(__x86_64__)
+    if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
+        transpose_blocks(gy, O, Ho * Wo, lws_conv2d_direct_lanes(path), gyT);
+        if (path == LWS_CONV_AVX512) wgrad_image_avx512(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
+        else wgrad_image_avx2(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
+        return;
+    }
+#endif
+    wgrad_scalar(scratch, C, Hp * S, S, gy, O, Ho, Wo, gwT);
+}
