@@ -40,43 +40,28 @@ static void image_scalar(const float *xp, long C, long PS, long S, long KH, long
 #define LWS_SLACK 32
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-/* a mask of the first n of 8 lanes, for _mm256_maskstore_ps */
-__attribute__((target("avx2"))) static inline __m256i first_lanes8(long n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 #define TARGET __attribute__((target("avx512f")))
 #define FN(name) name##_avx512
-#define RB1 6
-#define RB2 3
+#define NV 6
 #define CB_W 3
 typedef float vf16 __attribute__((vector_size(64)));
 #define VF vf16
-#define STORE_FIRST(d, a, n) _mm512_mask_storeu_ps((d), (__mmask16)((1u << (n)) - 1), (__m512)(a))
 #include "conv_direct_tile.h"
-#undef STORE_FIRST
 #undef VF
-#undef RB1
-#undef RB2
+#undef NV
 #undef CB_W
 #undef FN
 #undef TARGET
 
 #define TARGET __attribute__((target("avx2,fma")))
 #define FN(name) name##_avx2
-#define RB1 3
-#define RB2 1
+#define NV 3
 #define CB_W 1
 typedef float vf8 __attribute__((vector_size(32)));
 #define VF vf8
-#define STORE_FIRST(d, a, n) _mm256_maskstore_ps((d), first_lanes8(n), (__m256)(a))
 #include "conv_direct_tile.h"
-#undef STORE_FIRST
 #undef VF
-#undef RB1
-#undef RB2
+#undef NV
 #undef CB_W
 #undef FN
 #undef TARGET
@@ -125,8 +110,18 @@ int lws_conv2d_direct_path(void) {
     return path;
 }
 
-long lws_conv2d_direct_scratch(long C, long H, long W, long padH, long padW) {
+/* floats of the padded image and its slack */
+static long padded_size(long C, long H, long W, long padH, long padW) {
     return C * (H + 2 * padH) * (W + 2 * padW) + LWS_SLACK;
+}
+
+/* floats between output channels of the wide output: every position of the Ho rows of S,
+ * and room for the last tile's vector that runs past the last position */
+static long wide_stride(long Ho, long S) { return Ho * S + 16; }
+
+long lws_conv2d_direct_scratch(long C, long H, long W, long padH, long padW, long O, long KH) {
+    const long Ho = H + 2 * padH - KH + 1;
+    return padded_size(C, H, W, padH, padW) + (Ho > 0 ? O * wide_stride(Ho, W + 2 * padW) : 0);
 }
 
 void lws_conv2d_direct(int path, const float *x, long C, long H, long W, long padH, long padW,
@@ -136,8 +131,18 @@ void lws_conv2d_direct(int path, const float *x, long C, long H, long W, long pa
     if (Ho <= 0 || Wo <= 0 || O <= 0) return;
     pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
 #if defined(__x86_64__)
-    if (path == LWS_CONV_AVX512) { image_avx512(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo); return; }
-    if (path == LWS_CONV_AVX2) { image_avx2(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo); return; }
+    if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
+        float *yw = scratch + padded_size(C, H, W, padH, padW);
+        const long YS = wide_stride(Ho, S), positions = (Ho - 1) * S + Wo;
+        if (path == LWS_CONV_AVX512) {
+            image_avx512(scratch, C, Hp * S, S, KH, KW, w, O, bias, yw, YS, positions);
+            compact_avx512(yw, YS, S, O, Ho, Wo, y);
+        } else {
+            image_avx2(scratch, C, Hp * S, S, KH, KW, w, O, bias, yw, YS, positions);
+            compact_avx2(yw, YS, S, O, Ho, Wo, y);
+        }
+        return;
+    }
 #endif
     image_scalar(scratch, C, Hp * S, S, KH, KW, w, O, bias, y, Ho, Wo);
 }
@@ -147,7 +152,7 @@ long lws_conv2d_direct_lanes(int path) {
 }
 
 long lws_conv2d_wgrad_scratch(long C, long H, long W, long padH, long padW, long O) {
-    return lws_conv2d_direct_scratch(C, H, W, padH, padW) + O * (H + 2 * padH - 2) * (W + 2 * padW - 2);
+    return padded_size(C, H, W, padH, padW) + O * (H + 2 * padH - 2) * (W + 2 * padW - 2);
 }
 
 void lws_conv2d_wgrad(int path, const float *x, long C, long H, long W, long padH, long padW,
@@ -155,7 +160,7 @@ void lws_conv2d_wgrad(int path, const float *x, long C, long H, long W, long pad
     const long S = W + 2 * padW, Hp = H + 2 * padH, Ho = Hp - 2, Wo = S - 2;
     if (Ho <= 0 || Wo <= 0 || O <= 0) return;
     pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
-    float *gyT = scratch + lws_conv2d_direct_scratch(C, H, W, padH, padW);
+    float *gyT = scratch + padded_size(C, H, W, padH, padW);
 #if defined(__x86_64__)
     if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
         transpose_blocks(gy, O, Ho * Wo, lws_conv2d_direct_lanes(path), gyT);

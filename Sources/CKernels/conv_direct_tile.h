@@ -1,105 +1,83 @@
-/* The vector kernel of conv_direct.c, included once per instruction set (no include guard) with
+/* The vector kernels of conv_direct.c, included once per instruction set (no include guard)
+ * with
  *   VF     the vector type (L floats), TARGET its target attribute, FN(name) a suffixed name,
- *   RB1    rows per tile when a tile is one vector wide, RB2 when it is two,
- *   STORE_FIRST(d, a, n)  stores the first n lanes of a at d (a masked store),
- *   CB_W   input channels per weight-gradient tile (3: 27 sums; 1 for AVX2's 16 registers).
- * 4 output channels x RB rows x V vectors of sums stay in registers (AVX-512: 24 of 32,
- * AVX2: 12 of 16) while the loop runs over input channels and kernel taps. */
+ *   NV     vectors per forward tile (AVX-512: 4 output channels x 6 vectors = 24 sums of 32
+ *          registers; AVX2: 4 x 3 = 12 of 16),
+ *   CB_W   input channels per weight-gradient tile (3: 27 sums; 1 for AVX2's 16 registers). */
 
 #define L ((long)(sizeof(VF) / sizeof(float)))
 
 TARGET static inline VF FN(load)(const float *p) { VF v; memcpy(&v, p, sizeof v); return v; }
 
-/* One tile. xp: the padded input at the tile's first row and column (plane stride PS, row
- * stride S); w: the first output channel's weights (wO floats per output channel); y: the
- * output at the tile's first pixel; `last` lanes of the last vector are stored. */
+/* The forward pass over "wide rows": with the image padded to rows of S floats, output
+ * (y, x) is at position p = y S + x of a plane that also has the S - Wo positions between
+ * rows, and its taps are at p + ky S + kx. So one pass over consecutive positions needs no
+ * row or column edges, and a 7-wide output fills 7 of 9 lanes, not 7 of 16; the caller
+ * drops the in-between positions. One tile: OB output channels x NVT vectors of positions,
+ * summed over input channels and taps. xp: the padded input at the tile's first position;
+ * w: the first output channel's weights (wO floats apart); yw: the wide output there (YS
+ * floats between output channels). */
 TARGET static inline __attribute__((always_inline)) void FN(tile)(
         const float *xp, long C, long PS, long S, long KH, long KW, const float *w, long wO,
-        float *y, long Wo, long HW, const float *bias, long last, const int OB, const int RB, const int V) {
-    VF acc[4][RB1 > RB2 ? RB1 : RB2][2];
+        float *yw, long YS, const float *bias, const int OB, const int NVT) {
+    VF acc[4][NV];
     for (int o = 0; o < OB; o++) {
         const float b = bias ? bias[o] : 0.0f;
-        for (int r = 0; r < RB; r++)
-            for (int v = 0; v < V; v++) acc[o][r][v] = (VF){0} + b;
+        for (int v = 0; v < NVT; v++) acc[o][v] = (VF){0} + b;
     }
     const long KK = KH * KW;
     for (long c = 0; c < C; c++) {
         const float *xc = xp + c * PS, *wc = w + c * KK;
         for (long ky = 0; ky < KH; ky++) {
             for (long kx = 0; kx < KW; kx++) {
-                VF in[RB1 > RB2 ? RB1 : RB2][2];
-                for (int r = 0; r < RB; r++)
-                    for (int v = 0; v < V; v++) in[r][v] = FN(load)(xc + (r + ky) * S + kx + v * L);
+                VF in[NV];
+                for (int v = 0; v < NVT; v++) in[v] = FN(load)(xc + ky * S + kx + v * L);
                 for (int o = 0; o < OB; o++) {
                     const float s = wc[o * wO + ky * KW + kx];
-                    for (int r = 0; r < RB; r++)
-                        for (int v = 0; v < V; v++) acc[o][r][v] += in[r][v] * s;
+                    for (int v = 0; v < NVT; v++) acc[o][v] += in[v] * s;
                 }
             }
         }
     }
-    for (int o = 0; o < OB; o++) {
-        for (int r = 0; r < RB; r++) {
-            for (int v = 0; v < V; v++) {
-                float *d = y + o * HW + r * Wo + v * L;
-                VF a = acc[o][r][v];
-                if (v == V - 1 && last < L) {
-                    STORE_FIRST(d, a, last);
-                } else {
-                    memcpy(d, &a, sizeof a);
-                }
-            }
-        }
-    }
+    for (int o = 0; o < OB; o++)
+        for (int v = 0; v < NVT; v++) memcpy(yw + o * YS + v * L, &acc[o][v], sizeof(VF));
 }
 
-/* Calls the tile speciali  for OB, RB and V (the compiler keeps each one's sums in
- * registers only when the sizes are constants). */
+/* Calls the tile specialised for OB and NVT (the compiler keeps its sums in registers only
+ * when the sizes are constants). */
 TARGET static void FN(tile_any)(const float *xp, long C, long PS, long S, long KH, long KW,
-                                const float *w, long wO, float *y, long Wo, long HW,
-                                const float *bias, long last, int ob, int rb, int v) {
-#define LWS_TILE(OB_, RB_, V_) FN(tile)(xp, C, PS, S, KH, KW, w, wO, y, Wo, HW, bias, last, OB_, RB_, V_)
-#define LWS_ROWS(OB_, V_, RBMAX_)                                        \
-    switch (rb) {                                                        \
-    case 1: LWS_TILE(OB_, 1, V_); break;                                 \
-    case 2: if (2 <= RBMAX_) LWS_TILE(OB_, 2, V_); break; \
-    case 3: if (3 <= RBMAX_) LWS_TILE(OB_, 3, V_); break; \
-    case 4: if (4 <= RBMAX_) LWS_TILE(OB_, 4, V_); break; \
-    case 5: if (5 <= RBMAX_) LWS_TILE(OB_, 5, V_); break; \
-    case 6: if (6 <= RBMAX_) LWS_TILE(OB_, 6, V_); break; \
+                                const float *w, long wO, float *yw, long YS, const float *bias, int ob, int nv) {
+#define LWS_TILE(OB_, NV_) FN(tile)(xp, C, PS, S, KH, KW, w, wO, yw, YS, bias, OB_, NV_)
+#define LWS_VECTORS(OB_)                                   \
+    switch (nv) {                                          \
+    case 1: LWS_TILE(OB_, 1); break;                       \
+    case 2: if (2 <= NV) LWS_TILE(OB_, 2); break;          \
+    case 3: if (3 <= NV) LWS_TILE(OB_, 3); break;          \
+    case 4: if (4 <= NV) LWS_TILE(OB_, 4); break;          \
+    case 5: if (5 <= NV) LWS_TILE(OB_, 5); break;          \
+    case 6: if (6 <= NV) LWS_TILE(OB_, 6); break;          \
     }
-    if (ob == 4) {
-        if (v == 2) { LWS_ROWS(4, 2, RB2) } else { LWS_ROWS(4, 1, RB1) }
-    } else {
-        if (v == 2) { LWS_ROWS(1, 2, RB2) } else { LWS_ROWS(1, 1, RB1) }
-    }
-#undef LWS_ROWS
+    if (ob == 4) { LWS_VECTORS(4) } else { LWS_VECTORS(1) }
+#undef LWS_VECTORS
 #undef LWS_TILE
 }
 
-/* One padded image through every tile: columns in chunks of two vectors, rows in blocks,
- * output channels in fours (then one at a time). For one chunk and row block the few input
- * rows the tiles read stay in L1 while every output channel passes over them. */
+/* One padded image into the wide output yw [O][YS]: positions in tiles of NV vectors, and
+ * for each, output channels in fours (then one at a time), so the few input rows a tile
+ * reads stay in L1 while every output channel passes over them. */
 TARGET static void FN(image)(const float *xp, long C, long PS, long S, long KH, long KW,
-                             const float *w, long O, const float *bias, float *y, long Ho, long Wo) {
-    const long HW = Ho * Wo, wO = C * KH * KW;
-    for (long x0 = 0; x0 < Wo; x0 += 2 * L) {
-        const long width = Wo - x0 < 2 * L ? Wo - x0 : 2 * L;
-        const int v = width > L ? 2 : 1;
-        const long last = width - (v - 1) * L;
-        const long rbmax = v == 2 ? RB2 : RB1;
-        for (long r0 = 0; r0 < Ho; r0 += rbmax) {
-            const int rb = (int)(Ho - r0 < rbmax ? Ho - r0 : rbmax);
-            const float *xt = xp + r0 * S + x0;
-            float *yt = y + r0 * Wo + x0;
-            long o0 = 0;
-            for (; o0 + 4 <= O; o0 += 4)
-                FN(tile_any)(xt, C, PS, S, KH, KW, w + o0 * wO, wO, yt + o0 * HW, Wo, HW,
-                             bias ? bias + o0 : NULL, last, 4, rb, v);
-            for (; o0 < O; o0++)
-                FN(tile_any)(xt, C, PS, S, KH, KW, w + o0 * wO, wO, yt + o0 * HW, Wo, HW,
-                             bias ? bias + o0 : NULL, last, 1, rb, v);
-        }
+                             const float *w, long O, const float *bias, float *yw, long YS, long positions) {
+    const long wO = C * KH * KW;
+    for (long p0 = 0; p0 < positions; p0 += NV * L) {
+        const long left = (positions - p0 + L - 1) / L;
+        const int nv = (int)(left < NV ? left : NV);
+        long o0 = 0;
+        for (; o0 + 4 <= O; o0 += 4)
+            FN(tile_any)(xp + p0, C, PS, S, KH, KW, w + o0 * wO, wO, yw + o0 * YS + p0, YS,
+                         bias ? bias + o0 : NULL, 4, nv);
+        for (; o0 < O; o0++)
+            FN(tile_any)(xp + p0, C, PS, S, KH, KW, w + o0 * wO, wO, yw + o0 * YS + p0, YS,
+                         bias ? bias + o0 : NULL, 1, nv);
     }
 }
 
@@ -144,4 +122,24 @@ TARGET static void FN(wgrad_image)(const float *xp, long C, long PS, long S, con
             FN(wgrad_tile)(xp + c0 * PS, PS, S, g, Ho, Wo, gwT + c0 * 9 * O + o0, O, 1);
     }
 }
+/* y [O][Ho][Wo] from the wide output in whole vectors: a row's last vector runs into the
+ * next row, which is written after it; only vectors that would run past the end of y are
+ * copied exactly. (memcpy per row took longer than the 1 -> 32 layer's products.) */
+TARGET static void FN(compact)(const float *yw, long YS, long S, long O, long Ho, long Wo, float *y) {
+    const float *end = y + O * Ho * Wo;
+    for (long o = 0; o < O; o++)
+        for (long i = 0; i < Ho; i++) {
+            const float *src = yw + o * YS + i * S;
+            float *dst = y + (o * Ho + i) * Wo;
+            for (long j = 0; j < Wo; j += L) {
+                if (dst + j + L <= end) {
+                    VF v = FN(load)(src + j);
+                    memcpy(dst + j, &v, sizeof v);
+                } else {
+                    memcpy(dst + j, src + j, (size_t)(Wo - j < L ? Wo - j : L) * sizeof(float));
+                }
+            }
+        }
+}
+
 #undef L

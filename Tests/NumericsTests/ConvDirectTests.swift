@@ -47,7 +47,7 @@ final class ConvDirectTests: XCTestCase {
                 for (name, path) in paths() {
                     let guardSize = 40, sentinel: Float = -12345
                     var y = [Float](repeating: sentinel, count: o * ho * wo + 2 * guardSize)
-                    var scratch = [Float](repeating: .nan, count: lws_conv2d_direct_scratch(c, h, w, ph, pw))
+                    var scratch = [Float](repeating: .nan, count: lws_conv2d_direct_scratch(c, h, w, ph, pw, o, kh))
                     y.withUnsafeMutableBufferPointer { yb in
                         scratch.withUnsafeMutableBufferPointer { sb in
                             lws_conv2d_direct(path, x, c, h, w, ph, pw, wt, o, kh, kw, withBias ? bias : nil,

@@ -6,8 +6,8 @@
  * Why not im2col + GEMM: with 32 output channels the GEMM has only 32 rows, and the
  * unfolded input (9x the image) is packed once more by the BLAS for them, so the copies
  * cost about as much as the multiply. Here the input is padded once into `scratch` and
- * read in place; each tile keeps 4 output channels x several rows x up to 32 columns of
- * sums in vector registers. Compiled with -O3 even in debug builds (Package.swift): the
+ * read in place; each tile keeps 4 output channels x 6 vectors of positions' sums in
+ * vector registers. Compiled with -O3 even in debug builds (Package.swift): the
  * tests train CNNs through it. */
 
 /* Instruction-set paths: the best the CPU has is chosen unless a test asks for one. */
@@ -20,9 +20,10 @@ int lws_conv2d_direct_path(void);
 /* Whether this CPU can run `path` (tests run every path the CPU has). */
 int lws_conv2d_direct_supported(int path);
 
-/* Floats of scratch one call needs: the zero-padded image and a little slack, because the
- * last vector of a row may read past the row's end (those lanes are never stored). */
-long lws_conv2d_direct_scratch(long C, long H, long W, long padH, long padW);
+/* Floats of scratch one call needs: the zero-padded image with a little slack (the last
+ * vector of a row may read past the plane's end; those lanes are never stored) and the
+ * output over "wide rows" (conv_direct_tile.h). */
+long lws_conv2d_direct_scratch(long C, long H, long W, long padH, long padW, long O, long KH);
 
 /* One image: x [C][H][W] -> y [O][Ho][Wo], Ho = H + 2 padH - KH + 1 (likewise Wo), both
  * positive. bias may be NULL. Deterministic: every output sums c, ky, kx in that order. */

@@ -61,7 +61,7 @@ public final class Conv2d: Module {
         let imageSize = inChannels * g.height * g.width
         let bp = bias?.pointer
         let direct = Conv2d.directPath(g, outChannels: o)
-        let scratchSize = direct != nil ? g.directScratch : k * p
+        let scratchSize = direct != nil ? g.directScratch(outChannels: o) : k * p
         let scratch = try Tensor(uninitializedShape: [parallelWorkers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
@@ -116,7 +116,7 @@ public final class Conv2d: Module {
         let gbParts = try Tensor(shape: [workers, o], repeating: 0)
         let gx = needInput ? try Tensor(uninitializedShape: x.shape) : nil
         let scratchSize = max(wgrad != nil ? g.weightGradientScratch(outChannels: o) : k * p,
-                              direct != nil ? gGeometry.directScratch : transposed ? gk * gp : 0)
+                              direct != nil ? gGeometry.directScratch(outChannels: g.channels) : transposed ? gk * gp : 0)
         let scratch = try Tensor(uninitializedShape: [workers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in

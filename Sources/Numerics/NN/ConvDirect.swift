@@ -8,36 +8,36 @@ extension Conv2d {
     nonisolated(unsafe) static var forcedPath: Int32?
 
     /// The direct kernel's path for a convolution of this geometry, or nil for im2col + GEMM.
-    /// The direct kernel takes stride 1 only; without vector instructions it is slower, and
-    /// so it is when most lanes of a row's vectors would be idle (a 7-wide output fills 7 of
-    /// AVX-512's 16: measured 0.8x im2col + GEMM on the CNN's 64->128 layer at 7x7).
-    /// Fewer than 4 output channels leave the kernel's tiles of 4 mostly empty (measured
+    /// The direct kernel takes stride 1 only, and without vector instructions it is slower.
+    /// It computes every position of the padded rows and drops the KW - 1 between two output
+    /// rows, so it wants outputs at least twice as wide as that (a 7-wide 3x3 output fills 7
+    /// of 9 lanes); fewer than 4 output channels leave its tiles of 4 mostly empty (measured
     /// 0.4x on a 32 -> 1 input gradient).
     static func directPath(_ g: ConvGeometry, outChannels: Int) -> Int32? {
         guard g.strideH == 1, g.strideW == 1, outChannels >= 4 else { return nil }
         if let forced = forcedPath { return forced < 0 ? nil : forced }
         let path = lws_conv2d_direct_path()
-        let lanes = path == Int32(LWS_CONV_AVX512) ? 16 : 8
-        let vectors = (g.outWidth + lanes - 1) / lanes
-        guard path != Int32(LWS_CONV_SCALAR), 4 * g.outWidth >= 3 * vectors * lanes else { return nil }
+        guard path != Int32(LWS_CONV_SCALAR), g.outWidth >= 2 * (g.kernelW - 1) else { return nil }
         return path
     }
 
     /// The direct weight gradient's path, or nil for im2col + GEMM: 3x3, stride 1, output
     /// channels in whole vectors (the CNN's 32, 64 and 128), and at least 4 input channels
     /// (with 1 the gradient's transpose costs more than the products: measured 20 GFLOP/s on
-    /// the 1 -> 32 layer).
+    /// the 1 -> 32 layer). The width does not matter: it runs along output channels.
     static func weightGradientPath(_ g: ConvGeometry, outChannels: Int) -> Int32? {
-        guard g.kernelH == 3, g.kernelW == 3, g.channels >= 4,
-              let path = directPath(g, outChannels: outChannels),
-              outChannels % lws_conv2d_direct_lanes(path) == 0 else { return nil }
+        guard g.strideH == 1, g.strideW == 1, g.kernelH == 3, g.kernelW == 3, g.channels >= 4 else { return nil }
+        let path = forcedPath ?? lws_conv2d_direct_path()
+        guard path > Int32(LWS_CONV_SCALAR), outChannels % lws_conv2d_direct_lanes(path) == 0 else { return nil }
         return path
     }
 }
 
 extension ConvGeometry {
     /// Floats of scratch the direct kernel needs for one image.
-    var directScratch: Int { lws_conv2d_direct_scratch(channels, height, width, padH, padW) }
+    func directScratch(outChannels: Int) -> Int {
+        lws_conv2d_direct_scratch(channels, height, width, padH, padW, outChannels, kernelH)
+    }
 
     /// Floats of scratch the direct weight gradient needs for one image.
     func weightGradientScratch(outChannels: Int) -> Int {
