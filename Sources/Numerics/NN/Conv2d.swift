@@ -115,8 +115,12 @@ public final class Conv2d: Module {
         let gwParts = try Tensor(shape: [workers, o * k], repeating: 0)
         let gbParts = try Tensor(shape: [workers, o], repeating: 0)
         let gx = needInput ? try Tensor(uninitializedShape: x.shape) : nil
-        let scratchSize = max(wgrad != nil ? g.weightGradientScratch(outChannels: o) : k * p,
-                              direct != nil ? gGeometry.directScratch(outChannels: g.channels) : transposed ? gk * gp : 0)
+        // one image's scratch for dW (the direct kernel's, or im2col's columns) and, used after
+        // it, for dX (the direct kernel's, the unfolded dY, or the columns folded back)
+        let forWeight = wgrad != nil ? g.weightGradientScratch(outChannels: o) : k * p
+        let forInput = !needInput ? 0 : direct != nil ? gGeometry.directScratch(outChannels: g.channels)
+            : transposed ? gk * gp : k * p
+        let scratchSize = max(forWeight, forInput)
         let scratch = try Tensor(uninitializedShape: [workers, scratchSize])
         withSingleThreadedBLAS {
             parallelRanges(batch) { worker, images in
