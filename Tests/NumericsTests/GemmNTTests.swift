@@ -1,0 +1,51 @@
+import CKernels
+@testable import Numerics
+import XCTest
+
+/// The small-batch A B^T kernel (Sources/CKernels/gemm_nt.c) against the definition, and the
+/// Linear layer through it against OpenBLAS.
+final class GemmNTTests: XCTestCase {
+    func random(_ n: Int, _ g: Generator) -> [Float] { (0..<n).map { _ in Float(g.normal()) } }
+
+    /// Row counts around the tile's 4, column ranges around its 6 (starting inside the
+    /// matrix), k around the 16 lanes; only columns [n0, n1) are written.
+    func testMatchesTheDefinitionAndWritesOnlyItsColumns() throws {
+        try XCTSkipIf(lws_gemm_nt_available() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        let gen = Generator(seed: 5)
+        for (m, n, k, n0, n1) in [(1, 7, 16, 0, 7), (3, 13, 17, 2, 13), (4, 6, 1, 0, 6), (5, 20, 15, 7, 19),
+                                  (9, 31, 784, 0, 31), (32, 12, 33, 5, 12), (2, 1, 40, 0, 1)] {
+            let (lda, ldb, ldc) = (k + 3, k + 1, n + 2)   // strides wider than the rows
+            let a = random(m * lda, gen), b = random(n * ldb, gen), bias = random(n, gen)
+            for withBias in [true, false] {
+                var c = [Float](repeating: -7, count: m * ldc)
+                c.withUnsafeMutableBufferPointer {
+                    lws_gemm_nt(m, n0, n1, k, a, lda, b, ldb, withBias ? bias : nil, $0.baseAddress!, ldc)
+                }
+                for i in 0..<m {
+                    for j in 0..<ldc {
+                        let got = c[i * ldc + j]
+                        guard j >= n0, j < n1 else { XCTAssertEqual(got, -7, "wrote column \(j) outside \(n0)..<\(n1)"); continue }
+                        var sum = withBias ? Double(bias[j]) : 0, size = abs(sum)
+                        for q in 0..<k { let t = Double(a[i * lda + q]) * Double(b[j * ldb + q]); sum += t; size += abs(t) }
+                        XCTAssertEqual(Double(got), sum, accuracy: 1e-5 * (size + 1), "m \(m) n \(n) k \(k): C[\(i)][\(j)]")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A Linear layer at a small batch (the kernel) and a large one (OpenBLAS) give the same
+    /// rows to rounding, and the small batch is the same whichever thread count ran it.
+    func testLinearSmallBatchMatchesOpenBLAS() throws {
+        try XCTSkipIf(lws_gemm_nt_available() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        let layer = try Linear(100, 37, generator: Generator(seed: 2))
+        let big = try Tensor.randn([Linear.smallBatch + 10, 100], generator: Generator(seed: 3))
+        let small = try big.narrow(0, 0, 5).contiguous()
+        let (yBig, ySmall) = (try layer.forward(big).toArray(), try layer.forward(small).toArray())
+        for q in 0..<ySmall.count { XCTAssertEqual(ySmall[q], yBig[q], accuracy: 1e-4, "output \(q)") }
+        let saved = currentKernelThreads
+        defer { setKernelThreads(saved) }
+        setKernelThreads(1)
+        XCTAssertEqual(try layer.forward(small).toArray(), ySmall, "one thread and \(saved) differ")
+    }
+}
