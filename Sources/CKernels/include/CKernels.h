@@ -1,3 +1,4 @@
-/* lwscript's kernels in C: the direct convolution and the small-batch A B^T product. */
+/* lwscript's kernels in C: the direct convolution and the small products of Linear and LSTM layers. */
 #include "conv_direct.h"
 #include "gemm_nt.h"
+#include "gemm_nn.h"

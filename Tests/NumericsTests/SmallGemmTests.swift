@@ -2,9 +2,10 @@ import CKernels
 @testable import Numerics
 import XCTest
 
-/// The small-batch A B^T kernel (Sources/CKernels/gemm_nt.c) against the definition, and the
-/// Linear layer through it against OpenBLAS.
-final class GemmNTTests: XCTestCase {
+/// The small products of Sources/CKernels: A B^T (gemm_nt.c) against the definition and the
+/// Linear layer through it against OpenBLAS; A B (gemm_nn.c, the LSTM's recurrent products)
+/// against fused multiply-adds in order.
+final class SmallGemmTests: XCTestCase {
     func random(_ n: Int, _ g: Generator) -> [Float] { (0..<n).map { _ in Float(g.normal()) } }
 
     /// Row counts around the tile's 4, column ranges around its 6 (starting inside the
@@ -47,5 +48,33 @@ final class GemmNTTests: XCTestCase {
         defer { setKernelThreads(saved) }
         setKernelThreads(1)
         XCTAssertEqual(try layer.forward(small).toArray(), ySmall, "one thread and \(saved) differ")
+    }
+
+    /// Every entry is C (or 0) plus the products over k in order, each a fused multiply-add:
+    /// the same bits as this loop, with 12-row tiles and their tails, one and two vectors of
+    /// columns, strides wider than the rows, and a column count the kernel leaves to its
+    /// scalar loop (20, not a multiple of 16).
+    func testRecurrentProductIsFusedMultiplyAddsInOrder() {
+        let gen = Generator(seed: 9)
+        for (m, n, k) in [(64, 512, 128), (11, 128, 512), (13, 48, 7), (1, 16, 1), (25, 32, 33), (5, 20, 9)] {
+            for accumulate in [true, false] {
+                let (lda, ldb, ldc) = (k + 5, n + 16, n + 3)
+                let a = random(m * lda, gen), b = random(k * ldb, gen), start = random(m * ldc, gen)
+                var c = start
+                c.withUnsafeMutableBufferPointer { lws_gemm_nn(m, n, k, a, lda, b, ldb, $0.baseAddress!, ldc, accumulate ? 1 : 0) }
+                var wrong = 0
+                for i in 0..<m {
+                    for j in 0..<ldc {
+                        guard j < n else {
+                            XCTAssertEqual(c[i * ldc + j], start[i * ldc + j], "wrote column \(j) of \(n)"); continue
+                        }
+                        var s: Float = accumulate ? start[i * ldc + j] : 0
+                        for q in 0..<k { s.addProduct(a[i * lda + q], b[q * ldb + j]) }
+                        if c[i * ldc + j].bitPattern != s.bitPattern { wrong += 1 }
+                    }
+                }
+                XCTAssertEqual(wrong, 0, "m \(m) n \(n) k \(k) accumulate \(accumulate): entries not the in-order sums")
+            }
+        }
     }
 }
