@@ -5,9 +5,10 @@ import XCTest
 /// The direct convolution (Sources/CKernels/conv_direct.c) against the definition, on every
 /// instruction-set path the CPU has, and Conv2d through it against im2col + GEMM.
 final class ConvDirectTests: XCTestCase {
-    /// (C, H, W, O, KH, KW, padH, padW): widths around both vector widths (16 and 8 lanes,
-    /// chunks of two vectors), output channels that are not a multiple of the tile's 4, rows
-    /// that are not a multiple of the row blocks, and paddings from none to more than KH - 1.
+    /// (C, H, W, O, KH, KW, padH, padW): planes whose positions ((Ho - 1) S + Wo, the forward
+    /// kernel's "wide rows") end anywhere in a tile of 6 vectors of 16 or 3 of 8, output
+    /// channels that are not a multiple of the tile's 4, outputs of one pixel, and paddings
+    /// from none to more than KH - 1.
     let geometries: [(Int, Int, Int, Int, Int, Int, Int, Int)] = [
         (1, 28, 28, 32, 3, 3, 1, 1), (3, 5, 7, 5, 3, 3, 1, 1), (2, 9, 17, 4, 3, 3, 1, 1),
         (4, 14, 14, 9, 3, 3, 1, 1), (2, 6, 33, 3, 3, 3, 1, 1), (1, 1, 1, 2, 3, 3, 1, 1),
