@@ -258,4 +258,27 @@ final class OptimTests: XCTestCase {
         XCTAssertEqual(opt.state.map { $0?.step }, [2, 1])
         XCTAssertTrue(p.toArray().allSatisfy { $0.isFinite })
     }
+
+    /// SGD's and Adam's usual loops split a large parameter across the cores; each element is
+    /// updated on its own, so one thread and several give the same bits.
+    func testALargeParameterSplitAcrossThreadsGivesTheSameBits() throws {
+        let saved = currentKernelThreads
+        defer { setKernelThreads(saved) }
+        let n = 3 * (1 << 15) + 5   // split in two, with uneven halves
+        func run(threads: Int, adam: Bool) throws -> [Float] {
+            setKernelThreads(threads)
+            let p = try Tensor.randn([n], generator: Generator(seed: 1))
+            p.requiresGrad = true
+            let opt: Optimizer = adam ? try Adam(parameters: [p], lr: 0.01) : try SGD(parameters: [p], lr: 0.1, momentum: 0.9)
+            for step in 1...3 {   // SGD's split loop runs from the second step on
+                p.grad = try Tensor.randn([n], generator: Generator(seed: UInt64(10 + step)))
+                try opt.step()
+            }
+            return p.toArray()
+        }
+        for adam in [false, true] {
+            XCTAssertEqual(try run(threads: 1, adam: adam).map(\.bitPattern), try run(threads: 2, adam: adam).map(\.bitPattern),
+                           adam ? "Adam" : "SGD")
+        }
+    }
 }

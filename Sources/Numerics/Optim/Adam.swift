@@ -107,14 +107,17 @@ public class Adam: Optimizer {
         }
         let coupledDecay = !decoupled && weightDecay != 0
         if !coupledDecay && vmax == nil {
-            // the usual configuration, without loop-invariant branches (so it vectorises)
-            for i in 0..<n {
-                let d = g[i]
-                let mi = m[i] * b1 + c1 * d
-                let vi = v[i] * b2 + c2 * (d * d)
-                m[i] = mi
-                v[i] = vi
-                p[i] = p[i] + -stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+            // the usual configuration, without loop-invariant branches (so it vectorises), and
+            // large parameters split across the cores as SGD's (each element on its own)
+            parallelRanges(n, minimumPerWorker: 1 << 15) { _, range in
+                for i in range {
+                    let d = g[i]
+                    let mi = m[i] * b1 + c1 * d
+                    let vi = v[i] * b2 + c2 * (d * d)
+                    m[i] = mi
+                    v[i] = vi
+                    p[i] = p[i] + -stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+                }
             }
             return
         }

@@ -86,11 +86,15 @@ public final class SGD: Optimizer {
         let b = state.buffers[0].pointer
         // The usual configuration gets a loop without branches (so it vectorises); the
         // branches inside the general loop made the step cost as much as a forward pass.
+        // Large parameters are split across the cores (each element on its own, so the same
+        // bits): the MLP's 784x256 weight took 0.2 ms of a 1.2 ms step on one.
         if !first && !nesterov && wd == 0 {
-            for i in 0..<n {
-                let v = b[i] * mu + keep * g[i]
-                b[i] = v
-                p[i] = p[i] + -lr * v
+            parallelRanges(n, minimumPerWorker: 1 << 15) { _, range in
+                for i in range {
+                    let v = b[i] * mu + keep * g[i]
+                    b[i] = v
+                    p[i] = p[i] + -lr * v
+                }
             }
             return
         }
