@@ -28,8 +28,8 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        // Hand-written kernels in C (the direct convolution), optimised in debug builds too:
-        // the tests train networks through them.
+        // Hand-written kernels in C (the direct convolution, the small products of Linear and
+        // LSTM layers), optimised in debug builds too: the tests train networks through them.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

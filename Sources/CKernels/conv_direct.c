@@ -1,4 +1,5 @@
 #include "conv_direct.h"
+#include "cpu.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,7 +145,7 @@ int lws_conv2d_direct_path(void) {
     static int path = -1;
     if (path < 0) {
         if (getenv("LWSCRIPT_NO_DIRECT_CONV")) path = LWS_CONV_SCALAR;
-        else if (lws_conv2d_direct_supported(LWS_CONV_AVX512) && !getenv("LWSCRIPT_NO_AVX512")) path = LWS_CONV_AVX512;
+        else if (lws_kernels_avx512()) path = LWS_CONV_AVX512;
         else if (lws_conv2d_direct_supported(LWS_CONV_AVX2)) path = LWS_CONV_AVX2;
         else path = LWS_CONV_SCALAR;
     }

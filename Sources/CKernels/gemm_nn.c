@@ -1,5 +1,5 @@
 #include "gemm_nn.h"
-#include "gemm_nt.h"
+#include "cpu.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -54,7 +54,7 @@ TARGET static void gemm_nn_avx512(long M, long N, long K, const float *A, long l
 void lws_gemm_nn(long M, long N, long K, const float *A, long lda, const float *B, long ldb,
                  float *C, long ldc, int accumulate) {
 #if defined(__x86_64__)
-    if (lws_gemm_nt_available() && N % 16 == 0) { gemm_nn_avx512(M, N, K, A, lda, B, ldb, C, ldc, accumulate); return; }
+    if (lws_kernels_avx512() && N % 16 == 0) { gemm_nn_avx512(M, N, K, A, lda, B, ldb, C, ldc, accumulate); return; }
 #endif
     for (long m = 0; m < M; m++)   /* the same sums in the same order */
         for (long n = 0; n < N; n++) {

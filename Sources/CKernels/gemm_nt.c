@@ -1,5 +1,5 @@
 #include "gemm_nt.h"
-#include <stdlib.h>
+#include "cpu.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -69,20 +69,10 @@ TARGET static void gemm_nt_avx512(long M, long n0, long n1, long K, const float 
 }
 #endif
 
-int lws_gemm_nt_available(void) {
-#if defined(__x86_64__)
-    static int ok = -1;
-    if (ok < 0) ok = __builtin_cpu_supports("avx512f") && !getenv("LWSCRIPT_NO_AVX512");
-    return ok;
-#else
-    return 0;
-#endif
-}
-
 void lws_gemm_nt(long M, long n0, long n1, long K, const float *A, long lda, const float *B, long ldb,
                  const float *bias, float *C, long ldc) {
 #if defined(__x86_64__)
-    if (lws_gemm_nt_available()) { gemm_nt_avx512(M, n0, n1, K, A, lda, B, ldb, bias, C, ldc); return; }
+    if (lws_kernels_avx512()) { gemm_nt_avx512(M, n0, n1, K, A, lda, B, ldb, bias, C, ldc); return; }
 #endif
     for (long m = 0; m < M; m++)   /* not reached from lwscript, which asks OpenBLAS instead */
         for (long n = n0; n < n1; n++) {

@@ -11,7 +11,7 @@ final class SmallGemmTests: XCTestCase {
     /// Row counts around the tile's 4, column ranges around its 6 (starting inside the
     /// matrix), k around the 16 lanes; only columns [n0, n1) are written.
     func testMatchesTheDefinitionAndWritesOnlyItsColumns() throws {
-        try XCTSkipIf(lws_gemm_nt_available() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        try XCTSkipIf(lws_kernels_avx512() == 0, "no AVX-512 here: Linear uses OpenBLAS")
         let gen = Generator(seed: 5)
         for (m, n, k, n0, n1) in [(1, 7, 16, 0, 7), (3, 13, 17, 2, 13), (4, 6, 1, 0, 6), (5, 20, 15, 7, 19),
                                   (9, 31, 784, 0, 31), (32, 12, 33, 5, 12), (2, 1, 40, 0, 1)] {
@@ -38,7 +38,7 @@ final class SmallGemmTests: XCTestCase {
     /// A Linear layer at a small batch (the kernel) and a large one (OpenBLAS) give the same
     /// rows to rounding, and the small batch is the same whichever thread count ran it.
     func testLinearSmallBatchMatchesOpenBLAS() throws {
-        try XCTSkipIf(lws_gemm_nt_available() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        try XCTSkipIf(lws_kernels_avx512() == 0, "no AVX-512 here: Linear uses OpenBLAS")
         let layer = try Linear(100, 37, generator: Generator(seed: 2))
         let big = try Tensor.randn([Linear.smallBatch + 10, 100], generator: Generator(seed: 3))
         let small = try big.narrow(0, 0, 5).contiguous()

@@ -5,7 +5,7 @@
  * small (64 x 128 by 128 x 512) and come 2T times per pass; OpenBLAS packs B again for each
  * of them. Here B is read as it lies, [K][N] with N a multiple of 16, in panels of 32
  * columns, 12 rows of A at a time, the sums in AVX-512 registers. AVX-512 only (the caller
- * checks lws_gemm_nt_available); elsewhere OpenBLAS does it. */
+ * checks lws_kernels_avx512); elsewhere OpenBLAS does it. */
 
 /* C[m ldc + n] = (accumulate ? C[m ldc + n] : 0) + sum over k < K, in order, of
  * A[m lda + k] B[k ldb + n], with fused multiply-adds: the same bits however the rows are

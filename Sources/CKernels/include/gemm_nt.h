@@ -6,9 +6,6 @@
  * both A's and B's rows run along k and are read in place, 4 rows of A x 6 rows of B at a
  * time, with the sums over k in AVX-512 registers. AVX-512 only: elsewhere OpenBLAS does it. */
 
-/* Whether the CPU has AVX-512 (and LWSCRIPT_NO_AVX512 is unset). */
-int lws_gemm_nt_available(void);
-
 /* For rows m < M and columns n in [n0, n1): C[m ldc + n] = bias[n] (0 if bias is NULL) +
  * sum over k < K of A[m lda + k] B[n ldb + k], the k sum in 16 lanes, added in a fixed tree,
  * then the K % 16 left over in order: the same bits whichever thread or column range. */

@@ -1,8 +1,8 @@
 import CKernels
 
-/// 2-D convolution. With stride 1 on a CPU with AVX2 or AVX-512 it runs the direct kernel
-/// of `Sources/CKernels/conv_direct.c` (forward, and the input gradient as a convolution of
-/// the output gradient with the flipped kernel); otherwise im2col + GEMM. Each core takes its own images: it unfolds one image
+/// 2-D convolution. With stride 1 on a CPU with AVX2 or AVX-512 it runs the direct kernels
+/// of `Sources/CKernels/conv_direct.c` (when they pay: `directPath`, `weightGradientPath`);
+/// otherwise im2col + GEMM. Each core takes its own images. For im2col it unfolds one image
 /// into a column buffer that stays in cache and multiplies it with a single-threaded GEMM
 /// that writes the image's output in place, so there is no large column matrix and no
 /// output shuffle (measured: the batched-columns version spent as long unfolding and

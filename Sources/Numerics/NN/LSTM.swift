@@ -99,7 +99,7 @@ public final class LSTM: Module {
         let bias = try Tensor(uninitializedShape: [g4])
         for j in 0..<g4 { bias.pointer[j] = bih.pointer[j] + bhh.pointer[j] }
         // W_hh^T [H, 4H], once per pass, for the recurrent product's kernel (nil: OpenBLAS)
-        let whhT = try recurrentKernel(columns: g4) ? transposed(wh, rows: g4, cols: h) : nil
+        let whhT = recurrentKernel(columns: g4) ? try wh.transpose(0, 1).contiguous() : nil
         withSingleThreadedBLAS {
             parallelRanges(b, minimumPerWorker: 8) { _, mine in
                 for first in stride(from: mine.lowerBound, to: mine.upperBound, by: blockSequences) {
@@ -131,6 +131,7 @@ public final class LSTM: Module {
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
             let c0 = try Tensor(shape: [h], repeating: 0)             // the initial cell state
+            let dhKernel = recurrentKernel(columns: h)                // dG_s W_hh by lwscript's kernel
             for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
             // Each thread takes its own sequences through time, then adds their share of the
             // weight and bias gradients to partial sums of its own (added up at the end) and
@@ -149,7 +150,7 @@ public final class LSTM: Module {
                             backwardBlock(first: first, count: n, t: t, h: h,
                                           whh: wh.pointer, gates: gates.pointer, cells: cells.pointer, tanhC: tanhC.pointer,
                                           gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer,
-                                          c0: c0.pointer)
+                                          c0: c0.pointer, kernel: dhKernel)
                             let dG = dGates.pointer + rows * g4
                             // [X | H_prev] rows of the block, H_prev holding h_{t-1} (zeros at t = 0)
                             let jb = joint.pointer + worker * block * t * k2
@@ -248,23 +249,17 @@ public final class LSTM: Module {
     /// core, 64 sequences of the ConvLSTM (H = 128): forward 121 GFLOP/s against 105,
     /// backward 135 against 121, and 4x on a block of 11 sequences.
     static func recurrentKernel(columns: Int) -> Bool {
-        columns % 16 == 0 && lws_gemm_nt_available() != 0
-    }
-
-    /// m^T of a [rows, cols] matrix.
-    static func transposed(_ m: Tensor, rows: Int, cols: Int) throws -> Tensor {
-        let out = try Tensor(uninitializedShape: [cols, rows])
-        for r in 0..<rows { for c in 0..<cols { out.pointer[c * rows + r] = m.pointer[r * cols + c] } }
-        return out
+        columns % 16 == 0 && lws_kernels_avx512() != 0
     }
 
     /// The backward pass through time of sequences first..<first+count: the pre-activation
     /// gradients dGates, from the output gradients gOut [B, T+1, H] (h_t's, then c_T's).
+    /// `kernel`: dh through W_hh by lwscript's kernel (`recurrentKernel`), else OpenBLAS.
     static func backwardBlock(first: Int, count: Int, t: Int, h: Int, whh: UnsafePointer<Float>,
                               gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                               gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
                               dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
-                              c0: UnsafePointer<Float>) {
+                              c0: UnsafePointer<Float>, kernel: Bool) {
         let g4 = 4 * h
         for s in stride(from: t - 1, through: 0, by: -1) {
             for i in first..<(first + count) {
@@ -286,7 +281,7 @@ public final class LSTM: Module {
                 }
             }
             // dh_{s-1}[rows, H] = dG_s[rows, 4H] W_hh[4H, H], reading step s's rows in place
-            if s > 0, recurrentKernel(columns: h) {
+            if s > 0, kernel {
                 lws_gemm_nn(count, h, g4, dGates + (first * t + s) * g4, t * g4, whh, h, dh + first * h, h, 0)
             } else if s > 0 {
                 sgemm(transA: false, transB: false, m: count, n: h, k: g4, a: dGates + (first * t + s) * g4, lda: t * g4,

@@ -69,7 +69,7 @@ public final class Linear: Module {
     /// product (measured on one core, 32x784 by 784x256: OpenBLAS 81 GFLOP/s, the kernel 100).
     private func linearForward(x: UnsafePointer<Float>, n: Int, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
-        if n <= Linear.smallBatch, lws_gemm_nt_available() != 0 {
+        if n <= Linear.smallBatch, lws_kernels_avx512() != 0 {
             let (i, o) = (inFeatures, outFeatures)
             parallelRanges(o, minimumPerWorker: 24) { _, cols in
                 lws_gemm_nt(n, cols.lowerBound, cols.upperBound, i, x, i, weight, i, bias, out, o)
