@@ -1,20 +1,24 @@
 -- Where one training step of a model spends its time: forward per top-level layer, backward
 -- per operation (tensor.profile), and the optimizer step. Release build:
---   .build/release/lwscript scripts/bench/profile_step.lua cnn|mlp|convlstm [steps]
+--   .build/release/lwscript scripts/bench/profile_step.lua cnn|mlp|convlstm [steps] [batch] [train|eval]
+-- eval times the forward pass alone, in evaluation mode without recording gradients.
 local which = arg[1] or "cnn"
 local steps = tonumber(arg[2]) or 5
+local batch = tonumber(arg[3]) or 128
+local mode = arg[4] or "train"
+assert(mode == "train" or mode == "eval", "mode must be train or eval, not '" .. mode .. "'")
 sys.threads(2)
 tensor.seed(1)
 local model, x, classes
 if which == "cnn" then
-  model, x, classes = nn.resnet_cnn{channels = 1, classes = 10, size = 28}, tensor.randn(128, 1, 28, 28), 10
+  model, x, classes = nn.resnet_cnn{channels = 1, classes = 10, size = 28}, tensor.randn(batch, 1, 28, 28), 10
 elseif which == "mlp" then
-  model, x, classes = nn.mlp{inputs = 784, hidden = {256}, classes = 10}, tensor.randn(128, 784), 10
+  model, x, classes = nn.mlp{inputs = 784, hidden = {256}, classes = 10}, tensor.randn(batch, 784), 10
 else
   model, classes = nn.conv_lstm{vocab = 60, classes = 18}, 18
-  x = (tensor.rand(128, 20) * 59):floor() + 1
+  x = (tensor.rand(batch, 20) * 59):floor() + 1
 end
-local y = (tensor.rand(128) * classes):floor() + 1
+local y = (tensor.rand(batch) * classes):floor() + 1
 local opt = optim.SGD(model:parameters(), {lr = 0.01, momentum = 0.9})
 local ce = loss.cross_entropy()
 -- Layer by layer as nn.Sequential runs them: a pair with a fused kernel (nn.fused_forward)
@@ -32,6 +36,19 @@ local function timed_forward(input)
     i = i + step
   end
   return input
+end
+if mode == "eval" then
+  model:eval()
+  tensor.no_grad(function() timed_forward(x) end); forward_time = {}
+  tensor.no_grad(function() for _ = 1, steps do timed_forward(x) end end)
+  local total = 0
+  print("forward per layer (ms per batch, evaluation):")
+  for i, m in ipairs(model.modules) do
+    total = total + forward_time[i]
+    print(string.format("  %-40s %7.3f", tostring(m):match("^[^\n]*"):sub(1, 40), forward_time[i] / steps * 1e3))
+  end
+  print(string.format("forward %.2f ms per batch of %d", total / steps * 1e3, batch))
+  return
 end
 timed_forward(x); forward_time = {}
 local t_loss, t_back, t_opt = 0, 0, 0
