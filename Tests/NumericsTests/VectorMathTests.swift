@@ -1,8 +1,8 @@
-import CPrefetch
+import CKernels
 import Foundation
 import XCTest
 
-/// The LSTM's vector sigmoid and tanh (Sources/CPrefetch/vmath.h) against Double-precision
+/// The LSTM's vector sigmoid and tanh (Sources/CKernels/vmath_impl.h) against Double-precision
 /// libm over a dense grid and at the edges: errors within Float precision, no overflow, NaN
 /// stays NaN, and the AVX2 lanes give the bits the scalar tail gives (a value's result does
 /// not depend on where it sits in the array).
@@ -27,7 +27,7 @@ final class VectorMathTests: XCTestCase {
         var worst: Double = 0
         for x in grid(-87, 88, 100_001) {
             let e = Foundation.exp(Double(x))
-            worst = max(worst, abs(Double(lws_expf1(x)) - e) / e)
+            worst = max(worst, abs(Double(lws_exp_scalar(x)) - e) / e)
         }
         XCTAssertLessThan(worst, 2.5e-7, "relative error of exp")
     }
@@ -60,17 +60,17 @@ final class VectorMathTests: XCTestCase {
             XCTAssertTrue(t[k] >= -1 && t[k] <= 1, "tanh(\(xs[k])) = \(t[k])")
         }
         XCTAssertEqual(s[0], 1); XCTAssertEqual(t[0], 1); XCTAssertEqual(t[1], -1)
-        XCTAssertTrue(lws_expf1(.infinity).isFinite && lws_expf1(-.infinity) >= 0)
+        XCTAssertTrue(lws_exp_scalar(.infinity).isFinite && lws_exp_scalar(-.infinity) >= 0)
         for k in 7..<9 { XCTAssertTrue(s[k].isNaN && t[k].isNaN, "NaN in, NaN out: \(s[k]) \(t[k])") }
-        XCTAssertTrue(lws_expf1(.nan).isNaN)
+        XCTAssertTrue(lws_exp_scalar(.nan).isNaN)
     }
 
     func testTheVectorLanesGiveTheScalarBits() {
         let xs = grid(-9, 9, 1003)   // 125 groups of 8 and a tail of 3
         let s = sigmoid(xs), t = tanh(xs)
         for (k, x) in xs.enumerated() {
-            XCTAssertEqual(s[k].bitPattern, lws_sigmoidf1(x).bitPattern, "sigmoid(\(x))")
-            XCTAssertEqual(t[k].bitPattern, lws_tanhf1(x).bitPattern, "tanh(\(x))")
+            XCTAssertEqual(s[k].bitPattern, lws_sigmoid_scalar(x).bitPattern, "sigmoid(\(x))")
+            XCTAssertEqual(t[k].bitPattern, lws_tanh_scalar(x).bitPattern, "tanh(\(x))")
         }
     }
 
@@ -80,11 +80,9 @@ final class VectorMathTests: XCTestCase {
     func testEveryInstructionSetPathGivesTheScalarBits() throws {
         let xs = grid(-20, 20, 4013) + [.nan, .infinity, -.infinity, 0, -0.0, 0.3, -0.3, 88.5, -90]
         var paths: [(String, (UnsafeMutablePointer<Float>, Int) -> Void, (UnsafeMutablePointer<Float>, Int) -> Void)] = []
-        if lws_has_avx2() != 0 {
-            paths.append(("AVX2", { lws_sigmoid_avx2($0, $1) }, { lws_tanh_avx2($0, $1) }))
-        }
-        if lws_cpu_has_avx512f() != 0 {
-            paths.append(("AVX-512", { lws_sigmoid_avx512($0, $1) }, { lws_tanh_avx512($0, $1) }))
+        for (name, path) in [("AVX2", Int32(LWS_VMATH_AVX2)), ("AVX-512", Int32(LWS_VMATH_AVX512))]
+        where lws_vmath_supported(path) != 0 {
+            paths.append((name, { lws_sigmoid_path($0, $1, path) }, { lws_tanh_path($0, $1, path) }))
         }
         try XCTSkipIf(paths.isEmpty, "this CPU has neither AVX2 nor AVX-512: only the scalar path runs")
         for (name, sigmoidPath, tanhPath) in paths {
@@ -99,8 +97,8 @@ final class VectorMathTests: XCTestCase {
                         XCTAssertTrue(s[k].isNaN && t[k].isNaN, "\(name): NaN in, NaN out, n \(n)")
                         continue
                     }
-                    XCTAssertEqual(s[k].bitPattern, lws_sigmoidf1(x).bitPattern, "\(name) sigmoid(\(x)), n \(n)")
-                    XCTAssertEqual(t[k].bitPattern, lws_tanhf1(x).bitPattern, "\(name) tanh(\(x)), n \(n)")
+                    XCTAssertEqual(s[k].bitPattern, lws_sigmoid_scalar(x).bitPattern, "\(name) sigmoid(\(x)), n \(n)")
+                    XCTAssertEqual(t[k].bitPattern, lws_tanh_scalar(x).bitPattern, "\(name) tanh(\(x)), n \(n)")
                 }
             }
         }

@@ -1,5 +1,8 @@
-/* lwscript's kernels in C: the direct convolution and the small products of Linear and LSTM layers. */
+/* lwscript's kernels in C: the direct convolution, the small products of Linear and LSTM layers,
+ * and the LSTM's gate pass with its vector sigmoid and tanh. */
 #include "cpu.h"
 #include "conv_direct.h"
 #include "gemm_nt.h"
 #include "gemm_nn.h"
+#include "vmath.h"
+#include "lstm_cell.h"

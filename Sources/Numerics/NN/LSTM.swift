@@ -1,5 +1,4 @@
 import CKernels
-import CPrefetch
 import Foundation
 
 /// Long short-term memory, batch first, PyTorch's gate order (input, forget, cell, output)
@@ -92,28 +91,32 @@ public final class LSTM: Module {
         let (b, t, inSize) = (x.shape[0], x.shape[1], x.shape[2])
         let h = whh.shape[1], g4 = 4 * h
         let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
-        let gates = try Tensor(uninitializedShape: [b, t, g4])     // pre-activations, then activations in place
+        // Without a gradient to record (evaluation, tensor.no_grad) nothing is kept for a
+        // backward pass: each thread's gates live in a scratch of one block, reused from block
+        // to block (warm in cache), no tanh(c_t) is kept, and the joint tensor below is not made.
+        let recording = GradMode.isEnabled && [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad })
+        let block = min(blockSequences, b)
+        let gates = try Tensor(uninitializedShape: recording ? [b, t, g4] : [parallelWorkers, block * t * g4])
         let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
         let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
-        let tanhC = try Tensor(uninitializedShape: [b, t, h])      // tanh(c_t)
+        let tanhC = try Tensor(uninitializedShape: recording ? [b, t, h] : [0])   // tanh(c_t)
         let bias = try Tensor(uninitializedShape: [g4])
         for j in 0..<g4 { bias.pointer[j] = bih.pointer[j] + bhh.pointer[j] }
         // W_hh^T [H, 4H], once per pass, for the recurrent product's kernel (nil: OpenBLAS)
         let whhT = recurrentKernel(columns: g4) ? try wh.transpose(0, 1).contiguous() : nil
         withSingleThreadedBLAS {
-            parallelRanges(b, minimumPerWorker: 8) { _, mine in
-                for first in stride(from: mine.lowerBound, to: mine.upperBound, by: blockSequences) {
-                    let n = min(blockSequences, mine.upperBound - first)
+            parallelRanges(b, minimumPerWorker: 8) { worker, mine in
+                for first in stride(from: mine.lowerBound, to: mine.upperBound, by: block) {
+                    let n = min(block, mine.upperBound - first)
+                    let g = recording ? gates.pointer + first * t * g4 : gates.pointer + worker * block * t * g4
                     forwardBlock(first: first, count: n, t: t, h: h, inSize: inSize, x: xc.pointer, wih: wi.pointer,
-                                 whh: wh.pointer, whhT: whhT?.pointer, bias: bias.pointer, gates: gates.pointer,
-                                 out: out.pointer, cells: cells.pointer, tanhC: tanhC.pointer)
+                                 whh: wh.pointer, whhT: whhT?.pointer, bias: bias.pointer, gates: g,
+                                 out: out.pointer, cells: cells.pointer, tanhC: recording ? tanhC.pointer : nil)
                 }
             }
         }
         withExtendedLifetime((xc, wi, wh, bias, whhT)) {}
-        // Without a gradient to record (evaluation, tensor.no_grad) the outputs are returned as
-        // they are: the joint tensor below exists only for the backward pass.
-        guard GradMode.isEnabled, [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad }) else {
+        guard recording else {
             let cLast = try Tensor(uninitializedShape: [b, h])
             for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
             return (out, cLast, try Ops.select(out, 1, t - 1))
@@ -130,7 +133,6 @@ public final class LSTM: Module {
             let dGates = try Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
-            let c0 = try Tensor(shape: [h], repeating: 0)             // the initial cell state
             let dhKernel = recurrentKernel(columns: h)                // dG_s W_hh by lwscript's kernel
             for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
             // Each thread takes its own sequences through time, then adds their share of the
@@ -150,7 +152,7 @@ public final class LSTM: Module {
                             backwardBlock(first: first, count: n, t: t, h: h,
                                           whh: wh.pointer, gates: gates.pointer, cells: cells.pointer, tanhC: tanhC.pointer,
                                           gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer,
-                                          c0: c0.pointer, kernel: dhKernel)
+                                          kernel: dhKernel)
                             let dG = dGates.pointer + rows * g4
                             // [X | H_prev] rows of the block, H_prev holding h_{t-1} (zeros at t = 0)
                             let jb = joint.pointer + worker * block * t * k2
@@ -199,47 +201,33 @@ public final class LSTM: Module {
         return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t), try Ops.select(y, 1, t - 1))
     }
 
-    /// The forward pass of sequences first..<first+count through all t steps.
-    /// `whhT`: W_hh^T for lwscript's kernel, or nil for OpenBLAS with W_hh.
+    /// The forward pass of sequences first..<first+count through all t steps; `gates` holds
+    /// the block's [count, T, 4H] gates. `whhT`: W_hh^T for lwscript's kernel, or nil for
+    /// OpenBLAS with W_hh.
     static func forwardBlock(first: Int, count: Int, t: Int, h: Int, inSize: Int, x: UnsafePointer<Float>,
                              wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, whhT: UnsafePointer<Float>?,
                              bias: UnsafePointer<Float>,
                              gates: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-                             cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>) {
-        let g4 = 4 * h, rows = first * t
-        for r in rows..<(rows + count * t) { (gates + r * g4).update(from: bias, count: g4) }
-        // every step's input projection at once: gates[rows] += X[rows, I] W_ih^T
+                             cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?) {
+        let g4 = 4 * h, rows = first * t, path = lws_vmath_path()
+        for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
+        // every step's input projection at once: gates += X[rows, I] W_ih^T
         sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
-              b: wih, ldb: inSize, beta: 1, c: gates + rows * g4, ldc: g4)
+              b: wih, ldb: inSize, beta: 1, c: gates, ldc: g4)
         for s in 0..<t {
             // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
+            let g = gates + s * g4
             if s > 0, let whhT {
-                lws_gemm_nn(count, g4, h, out + (rows + s - 1) * h, t * h, whhT, g4, gates + (rows + s) * g4, t * g4, 1)
+                lws_gemm_nn(count, g4, h, out + (rows + s - 1) * h, t * h, whhT, g4, g, t * g4, 1)
             } else if s > 0 {
                 sgemm(transA: false, transB: true, m: count, n: g4, k: h, a: out + (rows + s - 1) * h, lda: t * h,
-                      b: whh, ldb: h, beta: 1, c: gates + (rows + s) * g4, ldc: t * g4)
+                      b: whh, ldb: h, beta: 1, c: g, ldc: t * g4)
             }
-            for i in first..<(first + count) {
-                // pre-activations are replaced by activations in place, with the vector
-                // sigmoid and tanh of CPrefetch/vmath.h (libm's scalar calls were two thirds
-                // of this layer's forward time)
-                let act = gates + (i * t + s) * g4
-                let base = (i * t + s) * h
-                lws_sigmoid_inplace(act, 2 * h)            // input and forget gates
-                lws_tanh_inplace(act + 2 * h, h)           // cell candidate
-                lws_sigmoid_inplace(act + 3 * h, h)        // output gate
-                let c = cells + base, tc = tanhC + base
-                if s > 0 {
-                    let cPrev = cells + base - h
-                    for j in 0..<h { c[j] = act[h + j] * cPrev[j] + act[j] * act[2 * h + j] }
-                } else {
-                    for j in 0..<h { c[j] = act[j] * act[2 * h + j] }
-                }
-                tc.update(from: c, count: h)
-                lws_tanh_inplace(tc, h)
-                let o = out + base
-                for j in 0..<h { o[j] = act[3 * h + j] * tc[j] }
-            }
+            // activations in place of the pre-activations, c_s, tanh(c_s) and h_s, in one
+            // pass over each row (Sources/CKernels/lstm_cell.c)
+            let base = (rows + s) * h
+            lws_lstm_cell_forward(path, count, h, g, t * g4, s > 0 ? cells + base - h : nil,
+                                  cells + base, tanhC.map { $0 + base }, out + base, t * h)
         }
     }
 
@@ -259,27 +247,15 @@ public final class LSTM: Module {
                               gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                               gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
                               dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
-                              c0: UnsafePointer<Float>, kernel: Bool) {
-        let g4 = 4 * h
+                              kernel: Bool) {
+        let g4 = 4 * h, path = lws_vmath_path()
         for s in stride(from: t - 1, through: 0, by: -1) {
-            for i in first..<(first + count) {
-                let act = gates + (i * t + s) * g4
-                let d = dGates + (i * t + s) * g4
-                let base = (i * t + s) * h
-                let go = gOut + (i * (t + 1) + s) * h, dhi = dh + i * h, dci = dc + i * h, tc = tanhC + base
-                let cPrev = s > 0 ? cells + base - h : c0   // c_{s-1}; c_0 = 0
-                for j in 0..<h {
-                    let ig = act[j], fg = act[h + j], gg = act[2 * h + j], og = act[3 * h + j]
-                    let tcv = tc[j]
-                    let dhv = go[j] + dhi[j]
-                    let dcv = dci[j] + dhv * og * (1 - tcv * tcv)
-                    d[j] = dcv * gg * ig * (1 - ig)
-                    d[h + j] = dcv * cPrev[j] * fg * (1 - fg)
-                    d[2 * h + j] = dcv * ig * (1 - gg * gg)
-                    d[3 * h + j] = dhv * tcv * og * (1 - og)
-                    dci[j] = dcv * fg
-                }
-            }
+            // dG_s and dc_{s-1} from the activations, c_{s-1} (zeros at s = 0), tanh(c_s) and
+            // the gradients of h_s and c_s (Sources/CKernels/lstm_cell.c)
+            let row = first * t + s, base = row * h
+            lws_lstm_cell_backward(path, count, h, gates + row * g4, t * g4, s > 0 ? cells + base - h : nil,
+                                   tanhC + base, t * h, gOut + (first * (t + 1) + s) * h, (t + 1) * h,
+                                   dh + first * h, dc + first * h, dGates + row * g4)
             // dh_{s-1}[rows, H] = dG_s[rows, 4H] W_hh[4H, H], reading step s's rows in place
             if s > 0, kernel {
                 lws_gemm_nn(count, h, g4, dGates + (first * t + s) * g4, t * g4, whh, h, dh + first * h, h, 0)

@@ -1,0 +1,44 @@
+#include "vmath.h"
+#include "cpu.h"
+#include "vmath_impl.h"
+
+int lws_vmath_supported(int path) {
+#if defined(__x86_64__)
+    if (path == LWS_VMATH_AVX512) return __builtin_cpu_supports("avx512f");
+    if (path == LWS_VMATH_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return path == LWS_VMATH_SCALAR;
+}
+
+int lws_vmath_path(void) {
+    static int path = -1;
+    if (path < 0) {
+        if (lws_kernels_avx512()) path = LWS_VMATH_AVX512;
+        else if (lws_vmath_supported(LWS_VMATH_AVX2)) path = LWS_VMATH_AVX2;
+        else path = LWS_VMATH_SCALAR;
+    }
+    return path;
+}
+
+void lws_sigmoid_path(float *p, long n, int path) {
+#if defined(__x86_64__)
+    if (path == LWS_VMATH_AVX512) { lws_sigmoid_avx512(p, n); return; }
+    if (path == LWS_VMATH_AVX2) { lws_sigmoid_avx2(p, n); return; }
+#endif
+    for (long k = 0; k < n; k++) p[k] = lws_sigmoidf1(p[k]);
+}
+
+void lws_tanh_path(float *p, long n, int path) {
+#if defined(__x86_64__)
+    if (path == LWS_VMATH_AVX512) { lws_tanh_avx512(p, n); return; }
+    if (path == LWS_VMATH_AVX2) { lws_tanh_avx2(p, n); return; }
+#endif
+    for (long k = 0; k < n; k++) p[k] = lws_tanhf1(p[k]);
+}
+
+void lws_sigmoid_inplace(float *p, long n) { lws_sigmoid_path(p, n, lws_vmath_path()); }
+void lws_tanh_inplace(float *p, long n) { lws_tanh_path(p, n, lws_vmath_path()); }
+
+float lws_exp_scalar(float x) { return lws_expf1(x); }
+float lws_sigmoid_scalar(float x) { return lws_sigmoidf1(x); }
+float lws_tanh_scalar(float x) { return lws_tanhf1(x); }
