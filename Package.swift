@@ -30,9 +30,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         // Hand-written kernels in C (the direct convolution, the small products of Linear and
         // LSTM layers, the LSTM's gate pass), optimised in debug builds too: the tests train
-        // networks through them. No contraction into FMA behind the code's back: the paths for
-        // each instruction set give the same bits only if every fused multiply-add is written.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])], linkerSettings: [.linkedLibrary("m")]),
+        // networks through them.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Numerics", dependencies: ["CBLAS", "CZlib", "CPrefetch", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // The Lua library (Sources/Bridge/lua, Sources/Notebook/lua) is embedded into the

@@ -1,3 +1,6 @@
+/* No fused multiply-add but the ones written out: every path must give the scalar bits
+ * (vmath_impl.h). The direct convolution, by contrast, relies on `acc += x * w` contracting. */
+#pragma clang fp contract(off)
 #include "vmath.h"
 #include "cpu.h"
 #include "vmath_impl.h"

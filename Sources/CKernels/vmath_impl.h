@@ -6,9 +6,10 @@
  * them with a multiply). Swift's SIMD types compiled for the SSE2 baseline were slower than
  * libm, so this is C with AVX2 intrinsics, and the same arithmetic in scalar C for the tail
  * and for CPUs without AVX2, and 16 lanes wide with AVX-512. Every fused multiply-add is
- * written out (fmaf in scalar C; the target builds with -ffp-contract=off), so every path
- * gives the same bits. The polynomials use them: half the operations of multiply-then-add,
- * and the gate pass (lstm_cell.c) is bound by these operations (4.0 against 5.9 ns a cell).
+ * written out (fmaf in scalar C), and the files that include this one turn contraction off
+ * (`#pragma clang fp contract(off)`, before the include), so every path gives the same bits.
+ * The polynomials use them: half the operations of multiply-then-add, and the gate pass
+ * (lstm_cell.c) is bound by these operations (4.0 against 5.9 ns a cell).
  *
  * exp is Cephes' expf (range reduction by ln 2 in two parts, a degree-6 polynomial, 2^n from
  * the exponent bits), within 2.5e-7 relative of libm; arguments are clamped to [-87.3, 88.3]
