@@ -1,5 +1,6 @@
 #include "conv_direct.h"
 #include "cpu.h"
+#include "transpose.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,56 +69,10 @@ typedef float vf8 __attribute__((vector_size(32)));
 #undef TARGET
 #endif
 
-/* gy [O][P] -> gyT [O/L][P][L], in blocks that stay in L1 */
-static void transpose_blocks(const float *gy, long O, long P, long L, float *gyT) {
-    for (long o0 = 0; o0 < O; o0 += L)
-        for (long p0 = 0; p0 < P; p0 += 64) {
-            const long pe = p0 + 64 < P ? p0 + 64 : P;
-            for (long o = o0; o < o0 + L; o++)
-                for (long p = p0; p < pe; p++) gyT[(o0 * P) + p * L + (o - o0)] = gy[o * P + p];
-        }
+/* gy [O][P] -> gyT [O/L][P][L]: each group of L channels transposed (transpose.c) */
+static void transpose_groups(const float *gy, long O, long P, long L, float *gyT) {
+    for (long o0 = 0; o0 < O; o0 += L) lws_transpose(L, P, gy + o0 * P, P, gyT + o0 * P, L);
 }
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-/* gy [O][P] -> gyT [O/16][P][16] with in-register 16 x 16 transposes (unpack pairs of rows,
- * then of pairs, then swap 128-bit lanes twice): the blocked scalar copy took about 10 us
- * of the 70 one image's weight gradient takes on the 32 -> 32 layer. */
-__attribute__((target("avx512f"))) static void transpose16(const float *gy, long O, long P, float *gyT) {
-    for (long o0 = 0; o0 < O; o0 += 16) {
-        const float *src = gy + o0 * P;
-        float *dst = gyT + o0 * P;
-        long p0 = 0;
-        for (; p0 + 16 <= P; p0 += 16) {
-            __m512 r[16], t[16], u[16];
-            for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * P + p0);
-            for (int i = 0; i < 16; i += 2) {   /* per 128-bit lane: [a0 b0 a1 b1], [a2 b2 a3 b3] */
-                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-            }
-            for (int i = 0; i < 16; i += 4) {   /* u[i + e], lane q: rows i..i+3 of column 4q + e */
-                const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
-                const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
-                u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
-                u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
-                u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
-                u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
-            }
-            for (int e = 0; e < 4; e++) {       /* gather lane q of rows 0-3, 4-7, 8-11, 12-15 */
-                const __m512 v = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), w = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xdd);
-                const __m512 v2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88), w2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xdd);
-                _mm512_storeu_ps(dst + (p0 + e) * 16, _mm512_shuffle_f32x4(v, v2, 0x88));
-                _mm512_storeu_ps(dst + (p0 + 8 + e) * 16, _mm512_shuffle_f32x4(v, v2, 0xdd));
-                _mm512_storeu_ps(dst + (p0 + 4 + e) * 16, _mm512_shuffle_f32x4(w, w2, 0x88));
-                _mm512_storeu_ps(dst + (p0 + 12 + e) * 16, _mm512_shuffle_f32x4(w, w2, 0xdd));
-            }
-        }
-        for (; p0 < P; p0++)
-            for (long o = 0; o < 16; o++) dst[p0 * 16 + o] = src[o * P + p0];
-    }
-}
-#endif
 
 /* the reference path: the same sums in the same order as the vector paths */
 static void wgrad_scalar(const float *xp, long C, long PS, long S, const float *gy, long O,
@@ -205,8 +160,7 @@ void lws_conv2d_wgrad(int path, const float *x, long C, long H, long W, long pad
     float *gyT = scratch + padded_size(C, H, W, padH, padW);
 #if defined(__x86_64__)
     if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
-        if (path == LWS_CONV_AVX512) transpose16(gy, O, Ho * Wo, gyT);
-        else transpose_blocks(gy, O, Ho * Wo, lws_conv2d_direct_lanes(path), gyT);
+        transpose_groups(gy, O, Ho * Wo, lws_conv2d_direct_lanes(path), gyT);
         if (path == LWS_CONV_AVX512) wgrad_image_avx512(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
         else wgrad_image_avx2(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
         return;

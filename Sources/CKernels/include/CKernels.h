@@ -6,3 +6,4 @@
 #include "gemm_nn.h"
 #include "vmath.h"
 #include "lstm_cell.h"
+#include "transpose.h"
