@@ -12,6 +12,8 @@ tensor.seed(1)
 local model, x, classes
 if which == "cnn" then
   model, x, classes = nn.resnet_cnn{channels = 1, classes = 10, size = 28}, tensor.randn(batch, 1, 28, 28), 10
+elseif which == "cnn32" then
+  model, x, classes = nn.resnet_cnn{channels = 3, classes = 10, size = 32}, tensor.randn(batch, 3, 32, 32), 10
 elseif which == "mlp" then
   model, x, classes = nn.mlp{inputs = 784, hidden = {256}, classes = 10}, tensor.randn(batch, 784), 10
 else
