@@ -88,22 +88,11 @@ static void wgrad_scalar(const float *xp, long C, long PS, long S, const float *
             }
 }
 
-int lws_conv2d_direct_supported(int path) {
-#if defined(__x86_64__)
-    if (path == LWS_CONV_AVX512) return __builtin_cpu_supports("avx512f");
-    if (path == LWS_CONV_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return path == LWS_CONV_SCALAR;
-}
+int lws_conv2d_direct_supported(int path) { return lws_isa_supported(path); }
 
 int lws_conv2d_direct_path(void) {
     static int path = -1;
-    if (path < 0) {
-        if (getenv("LWSCRIPT_NO_DIRECT_CONV")) path = LWS_CONV_SCALAR;
-        else if (lws_kernels_avx512()) path = LWS_CONV_AVX512;
-        else if (lws_conv2d_direct_supported(LWS_CONV_AVX2)) path = LWS_CONV_AVX2;
-        else path = LWS_CONV_SCALAR;
-    }
+    if (path < 0) path = getenv("LWSCRIPT_NO_DIRECT_CONV") ? LWS_CONV_SCALAR : lws_isa_best();
     return path;
 }
 

@@ -5,23 +5,8 @@
 #include "cpu.h"
 #include "vmath_impl.h"
 
-int lws_vmath_supported(int path) {
-#if defined(__x86_64__)
-    if (path == LWS_VMATH_AVX512) return __builtin_cpu_supports("avx512f");
-    if (path == LWS_VMATH_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return path == LWS_VMATH_SCALAR;
-}
-
-int lws_vmath_path(void) {
-    static int path = -1;
-    if (path < 0) {
-        if (lws_kernels_avx512()) path = LWS_VMATH_AVX512;
-        else if (lws_vmath_supported(LWS_VMATH_AVX2)) path = LWS_VMATH_AVX2;
-        else path = LWS_VMATH_SCALAR;
-    }
-    return path;
-}
+int lws_vmath_supported(int path) { return lws_isa_supported(path); }
+int lws_vmath_path(void) { return lws_isa_best(); }
 
 void lws_sigmoid_path(float *p, long n, int path) {
 #if defined(__x86_64__)

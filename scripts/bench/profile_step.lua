@@ -39,16 +39,21 @@ local function timed_forward(input)
   end
   return input
 end
-if mode == "eval" then
-  model:eval()
-  tensor.no_grad(function() timed_forward(x) end); forward_time = {}
-  tensor.no_grad(function() for _ = 1, steps do timed_forward(x) end end)
+-- prints each layer's forward time per step under `title`; returns the total in seconds
+local function print_forward(title)
   local total = 0
-  print("forward per layer (ms per batch, evaluation):")
+  print(title)
   for i, m in ipairs(model.modules) do
     total = total + forward_time[i]
     print(string.format("  %-40s %7.3f", tostring(m):match("^[^\n]*"):sub(1, 40), forward_time[i] / steps * 1e3))
   end
+  return total
+end
+if mode == "eval" then
+  model:eval()
+  tensor.no_grad(function() timed_forward(x) end); forward_time = {}
+  tensor.no_grad(function() for _ = 1, steps do timed_forward(x) end end)
+  local total = print_forward("forward per layer (ms per batch, evaluation):")
   print(string.format("forward %.2f ms per batch of %d", total / steps * 1e3, batch))
   return
 end
@@ -62,12 +67,7 @@ for _ = 1, steps do
   t0 = sys.clock(); opt:step(); opt:zero_grad(); t_opt = t_opt + sys.clock() - t0
 end
 local report = tensor.profile()
-local total_fwd = 0
-print("forward per layer (ms per step):")
-for i, m in ipairs(model.modules) do
-  total_fwd = total_fwd + forward_time[i]
-  print(string.format("  %-40s %7.2f", tostring(m):match("^[^\n]*"):sub(1, 40), forward_time[i] / steps * 1e3))
-end
+local total_fwd = print_forward("forward per layer (ms per step):")
 print("backward per operation (ms per step):")
 for _, row in ipairs(report) do print(string.format("  %-20s %5d calls %8.2f", row[1], row[2] // steps, row[3] / steps)) end
 print(string.format("forward %.1f ms, loss %.1f ms, backward %.1f ms, optimizer %.1f ms per step",
