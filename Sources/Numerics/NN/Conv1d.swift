@@ -26,12 +26,23 @@ public final class Conv1d: Module {
         guard x.shape[2] + 2 * conv.padding.1 >= conv.kernel.1 else {
             throw TensorError("\(summary): input length \(x.shape[2]) is shorter than the kernel")
         }
+        if channelsLast(x) { return try forwardChannelsLast(x, relu: false) }
         let y = try conv.forward(try Ops.unsqueeze(x, 2))
         return try Ops.squeeze(y, 2)
     }
+
+    /// relu(forward(x)) in one pass where the input lies channels-last (Conv1dChannelsLast.swift),
+    /// else nil: nn.Sequential then runs the two layers one after the other.
+    public func forwardReLU(_ x: Tensor) throws -> Tensor? {
+        guard x.rank == 3, x.shape[1] == conv.inChannels, x.shape[2] + 2 * conv.padding.1 >= conv.kernel.1,
+              channelsLast(x) else { return nil }
+        return try forwardChannelsLast(x, relu: true)
+    }
 }
 
-/// Swaps two dimensions (e.g. [B, T, E] -> [B, E, T] between an embedding and a Conv1d).
+/// Swaps two dimensions (e.g. [B, T, E] -> [B, E, T] between an embedding and a Conv1d). The
+/// result is a view, not a copy: a Conv1d reads such a view of an embedding in place, and a
+/// Transpose back after it gives the LSTM a contiguous tensor (Conv1dChannelsLast.swift).
 public final class Transpose: Module {
     public let dims: (Int, Int)   // 0-based
 
@@ -44,6 +55,6 @@ public final class Transpose: Module {
         guard dims.0 < x.rank, dims.1 < x.rank else {
             throw TensorError("\(summary) expected at least \(max(dims.0, dims.1) + 1) dimensions, got size \(describeShape(x.shape))")
         }
-        return try Ops.contiguous(Ops.transpose(x, dims.0, dims.1))
+        return try Ops.transpose(x, dims.0, dims.1)
     }
 }

@@ -9,6 +9,8 @@ public enum LayerFusion {
         switch (first, second) {
         case let (bn as BatchNorm, relu as Activation) where relu.function == .relu:
             return try bn.forward(x, relu: true)
+        case let (conv as Conv1d, relu as Activation) where relu.function == .relu:
+            return try conv.forwardReLU(x)
         case let (relu as Activation, pool as Pool2d)
             where relu.function == .relu && pool.mode == .max && pool.outputSize(for: x) != nil:
             return try pool.forward(x, reluInput: true)
