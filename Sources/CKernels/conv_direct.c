@@ -88,11 +88,10 @@ static void wgrad_scalar(const float *xp, long C, long PS, long S, const float *
             }
 }
 
-int lws_conv2d_direct_supported(int path) { return lws_isa_supported(path); }
 
 int lws_conv2d_direct_path(void) {
     static int path = -1;
-    if (path < 0) path = getenv("LWSCRIPT_NO_DIRECT_CONV") ? LWS_CONV_SCALAR : lws_isa_best();
+    if (path < 0) path = getenv("LWSCRIPT_NO_DIRECT_CONV") ? LWS_ISA_SCALAR : lws_isa_best();
     return path;
 }
 
@@ -117,10 +116,10 @@ void lws_conv2d_direct(int path, const float *x, long C, long H, long W, long pa
     if (Ho <= 0 || Wo <= 0 || O <= 0) return;
     pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
 #if defined(__x86_64__)
-    if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
+    if (path == LWS_ISA_AVX512 || path == LWS_ISA_AVX2) {
         float *yw = scratch + padded_size(C, H, W, padH, padW);
         const long YS = wide_stride(Ho, S), positions = (Ho - 1) * S + Wo;
-        if (path == LWS_CONV_AVX512) {
+        if (path == LWS_ISA_AVX512) {
             image_avx512(scratch, C, Hp * S, S, KH, KW, w, O, bias, yw, YS, positions);
             compact_avx512(yw, YS, S, O, Ho, Wo, y);
         } else {
@@ -134,7 +133,7 @@ void lws_conv2d_direct(int path, const float *x, long C, long H, long W, long pa
 }
 
 long lws_conv2d_direct_lanes(int path) {
-    return path == LWS_CONV_AVX512 ? 16 : path == LWS_CONV_AVX2 ? 8 : 1;
+    return path == LWS_ISA_AVX512 ? 16 : path == LWS_ISA_AVX2 ? 8 : 1;
 }
 
 long lws_conv2d_wgrad_scratch(long C, long H, long W, long padH, long padW, long O) {
@@ -148,9 +147,9 @@ void lws_conv2d_wgrad(int path, const float *x, long C, long H, long W, long pad
     pad_image(x, C, H, W, padH, padW, scratch, LWS_SLACK);
     float *gyT = scratch + padded_size(C, H, W, padH, padW);
 #if defined(__x86_64__)
-    if (path == LWS_CONV_AVX512 || path == LWS_CONV_AVX2) {
+    if (path == LWS_ISA_AVX512 || path == LWS_ISA_AVX2) {
         transpose_groups(gy, O, Ho * Wo, lws_conv2d_direct_lanes(path), gyT);
-        if (path == LWS_CONV_AVX512) wgrad_image_avx512(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
+        if (path == LWS_ISA_AVX512) wgrad_image_avx512(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
         else wgrad_image_avx2(scratch, C, Hp * S, S, gyT, O, Ho, Wo, gwT);
         return;
     }

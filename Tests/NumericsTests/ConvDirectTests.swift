@@ -17,8 +17,8 @@ final class ConvDirectTests: XCTestCase {
     ]
 
     func paths() -> [(String, Int32)] {
-        [("scalar", Int32(LWS_CONV_SCALAR)), ("AVX2", Int32(LWS_CONV_AVX2)), ("AVX-512", Int32(LWS_CONV_AVX512))]
-            .filter { lws_conv2d_direct_supported($0.1) != 0 }
+        [("scalar", Int32(LWS_ISA_SCALAR)), ("AVX2", Int32(LWS_ISA_AVX2)), ("AVX-512", Int32(LWS_ISA_AVX512))]
+            .filter { lws_isa_supported($0.1) != 0 }
     }
 
     func random(_ n: Int, _ g: Generator) -> [Float] { (0..<n).map { _ in Float(g.normal()) } }

@@ -12,7 +12,7 @@ final class LSTMCellTests: XCTestCase {
     /// padding that must stay untouched, with and without c_prev and tanh(c).
     func testEveryPathGivesTheDefinitionsBits() {
         let gen = Generator(seed: 21)
-        let paths = [LWS_VMATH_SCALAR, LWS_VMATH_AVX2, LWS_VMATH_AVX512].map { Int32($0) }.filter { lws_vmath_supported($0) != 0 }
+        let paths = [LWS_ISA_SCALAR, LWS_ISA_AVX2, LWS_ISA_AVX512].map { Int32($0) }.filter { lws_isa_supported($0) != 0 }
         for hidden in [1, 7, 8, 9, 16, 17, 40, 128] {
             let n = 3, actStride = 4 * hidden + 5, stateStride = hidden + 3
             let pre = random(n * actStride, gen), cPrev = random(n * stateStride, gen, scale: 1)
@@ -60,7 +60,7 @@ final class LSTMCellTests: XCTestCase {
     /// and sums in the order written, no fused multiply-adds), with c_prev and without (zeros).
     func testBackwardStepGivesTheLoopsBits() {
         let gen = Generator(seed: 22)
-        let paths = [LWS_VMATH_SCALAR, LWS_VMATH_AVX2, LWS_VMATH_AVX512].map { Int32($0) }.filter { lws_vmath_supported($0) != 0 }
+        let paths = [LWS_ISA_SCALAR, LWS_ISA_AVX2, LWS_ISA_AVX512].map { Int32($0) }.filter { lws_isa_supported($0) != 0 }
         for hidden in [1, 7, 8, 9, 16, 17, 40, 128] {
             let n = 3, actStride = 4 * hidden + 5, stateStride = hidden + 2, goStride = hidden + 4
             let act = random(n * actStride, gen, scale: 0.5).map { 1 / (1 + exp(-$0)) }   // activations in (0, 1)

@@ -80,8 +80,8 @@ final class VectorMathTests: XCTestCase {
     func testEveryInstructionSetPathGivesTheScalarBits() throws {
         let xs = grid(-20, 20, 4013) + [.nan, .infinity, -.infinity, 0, -0.0, 0.3, -0.3, 88.5, -90]
         var paths: [(String, (UnsafeMutablePointer<Float>, Int) -> Void, (UnsafeMutablePointer<Float>, Int) -> Void)] = []
-        for (name, path) in [("AVX2", Int32(LWS_VMATH_AVX2)), ("AVX-512", Int32(LWS_VMATH_AVX512))]
-        where lws_vmath_supported(path) != 0 {
+        for (name, path) in [("AVX2", Int32(LWS_ISA_AVX2)), ("AVX-512", Int32(LWS_ISA_AVX512))]
+        where lws_isa_supported(path) != 0 {
             paths.append((name, { lws_sigmoid_path($0, $1, path) }, { lws_tanh_path($0, $1, path) }))
         }
         try XCTSkipIf(paths.isEmpty, "this CPU has neither AVX2 nor AVX-512: only the scalar path runs")

@@ -10,15 +10,12 @@
  * vector registers. Compiled with -O3 even in debug builds (Package.swift): the
  * tests train CNNs through it. */
 
-/* Instruction-set paths: the best the CPU has is chosen unless a test asks for one. */
-enum { LWS_CONV_SCALAR = 0, LWS_CONV_AVX2 = 1, LWS_CONV_AVX512 = 2 };
+/* Instruction-set paths are cpu.h's LWS_ISA_*: the best the CPU has is chosen unless a test
+ * asks for one (tests run every path lws_isa_supported allows). */
 
-/* The path lws_conv2d_direct takes here: AVX-512 unless the CPU lacks it or
- * LWSCRIPT_NO_AVX512 is set, then AVX2 with FMA, else scalar. Scalar too under
+/* The path lws_conv2d_direct takes here: lws_isa_best(), or scalar under
  * LWSCRIPT_NO_DIRECT_CONV, which Conv2d reads as "im2col + GEMM" (for comparisons). */
 int lws_conv2d_direct_path(void);
-/* Whether this CPU can run `path` (tests run every path the CPU has). */
-int lws_conv2d_direct_supported(int path);
 
 /* Floats of scratch one call needs: the zero-padded image with a little slack (the last
  * vector of a row may read past the plane's end; those lanes are never stored) and the

@@ -4,11 +4,7 @@
  * Every path gives the bits of the scalar functions below: a study's numbers do not depend on
  * which machine of a cluster ran it. */
 
-/* Instruction-set paths, for tests; the calls without a path take the best this CPU has
- * (AVX-512 unless LWSCRIPT_NO_AVX512 is set, then AVX2, else scalar). */
-enum { LWS_VMATH_SCALAR = 0, LWS_VMATH_AVX2 = 1, LWS_VMATH_AVX512 = 2 };
-int lws_vmath_path(void);
-int lws_vmath_supported(int path);
+/* `path`: cpu.h's LWS_ISA_*, for tests; the calls without one take lws_isa_best(). */
 
 void lws_sigmoid_inplace(float *p, long n);
 void lws_tanh_inplace(float *p, long n);

@@ -27,10 +27,9 @@ extension Conv1d {
         let (b, c, l) = (x.shape[0], x.shape[1], x.shape[2])
         let (k, p, o) = (conv.kernel.1, conv.padding.1, conv.outChannels)
         let lo = l + 2 * p - k + 1, kc = k * c, padded = (l + 2 * p) * c
-        let w = try conv.weight.contiguous()   // [O, C, 1, K]
-        // W as [K*C, O]: row j*C + ci holds W[:, ci, 0, j], in the order a window's floats lie
-        let wt = try Tensor(uninitializedShape: [kc, o])
-        for oc in 0..<o { for ci in 0..<c { for j in 0..<k { wt.pointer[(j * c + ci) * o + oc] = w.pointer[(oc * c + ci) * k + j] } } }
+        // W [O, C, 1, K] as [K*C, O]: row j*C + ci holds W[:, ci, 0, j], in the order a
+        // window's floats lie
+        let wt = try conv.weight.permute([3, 2, 1, 0]).contiguous()
         let y = try Tensor(uninitializedShape: [b, lo, o])
         let scratch = try Tensor(uninitializedShape: [parallelWorkers, padded])
         let (xs, bias) = (x.pointer, conv.bias)
@@ -48,7 +47,7 @@ extension Conv1d {
                 if relu { for q in 0..<(lo * o) { yi[q] = yi[q] > 0 ? yi[q] : 0 } }
             }
         }
-        withExtendedLifetime((w, wt, scratch)) {}
+        withExtendedLifetime((wt, scratch)) {}
         let inputs = [x, conv.weight] + (bias.map { [$0] } ?? [])
         let recorded = y.recordingGradient(relu ? "Conv1d+ReLU" : "Conv1d", inputs: inputs, usingOutput: { [conv] g, y in
             try Conv1d.backwardChannelsLast(g, x: x, y: y, relu: relu, conv: conv, lo: lo)
@@ -106,16 +105,11 @@ extension Conv1d {
             }
         }
         withExtendedLifetime((w, wf, scratch)) {}
-        let gw = try Tensor(uninitializedShape: w.shape)
-        for oc in 0..<o {
-            for ci in 0..<c {
-                for j in 0..<k {
-                    var s: Float = 0
-                    for t in 0..<workers { s += parts.pointer[t * kc * o + (j * c + ci) * o + oc] }
-                    gw.pointer[(oc * c + ci) * k + j] = s
-                }
-            }
-        }
+        // the threads' parts added up, [K, 1, C, O], then laid out as W [O, C, 1, K]
+        let sum = try Tensor(uninitializedShape: [k, 1, c, o])
+        sum.pointer.update(from: parts.pointer, count: kc * o)
+        for t in 1..<max(workers, 1) { for e in 0..<(kc * o) { sum.pointer[e] += parts.pointer[t * kc * o + e] } }
+        let gw = try sum.permute([3, 2, 1, 0]).contiguous()
         var result: [Tensor?] = [try gx?.transpose(1, 2), gw]
         if conv.bias != nil {
             let gb = try Tensor(uninitializedShape: [o])

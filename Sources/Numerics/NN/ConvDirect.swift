@@ -3,7 +3,7 @@ import CKernels
 /// When a convolution runs the direct kernel (`Sources/CKernels/conv_direct.c`) instead of
 /// im2col + GEMM, and the calls into it.
 extension Conv2d {
-    /// The instruction-set path tests force (`LWS_CONV_SCALAR`, `_AVX2`, `_AVX512`), or nil
+    /// The instruction-set path tests force (`LWS_ISA_SCALAR`, `_AVX2`, `_AVX512`), or nil
     /// for the CPU's best, or -1 for im2col + GEMM everywhere.
     nonisolated(unsafe) static var forcedPath: Int32?
 
@@ -17,7 +17,7 @@ extension Conv2d {
         guard g.strideH == 1, g.strideW == 1, outChannels >= 4 else { return nil }
         if let forced = forcedPath { return forced < 0 ? nil : forced }
         let path = lws_conv2d_direct_path()
-        guard path != Int32(LWS_CONV_SCALAR), g.outWidth >= 2 * (g.kernelW - 1) else { return nil }
+        guard path != Int32(LWS_ISA_SCALAR), g.outWidth >= 2 * (g.kernelW - 1) else { return nil }
         return path
     }
 
@@ -28,7 +28,7 @@ extension Conv2d {
     static func weightGradientPath(_ g: ConvGeometry, outChannels: Int) -> Int32? {
         guard g.strideH == 1, g.strideW == 1, g.kernelH == 3, g.kernelW == 3, g.channels >= 4 else { return nil }
         let path = forcedPath ?? lws_conv2d_direct_path()
-        guard path > Int32(LWS_CONV_SCALAR), outChannels % lws_conv2d_direct_lanes(path) == 0 else { return nil }
+        guard path > Int32(LWS_ISA_SCALAR), outChannels % lws_conv2d_direct_lanes(path) == 0 else { return nil }
         return path
     }
 }

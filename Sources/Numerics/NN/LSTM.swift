@@ -99,7 +99,7 @@ public final class LSTM: Module {
         let gates = try Tensor(uninitializedShape: recording ? [b, t, g4] : [parallelWorkers, block * t * g4])
         let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
         let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
-        let tanhC = try Tensor(uninitializedShape: recording ? [b, t, h] : [0])   // tanh(c_t)
+        let tanhC = recording ? try Tensor(uninitializedShape: [b, t, h]) : nil   // tanh(c_t)
         let bias = try Tensor(uninitializedShape: [g4])
         for j in 0..<g4 { bias.pointer[j] = bih.pointer[j] + bhh.pointer[j] }
         // W_hh^T [H, 4H], once per pass, for the recurrent product's kernel (nil: OpenBLAS)
@@ -111,12 +111,12 @@ public final class LSTM: Module {
                     let g = recording ? gates.pointer + first * t * g4 : gates.pointer + worker * block * t * g4
                     forwardBlock(first: first, count: n, t: t, h: h, inSize: inSize, x: xc.pointer, wih: wi.pointer,
                                  whh: wh.pointer, whhT: whhT?.pointer, bias: bias.pointer, gates: g,
-                                 out: out.pointer, cells: cells.pointer, tanhC: recording ? tanhC.pointer : nil)
+                                 out: out.pointer, cells: cells.pointer, tanhC: tanhC?.pointer)
                 }
             }
         }
         withExtendedLifetime((xc, wi, wh, bias, whhT)) {}
-        guard recording else {
+        guard let tanhC else {   // not recording
             let cLast = try Tensor(uninitializedShape: [b, h])
             for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
             return (out, cLast, try Ops.select(out, 1, t - 1))
@@ -209,7 +209,7 @@ public final class LSTM: Module {
                              bias: UnsafePointer<Float>,
                              gates: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                              cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?) {
-        let g4 = 4 * h, rows = first * t, path = lws_vmath_path()
+        let g4 = 4 * h, rows = first * t, path = lws_isa_best()
         for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
         // every step's input projection at once: gates += X[rows, I] W_ih^T
         sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
@@ -248,7 +248,7 @@ public final class LSTM: Module {
                               gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
                               dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
                               kernel: Bool) {
-        let g4 = 4 * h, path = lws_vmath_path()
+        let g4 = 4 * h, path = lws_isa_best()
         for s in stride(from: t - 1, through: 0, by: -1) {
             // dG_s and dc_{s-1} from the activations, c_{s-1} (zeros at s = 0), tanh(c_s) and
             // the gradients of h_s and c_s (Sources/CKernels/lstm_cell.c)
