@@ -3,8 +3,8 @@ import CKernels
 import XCTest
 
 /// The small products of Sources/CKernels: A B^T (gemm_nt.c) against the definition and the
-/// Linear layer through it against OpenBLAS; A B (gemm_nn.c, the LSTM's recurrent products)
-/// against fused multiply-adds in order.
+/// Linear layer through it against OpenBLAS; A B (gemm_nn.c, the LSTM's products and the
+/// channels-last Conv1d), as read in place and packed once, against fused multiply-adds in order.
 final class SmallGemmTests: XCTestCase {
     func random(_ n: Int, _ g: Generator) -> [Float] { (0..<n).map { _ in Float(g.normal()) } }
 
@@ -50,30 +50,59 @@ final class SmallGemmTests: XCTestCase {
         XCTAssertEqual(try layer.forward(small).toArray(), ySmall, "one thread and \(saved) differ")
     }
 
+    /// The in-order sums of fused multiply-adds that lws_gemm_nn and lws_gemm_nn_packed promise.
+    func inOrderSums(_ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ lda: Int, _ b: (Int, Int) -> Float,
+                     _ start: [Float], _ ldc: Int, _ accumulate: Bool) -> [Float] {
+        var c = start
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = accumulate ? start[i * ldc + j] : 0
+                for q in 0..<k { s.addProduct(a[i * lda + q], b(q, j)) }
+                c[i * ldc + j] = s
+            }
+        }
+        return c
+    }
+
+    /// Shapes around the kernel's tiles (8 rows by 48 columns, 12 rows by 32 or 16), its
+    /// panels (64 columns left become two of 32), where it packs B as it reads (32 rows and
+    /// more) in blocks of 128 k, and a column count it leaves to its scalar loop (20).
+    let shapes = [(64, 512, 128), (11, 128, 512), (13, 48, 7), (1, 16, 1), (25, 32, 33), (5, 20, 9),
+                  (40, 64, 300), (33, 112, 129), (8, 80, 5), (96, 64, 640), (20, 64, 96), (32, 16, 257)]
+
     /// Every entry is C (or 0) plus the products over k in order, each a fused multiply-add:
-    /// the same bits as this loop, with 12-row tiles and their tails, one and two vectors of
-    /// columns, strides wider than the rows, and a column count the kernel leaves to its
-    /// scalar loop (20, not a multiple of 16).
-    func testRecurrentProductIsFusedMultiplyAddsInOrder() {
+    /// the same bits as that loop, with strides wider than the rows; columns past N untouched.
+    func testProductIsFusedMultiplyAddsInOrder() {
         let gen = Generator(seed: 9)
-        for (m, n, k) in [(64, 512, 128), (11, 128, 512), (13, 48, 7), (1, 16, 1), (25, 32, 33), (5, 20, 9)] {
+        for (m, n, k) in shapes {
             for accumulate in [true, false] {
                 let (lda, ldb, ldc) = (k + 5, n + 16, n + 3)
                 let a = random(m * lda, gen), b = random(k * ldb, gen), start = random(m * ldc, gen)
                 var c = start
                 c.withUnsafeMutableBufferPointer { lws_gemm_nn(m, n, k, a, lda, b, ldb, $0.baseAddress!, ldc, accumulate ? 1 : 0) }
-                var wrong = 0
-                for i in 0..<m {
-                    for j in 0..<ldc {
-                        guard j < n else {
-                            XCTAssertEqual(c[i * ldc + j], start[i * ldc + j], "wrote column \(j) of \(n)"); continue
-                        }
-                        var s: Float = accumulate ? start[i * ldc + j] : 0
-                        for q in 0..<k { s.addProduct(a[i * lda + q], b[q * ldb + j]) }
-                        if c[i * ldc + j].bitPattern != s.bitPattern { wrong += 1 }
-                    }
+                let want = inOrderSums(m, n, k, a, lda, { b[$0 * ldb + $1] }, start, ldc, accumulate)
+                let wrong = (0..<c.count).filter { c[$0].bitPattern != want[$0].bitPattern }
+                XCTAssertEqual(wrong.count, 0, "m \(m) n \(n) k \(k) accumulate \(accumulate): entries \(wrong.prefix(5)) wrong")
+            }
+        }
+    }
+
+    /// B packed once (here from a weight stored transposed, [N, K], as the LSTM packs W^T) gives
+    /// the same bits as the in-order sums, through PackedMatrix as the layers call it.
+    func testPackedProductIsTheSameSums() throws {
+        let gen = Generator(seed: 10)
+        for (m, n, k) in shapes where n % 16 == 0 {
+            let (lda, ldc) = (k + 2, n + 5)
+            let a = random(m * lda, gen), w = random(n * k, gen), start = random(m * ldc, gen)
+            let packed = try PackedMatrix(w, k: k, n: n, kStride: 1, nStride: k)
+            for accumulate in [true, false] {
+                var c = start
+                c.withUnsafeMutableBufferPointer {
+                    packed.product(m: m, a: a, lda: lda, c: $0.baseAddress!, ldc: ldc, accumulate: accumulate)
                 }
-                XCTAssertEqual(wrong, 0, "m \(m) n \(n) k \(k) accumulate \(accumulate): entries not the in-order sums")
+                let want = inOrderSums(m, n, k, a, lda, { w[$1 * k + $0] }, start, ldc, accumulate)
+                let wrong = (0..<c.count).filter { c[$0].bitPattern != want[$0].bitPattern }
+                XCTAssertEqual(wrong.count, 0, "m \(m) n \(n) k \(k) accumulate \(accumulate): entries \(wrong.prefix(5)) wrong")
             }
         }
     }

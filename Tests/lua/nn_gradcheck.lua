@@ -64,6 +64,9 @@ end
 function test.lstm_all_steps_and_last_step()
   check("LSTM (2 layers)", nn.LSTM(3, 4, {layers = 2}), tensor.randn(2, 5, 3))
   check("LSTM last step", nn.LSTM(3, 4, {output = "last"}), tensor.randn(2, 5, 3))
+  -- input and hidden sizes of whole AVX-512 vectors: the products, dX included, go to
+  -- lwscript's own kernel with packed weights where the CPU has AVX-512
+  check("LSTM 16 -> 16", nn.LSTM(16, 16), tensor.randn(2, 3, 16))
 end
 
 function test.residual()

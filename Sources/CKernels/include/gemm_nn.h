@@ -1,15 +1,23 @@
 #ifndef LWS_GEMM_NN_H
 #define LWS_GEMM_NN_H
-/* C (+)= A B for the LSTM's recurrent products, one thread's block of sequences per call:
- * h_{s-1} W_hh^T forward (B = W_hh^T, packed once per pass) and dG_s W_hh backward. These are
- * small (64 x 128 by 128 x 512) and come 2T times per pass; OpenBLAS packs B again for each
- * of them. Here B is read as it lies, [K][N] with N a multiple of 16, in panels of 32
- * columns, 12 rows of A at a time, the sums in AVX-512 registers. AVX-512 only (the caller
- * checks lws_kernels_avx512); elsewhere OpenBLAS does it. */
+/* C (+)= A B for products too small for OpenBLAS to pay off, one thread's share per call: the
+ * LSTM's input projection and recurrent products (64 x 128 by 128 x 512, 2T of them a pass,
+ * and OpenBLAS packs B again for each) and the channels-last Conv1d. B is read in panels of
+ * 48 columns, 8 rows of A at a time, the sums in AVX-512 registers. AVX-512 when
+ * lws_kernels_avx512 and N is a multiple of 16; otherwise a scalar loop with the same sums. */
 
 /* C[m ldc + n] = (accumulate ? C[m ldc + n] : 0) + sum over k < K, in order, of
  * A[m lda + k] B[k ldb + n], with fused multiply-adds: the same bits however the rows are
- * split. N must be a multiple of 16. */
+ * split and on every path. B is packed panel by panel as it is read. */
 void lws_gemm_nn(long M, long N, long K, const float *A, long lda, const float *B, long ldb,
                  float *C, long ldc, int accumulate);
+
+/* For a B used many times (a layer's weights over a pass): packs B into `packed` (K N floats),
+ * entry (k, n) read from B[k k_stride + n n_stride], so a B stored transposed (a weight
+ * [N, K]) packs with k_stride 1, n_stride K. */
+void lws_gemm_nn_pack(long K, long N, const float *B, long k_stride, long n_stride, float *packed);
+
+/* lws_gemm_nn with B packed by lws_gemm_nn_pack(K, N, ...): the same bits. */
+void lws_gemm_nn_packed(long M, long N, long K, const float *A, long lda, const float *packed,
+                        float *C, long ldc, int accumulate);
 #endif

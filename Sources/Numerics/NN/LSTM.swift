@@ -92,30 +92,37 @@ public final class LSTM: Module {
         let h = whh.shape[1], g4 = 4 * h
         let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
         // Without a gradient to record (evaluation, tensor.no_grad) nothing is kept for a
-        // backward pass: each thread's gates live in a scratch of one block, reused from block
-        // to block (warm in cache), no tanh(c_t) is kept, and the joint tensor below is not made.
+        // backward pass: each thread's gates live in a scratch of one block (with lwscript's
+        // kernel, of one step of a block), reused (warm in cache), no tanh(c_t) is kept, and
+        // the joint tensor below is not made.
         let recording = GradMode.isEnabled && [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad })
         let block = min(blockSequences, b)
-        let gates = try Tensor(uninitializedShape: recording ? [b, t, g4] : [parallelWorkers, block * t * g4])
+        // W_ih^T and W_hh^T packed once per pass for lwscript's kernel (nil: OpenBLAS)
+        let packed = ownKernel(columns: g4)
+            ? (wih: try PackedMatrix(wi.pointer, k: inSize, n: g4, kStride: 1, nStride: inSize),
+               whh: try PackedMatrix(wh.pointer, k: h, n: g4, kStride: 1, nStride: h)) : nil
+        // not recording, with lwscript's kernel: one step's gates of a block per thread
+        let stepwise = !recording && packed != nil
+        let scratch = stepwise ? block * g4 : block * t * g4
+        let gates = try Tensor(uninitializedShape: recording ? [b, t, g4] : [parallelWorkers, scratch])
         let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
         let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
         let tanhC = recording ? try Tensor(uninitializedShape: [b, t, h]) : nil   // tanh(c_t)
         let bias = try Tensor(uninitializedShape: [g4])
         for j in 0..<g4 { bias.pointer[j] = bih.pointer[j] + bhh.pointer[j] }
-        // W_hh^T [H, 4H], once per pass, for the recurrent product's kernel (nil: OpenBLAS)
-        let whhT = recurrentKernel(columns: g4) ? try wh.transpose(0, 1).contiguous() : nil
         withSingleThreadedBLAS {
             parallelRanges(b, minimumPerWorker: 8) { worker, mine in
                 for first in stride(from: mine.lowerBound, to: mine.upperBound, by: block) {
                     let n = min(block, mine.upperBound - first)
-                    let g = recording ? gates.pointer + first * t * g4 : gates.pointer + worker * block * t * g4
+                    let g = recording ? gates.pointer + first * t * g4 : gates.pointer + worker * scratch
                     forwardBlock(first: first, count: n, t: t, h: h, inSize: inSize, x: xc.pointer, wih: wi.pointer,
-                                 whh: wh.pointer, whhT: whhT?.pointer, bias: bias.pointer, gates: g,
+                                 whh: wh.pointer, packed: packed, bias: bias.pointer, gates: g,
+                                 gateRows: stepwise ? g4 : t * g4, stepOffset: stepwise ? 0 : g4,
                                  out: out.pointer, cells: cells.pointer, tanhC: tanhC?.pointer)
                 }
             }
         }
-        withExtendedLifetime((xc, wi, wh, bias, whhT)) {}
+        withExtendedLifetime((xc, wi, wh, bias)) {}
         guard let tanhC else {   // not recording
             let cLast = try Tensor(uninitializedShape: [b, h])
             for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
@@ -133,7 +140,11 @@ public final class LSTM: Module {
             let dGates = try Tensor(uninitializedShape: [b, t, g4])   // pre-activation gradients
             let dh = try Tensor(shape: [b, h], repeating: 0)          // from step s+1 through W_hh
             let dc = try Tensor(uninitializedShape: [b, h])           // from step s+1, at first from c_T
-            let dhKernel = recurrentKernel(columns: h)                // dG_s W_hh by lwscript's kernel
+            // W_hh [4H, H] for dh = dG_s W_hh and W_ih [4H, I] for dX = dG W_ih, packed for
+            // lwscript's kernel (nil: OpenBLAS)
+            let whhPacked = ownKernel(columns: h) ? try PackedMatrix(wh.pointer, k: g4, n: h, kStride: h, nStride: 1) : nil
+            let wihPacked = ownKernel(columns: inSize) && x.requiresGrad
+                ? try PackedMatrix(wi.pointer, k: g4, n: inSize, kStride: inSize, nStride: 1) : nil
             for i in 0..<b { (dc.pointer + i * h).update(from: gOut.pointer + (i * (t + 1) + t) * h, count: h) }
             // Each thread takes its own sequences through time, then adds their share of the
             // weight and bias gradients to partial sums of its own (added up at the end) and
@@ -152,7 +163,7 @@ public final class LSTM: Module {
                             backwardBlock(first: first, count: n, t: t, h: h,
                                           whh: wh.pointer, gates: gates.pointer, cells: cells.pointer, tanhC: tanhC.pointer,
                                           gOut: gOut.pointer, dGates: dGates.pointer, dh: dh.pointer, dc: dc.pointer,
-                                          kernel: dhKernel)
+                                          whhPacked: whhPacked)
                             let dG = dGates.pointer + rows * g4
                             // [X | H_prev] rows of the block, H_prev holding h_{t-1} (zeros at t = 0)
                             let jb = joint.pointer + worker * block * t * k2
@@ -173,7 +184,9 @@ public final class LSTM: Module {
                                 for j in 0..<g4 { gbw[j] += Double(row[j]) }
                             }
                             // dX[rows, I] = dG[rows, 4H] W_ih[4H, I]
-                            if let gx {
+                            if let gx, let wihPacked {
+                                wihPacked.product(m: n * t, a: dG, lda: g4, c: gx.pointer + rows * inSize, ldc: inSize, accumulate: false)
+                            } else if let gx {
                                 sgemm(transA: false, transB: false, m: n * t, n: inSize, k: g4, a: dG, lda: g4,
                                       b: wi.pointer, ldb: inSize, c: gx.pointer + rows * inSize, ldc: inSize)
                             }
@@ -201,53 +214,67 @@ public final class LSTM: Module {
         return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t), try Ops.select(y, 1, t - 1))
     }
 
-    /// The forward pass of sequences first..<first+count through all t steps; `gates` holds
-    /// the block's [count, T, 4H] gates. `whhT`: W_hh^T for lwscript's kernel, or nil for
-    /// OpenBLAS with W_hh.
+    /// The forward pass of sequences first..<first+count through all t steps. A sequence's
+    /// gates at step s are the 4H floats at gates + i * gateRows + s * stepOffset: [count, T, 4H]
+    /// when they are kept for the backward pass, one [count, 4H] reused by every step when
+    /// not (stepOffset 0; lwscript's kernel only). `packed`: W_ih^T and W_hh^T for lwscript's
+    /// kernel, or nil for OpenBLAS with W_ih and W_hh.
     static func forwardBlock(first: Int, count: Int, t: Int, h: Int, inSize: Int, x: UnsafePointer<Float>,
-                             wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, whhT: UnsafePointer<Float>?,
+                             wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, packed: (wih: PackedMatrix, whh: PackedMatrix)?,
                              bias: UnsafePointer<Float>,
-                             gates: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                             gates: UnsafeMutablePointer<Float>, gateRows: Int, stepOffset: Int,
+                             out: UnsafeMutablePointer<Float>,
                              cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?) {
         let g4 = 4 * h, rows = first * t, path = lws_isa_best()
-        for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
-        // every step's input projection at once: gates += X[rows, I] W_ih^T
-        sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
-              b: wih, ldb: inSize, beta: 1, c: gates, ldc: g4)
+        if packed == nil {
+            // OpenBLAS: every step's input projection at once, gates += X[rows, I] W_ih^T
+            precondition(gateRows == t * g4 && stepOffset == g4, "LSTM: OpenBLAS's projection needs every step's gates")
+            for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
+            sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
+                  b: wih, ldb: inSize, beta: 1, c: gates, ldc: g4)
+        }
         for s in 0..<t {
-            // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
-            let g = gates + s * g4
-            if s > 0, let whhT {
-                lws_gemm_nn(count, g4, h, out + (rows + s - 1) * h, t * h, whhT, g4, g, t * g4, 1)
+            let g = gates + s * stepOffset
+            if let packed {
+                // step s's input projection, then h_{s-1} W_hh^T, onto the bias: one step's gates
+                // (128 KB for 64 sequences, H = 128) stay in L2, where all steps' gates at once
+                // (2.6 MB) did not
+                for i in 0..<count { (g + i * gateRows).update(from: bias, count: g4) }
+                packed.wih.product(m: count, a: x + (rows + s) * inSize, lda: t * inSize, c: g, ldc: gateRows, accumulate: true)
+                if s > 0 {
+                    packed.whh.product(m: count, a: out + (rows + s - 1) * h, lda: t * h, c: g, ldc: gateRows, accumulate: true)
+                }
             } else if s > 0 {
+                // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
                 sgemm(transA: false, transB: true, m: count, n: g4, k: h, a: out + (rows + s - 1) * h, lda: t * h,
-                      b: whh, ldb: h, beta: 1, c: g, ldc: t * g4)
+                      b: whh, ldb: h, beta: 1, c: g, ldc: gateRows)
             }
             // activations in place of the pre-activations, c_s, tanh(c_s) and h_s, in one
             // pass over each row (Sources/CKernels/lstm_cell.c)
             let base = (rows + s) * h
-            lws_lstm_cell_forward(path, count, h, g, t * g4, s > 0 ? cells + base - h : nil,
+            lws_lstm_cell_forward(path, count, h, g, gateRows, s > 0 ? cells + base - h : nil,
                                   cells + base, tanhC.map { $0 + base }, out + base, t * h)
         }
     }
 
-    /// Whether the recurrent products with `columns` columns go to lwscript's kernel
-    /// (Sources/CKernels/gemm_nn.c; AVX-512, whole vectors of columns) rather than OpenBLAS,
-    /// which packs W_hh again for each of the 2T small products of a pass. Measured on one
-    /// core, 64 sequences of the ConvLSTM (H = 128): forward 121 GFLOP/s against 105,
-    /// backward 135 against 121, and 4x on a block of 11 sequences.
-    static func recurrentKernel(columns: Int) -> Bool {
+    /// Whether products with `columns` columns go to lwscript's kernel (Sources/CKernels/gemm_nn.c;
+    /// AVX-512, whole vectors of columns, the weights packed once per pass) rather than
+    /// OpenBLAS, which packs W_hh again for each of the 2T small recurrent products of a pass.
+    /// Measured on one core, 64 sequences of the ConvLSTM (H = 128), before the weights were
+    /// packed: forward 121 GFLOP/s against 105, backward 135 against 121, and 4x on a block of
+    /// 11 sequences.
+    static func ownKernel(columns: Int) -> Bool {
         columns % 16 == 0 && lws_kernels_avx512() != 0
     }
 
     /// The backward pass through time of sequences first..<first+count: the pre-activation
     /// gradients dGates, from the output gradients gOut [B, T+1, H] (h_t's, then c_T's).
-    /// `kernel`: dh through W_hh by lwscript's kernel (`recurrentKernel`), else OpenBLAS.
+    /// `whhPacked`: W_hh packed for lwscript's kernel (`ownKernel`), or nil for OpenBLAS.
     static func backwardBlock(first: Int, count: Int, t: Int, h: Int, whh: UnsafePointer<Float>,
                               gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                               gOut: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
                               dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
-                              kernel: Bool) {
+                              whhPacked: PackedMatrix?) {
         let g4 = 4 * h, path = lws_isa_best()
         for s in stride(from: t - 1, through: 0, by: -1) {
             // dG_s and dc_{s-1} from the activations, c_{s-1} (zeros at s = 0), tanh(c_s) and
@@ -257,8 +284,8 @@ public final class LSTM: Module {
                                    tanhC + base, t * h, gOut + (first * (t + 1) + s) * h, (t + 1) * h,
                                    dh + first * h, dc + first * h, dGates + row * g4)
             // dh_{s-1}[rows, H] = dG_s[rows, 4H] W_hh[4H, H], reading step s's rows in place
-            if s > 0, kernel {
-                lws_gemm_nn(count, h, g4, dGates + (first * t + s) * g4, t * g4, whh, h, dh + first * h, h, 0)
+            if s > 0, let whhPacked {
+                whhPacked.product(m: count, a: dGates + (first * t + s) * g4, lda: t * g4, c: dh + first * h, ldc: h, accumulate: false)
             } else if s > 0 {
                 sgemm(transA: false, transB: false, m: count, n: h, k: g4, a: dGates + (first * t + s) * g4, lda: t * g4,
                       b: whh, ldb: h, c: dh + first * h, ldc: h)
