@@ -90,7 +90,9 @@ extension Conv1d {
                     let gi = gy.pointer + i * lo * o
                     if relu {
                         let src = g.pointer + i * lo * o, yi = y.pointer + i * lo * o
-                        for e in 0..<(lo * o) { gi[e] = yi[e] > 0 ? src[e] : 0 }
+                        // both loads first: a load under the condition kept this loop scalar and
+                        // branching on the signs (5% of ConvLSTM training at batch 128)
+                        for e in 0..<(lo * o) { let (v, yv) = (src[e], yi[e]); gi[e] = yv > 0 ? v : 0 }
                     }
                     // this image's windows, transposed, as columns (i - first) L' of `at`
                     (xp + p * c).update(from: xs + i * l * c, count: l * c)
