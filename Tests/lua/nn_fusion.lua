@@ -98,9 +98,11 @@ function test.maxpool_2x2_gradient_on_an_odd_plane()
   T.same_table(xi.grad:totable(), {{{{0, 10, 0}, {0, 0, 0}, {0, 0, 0}}}}, "2x2 max-pool gradient on an odd plane")
 end
 
--- the 2x2 kernel (four windows at a time, then one by one) against its definition, plain and
--- after a ReLU: 13 columns give 6 windows per row (one group of four, two left, one column
--- unused); ties go to the first position in row-major window order
+-- the 2x2 kernel (four windows at a time, then the rest in the lanes of one more group, or one
+-- by one at the tensor's end) against its definition, plain and after a ReLU: 13 columns give
+-- 6 windows per row (one group of four, two left, one column unused), 7 give 3 (the last
+-- group alone, as in the CNN's 7x7 planes); ties go to the first position in row-major window
+-- order
 local function naive_pool(input, relu_first)
   local b, c, h, w = table.unpack(input:shape())
   local xs = input:totable()
@@ -128,8 +130,8 @@ local function naive_pool(input, relu_first)
   return out, win
 end
 
-local function pool_against_definition(relu_first)
-  local xq = (tensor.randn(2, 3, 11, 13) * 4):round() / 4   -- quarter steps: ties happen
+local function pool_against_definition(relu_first, shape)
+  local xq = (tensor.randn(table.unpack(shape)) * 4):round() / 4   -- quarter steps: ties happen
   local layers = relu_first and {nn.ReLU(), nn.MaxPool2d(2)} or {nn.MaxPool2d(2)}
   local xi = xq:clone():requires_grad()
   local y = nn.Sequential(layers)(xi)
@@ -139,15 +141,19 @@ local function pool_against_definition(relu_first)
   T.same_table(y:totable(), want, "2x2 max-pool values (relu first: " .. tostring(relu_first) .. ")")
   local gs, gx = g:totable(), xi.grad:totable()
   local expected = tensor.zeros(xq:shape()):totable()
-  for n = 1, 2 do for ch = 1, 3 do for i = 1, 5 do for j = 1, 6 do
+  for n = 1, shape[1] do for ch = 1, shape[2] do for i = 1, shape[3] // 2 do for j = 1, shape[4] // 2 do
     local at = win[n][ch][i][j]
     if not relu_first or want[n][ch][i][j] > 0 then expected[n][ch][at[1]][at[2]] = gs[n][ch][i][j] end
   end end end end
   T.same_table(gx, expected, "2x2 max-pool gradient (relu first: " .. tostring(relu_first) .. ")")
 end
 
-function test.maxpool_2x2_matches_its_definition() pool_against_definition(false) end
-function test.relu_maxpool_2x2_matches_its_definition() pool_against_definition(true) end
+function test.maxpool_2x2_matches_its_definition()
+  pool_against_definition(false, {2, 3, 11, 13}); pool_against_definition(false, {3, 2, 7, 7})
+end
+function test.relu_maxpool_2x2_matches_its_definition()
+  pool_against_definition(true, {2, 3, 11, 13}); pool_against_definition(true, {3, 2, 7, 7})
+end
 
 -- pairs without a fused kernel, and what nn.fused_forward says about them
 function test.pairs_without_a_fused_kernel()

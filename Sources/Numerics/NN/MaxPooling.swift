@@ -13,6 +13,10 @@ extension Pool2d {
         let xp = xc.pointer, yp = y.pointer
         let argmax = try TensorStorage(uninitializedShape: [b, c, ho, wo], what: "index buffer")
         let fast2x2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0
+        let inputEnd = UnsafePointer(xp + planes * h * w)
+        // the lanes past a row's last windows, made once: Swift builds such a mask lane by lane
+        // through memory, which cost 3x the pooling when it was made per row
+        let tailLanes = SIMD4<Int32>(0, 1, 2, 3) .>= Int32(wo % 4)
         @inline(__always) func input(_ v: Float) -> Float { reluInput ? (v > 0 ? v : 0) : v }
         argmax.base.withMemoryRebound(to: Int32.self, capacity: max(count, 1)) { am in
             if fast2x2 {
@@ -43,19 +47,16 @@ extension Pool2d {
                                 out[oj] = best
                                 idx[oj] = reluInput && !(best > 0) ? -1 : Int32(at)
                             }
-                            // Four windows at a time: the same comparisons in the same order,
-                            // lane by lane; a group with a NaN goes through `window`.
-                            var oj = 0
-                            while oj + 4 <= wo {
-                                let j = 2 * oj
-                                let a = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD8<Float>.self)
-                                let b = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD8<Float>.self)
-                                var v0 = a.evenHalf, v1 = a.oddHalf, v2 = b.evenHalf, v3 = b.oddHalf
+                            // Four windows at a time in the lanes of SIMD4s: the same comparisons
+                            // in the same order, lane by lane, and no branches on the data; the
+                            // first `lanes` are stored. A group with a NaN goes through `window`.
+                            @inline(__always) func group(_ oj: Int, _ lanes: Int, _ a0: SIMD4<Float>, _ a1: SIMD4<Float>,
+                                                         _ a2: SIMD4<Float>, _ a3: SIMD4<Float>) {
+                                var (v0, v1, v2, v3) = (a0, a1, a2, a3)
                                 let sum = v0 + v1 + v2 + v3
                                 if any(sum .!= sum) {
-                                    for k in oj..<(oj + 4) { window(k) }
-                                    oj += 4
-                                    continue
+                                    for k in oj..<(oj + lanes) { window(k) }
+                                    return
                                 }
                                 if reluInput {
                                     let zero = SIMD4<Float>(repeating: 0)
@@ -69,14 +70,41 @@ extension Pool2d {
                                 let t2 = v2 .> best; best.replace(with: v2, where: t2); code.replace(with: 2, where: t2)
                                 let t3 = v3 .> best; best.replace(with: v3, where: t3); code.replace(with: 3, where: t3)
                                 // window offsets 0, 1, w, w + 1 from codes 0-3
-                                let first = Int32(2 * oi * w + j) &+ SIMD4<Int32>(0, 2, 4, 6)
+                                let first = Int32(2 * oi * w + 2 * oj) &+ SIMD4<Int32>(0, 2, 4, 6)
                                 var at = first &+ (code & 1) &+ (code &>> 1) &* Int32(w)
                                 if reluInput { at.replace(with: -1, where: .!(best .> 0)) }
-                                UnsafeMutableRawPointer(out + oj).storeBytes(of: best, as: SIMD4<Float>.self)
-                                UnsafeMutableRawPointer(idx + oj).storeBytes(of: at, as: SIMD4<Int32>.self)
+                                if lanes == 4 {
+                                    UnsafeMutableRawPointer(out + oj).storeBytes(of: best, as: SIMD4<Float>.self)
+                                    UnsafeMutableRawPointer(idx + oj).storeBytes(of: at, as: SIMD4<Int32>.self)
+                                } else {
+                                    for k in 0..<lanes { out[oj + k] = best[k]; idx[oj + k] = at[k] }
+                                }
+                            }
+                            var oj = 0
+                            while oj + 4 <= wo {
+                                let j = 2 * oj
+                                let a = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                let b = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                group(oj, 4, a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
                                 oj += 4
                             }
-                            while oj < wo { window(oj); oj += 1 }
+                            if oj < wo {
+                                // the last 1-3 windows: the same full loads, reading into the next
+                                // row (lanes past the windows compare -inf and are not stored), but
+                                // not past the tensor's end, where `window` takes them one by one
+                                let j = 2 * oj, lanes = wo - oj
+                                if r1 + j + 8 <= inputEnd {
+                                    let a = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                    let b = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD8<Float>.self)
+                                    let past = tailLanes, none = SIMD4<Float>(repeating: -.infinity)
+                                    group(oj, lanes, a.evenHalf.replacing(with: none, where: past),
+                                          a.oddHalf.replacing(with: none, where: past),
+                                          b.evenHalf.replacing(with: none, where: past),
+                                          b.oddHalf.replacing(with: none, where: past))
+                                } else {
+                                    for k in oj..<wo { window(k) }
+                                }
+                            }
                         }
                     }
                 }
