@@ -62,8 +62,9 @@ extension Conv1d {
         let (k, p, o) = (conv.kernel.1, conv.padding.1, conv.outChannels)
         let kc = k * c, q = k - 1 - p
         let g = try g.contiguous()
-        // through ReLU (y > 0 exactly where its input was), per image below
-        let gy = relu ? try Tensor(uninitializedShape: g.shape) : g
+        // through ReLU: y > 0 exactly where its input was, so ReLU's own gradient kernel
+        // applies to the saved output
+        let gy = relu ? try mapBinary(g, y, GradKernels.Relu()) : g
         let w = try conv.weight.contiguous()
         // dx is a convolution of gy, padded by q = K-1-p, with the taps reversed: W as [K*O, C]
         let wf = try Tensor(uninitializedShape: [k * o, c])
@@ -88,12 +89,6 @@ extension Conv1d {
                 let n = min(chunk, images.upperBound - first), cols = n * lo
                 for i in first..<(first + n) {
                     let gi = gy.pointer + i * lo * o
-                    if relu {
-                        let src = g.pointer + i * lo * o, yi = y.pointer + i * lo * o
-                        // both loads first: a load under the condition kept this loop scalar and
-                        // branching on the signs (5% of ConvLSTM training at batch 128)
-                        for e in 0..<(lo * o) { let (v, yv) = (src[e], yi[e]); gi[e] = yv > 0 ? v : 0 }
-                    }
                     // this image's windows, transposed, as columns (i - first) L' of `at`
                     (xp + p * c).update(from: xs + i * l * c, count: l * c)
                     lws_transpose(lo, kc, xp, c, at + (i - first) * lo, cols)
