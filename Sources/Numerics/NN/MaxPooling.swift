@@ -96,11 +96,11 @@ extension Pool2d {
                                 if r1 + j + 8 <= inputEnd {
                                     let a = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD8<Float>.self)
                                     let b = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD8<Float>.self)
-                                    let past = tailLanes, none = SIMD4<Float>(repeating: -.infinity)
-                                    group(oj, lanes, a.evenHalf.replacing(with: none, where: past),
-                                          a.oddHalf.replacing(with: none, where: past),
-                                          b.evenHalf.replacing(with: none, where: past),
-                                          b.oddHalf.replacing(with: none, where: past))
+                                    let none = SIMD4<Float>(repeating: -.infinity)
+                                    group(oj, lanes, a.evenHalf.replacing(with: none, where: tailLanes),
+                                          a.oddHalf.replacing(with: none, where: tailLanes),
+                                          b.evenHalf.replacing(with: none, where: tailLanes),
+                                          b.oddHalf.replacing(with: none, where: tailLanes))
                                 } else {
                                     for k in oj..<wo { window(k) }
                                 }
