@@ -2,9 +2,11 @@ import CKernels
 import Foundation
 
 /// Long short-term memory, batch first, PyTorch's gate order (input, forget, cell, output)
-/// and initialisation U(-1/sqrt(H), 1/sqrt(H)). Each layer is one fused operation: a single
-/// GEMM projects every time step's input, a GEMM per step adds the recurrent part, and the
-/// backward pass (through time) is written by hand with the weight gradients batched.
+/// and initialisation U(-1/sqrt(H), 1/sqrt(H)). Each layer is one fused operation: with
+/// AVX-512 each step's products and gate pass are one kernel (Sources/CKernels/lstm_step.c),
+/// otherwise a single GEMM projects every time step's input and a GEMM per step adds the
+/// recurrent part; the backward pass (through time) is written by hand with the weight
+/// gradients batched.
 /// Shapes: x [B, T, I], output [B, T, H] (last layer), h_n and c_n [L, B, H].
 public final class LSTM: Module {
     public let inputSize: Int, hiddenSize: Int, layers: Int
@@ -92,19 +94,17 @@ public final class LSTM: Module {
         let h = whh.shape[1], g4 = 4 * h
         let xc = try x.contiguous(), wi = try wih.contiguous(), wh = try whh.contiguous()
         // Without a gradient to record (evaluation, tensor.no_grad) nothing is kept for a
-        // backward pass: each thread's gates live in a scratch of one block (with lwscript's
-        // kernel, of one step of a block), reused (warm in cache), no tanh(c_t) is kept, and
-        // the joint tensor below is not made.
+        // backward pass: no tanh(c_t), no joint tensor below, and the gates only as long as a
+        // step needs them (lwscript's fused step: in registers; OpenBLAS: a scratch of one
+        // block per thread, reused warm in cache).
         let recording = GradMode.isEnabled && [x, wih, whh, bih, bhh].contains(where: { $0.requiresGrad })
         let block = min(blockSequences, b)
-        // W_ih^T and W_hh^T packed once per pass for lwscript's kernel (nil: OpenBLAS)
-        let packed = ownKernel(columns: g4)
-            ? (wih: try PackedMatrix(wi.pointer, k: inSize, n: g4, kStride: 1, nStride: inSize),
-               whh: try PackedMatrix(wh.pointer, k: h, n: g4, kStride: 1, nStride: h)) : nil
-        // not recording, with lwscript's kernel: one step's gates of a block per thread
-        let stepwise = !recording && packed != nil
-        let scratch = stepwise ? block * g4 : block * t * g4
-        let gates = try Tensor(uninitializedShape: recording ? [b, t, g4] : [parallelWorkers, scratch])
+        // W_ih and W_hh packed once per pass for lwscript's fused step (nil: OpenBLAS)
+        let fused = PackedLSTMWeights.applies(hidden: h)
+            ? try PackedLSTMWeights(wih: wi.pointer, whh: wh.pointer, inputs: inSize, hidden: h) : nil
+        let scratch = block * t * g4
+        let gates = recording ? try Tensor(uninitializedShape: [b, t, g4])
+            : fused == nil ? try Tensor(uninitializedShape: [parallelWorkers, scratch]) : nil
         let out = try Tensor(uninitializedShape: [b, t, h])        // h_t
         let cells = try Tensor(uninitializedShape: [b, t, h])      // c_t
         let tanhC = recording ? try Tensor(uninitializedShape: [b, t, h]) : nil   // tanh(c_t)
@@ -114,16 +114,15 @@ public final class LSTM: Module {
             parallelRanges(b, minimumPerWorker: 8) { worker, mine in
                 for first in stride(from: mine.lowerBound, to: mine.upperBound, by: block) {
                     let n = min(block, mine.upperBound - first)
-                    let g = recording ? gates.pointer + first * t * g4 : gates.pointer + worker * scratch
+                    let g = gates.map { recording ? $0.pointer + first * t * g4 : $0.pointer + worker * scratch }
                     forwardBlock(first: first, count: n, t: t, h: h, inSize: inSize, x: xc.pointer, wih: wi.pointer,
-                                 whh: wh.pointer, packed: packed, bias: bias.pointer, gates: g,
-                                 gateRows: stepwise ? g4 : t * g4, stepOffset: stepwise ? 0 : g4,
+                                 whh: wh.pointer, fused: fused, bias: bias.pointer, gates: g,
                                  out: out.pointer, cells: cells.pointer, tanhC: tanhC?.pointer)
                 }
             }
         }
         withExtendedLifetime((xc, wi, wh, bias)) {}
-        guard let tanhC else {   // not recording
+        guard let tanhC, let gates else {   // not recording (both are kept when recording)
             let cLast = try Tensor(uninitializedShape: [b, h])
             for i in 0..<b { (cLast.pointer + i * h).update(from: cells.pointer + (i * t + t - 1) * h, count: h) }
             return (out, cLast, try Ops.select(out, 1, t - 1))
@@ -214,55 +213,55 @@ public final class LSTM: Module {
         return (try Ops.narrow(y, 1, 0, t), try Ops.select(y, 1, t), try Ops.select(y, 1, t - 1))
     }
 
-    /// The forward pass of sequences first..<first+count through all t steps. A sequence's
-    /// gates at step s are the 4H floats at gates + i * gateRows + s * stepOffset: [count, T, 4H]
-    /// when they are kept for the backward pass, one [count, 4H] reused by every step when
-    /// not (stepOffset 0; lwscript's kernel only). `packed`: W_ih^T and W_hh^T for lwscript's
-    /// kernel, or nil for OpenBLAS with W_ih and W_hh.
+    /// The forward pass of sequences first..<first+count through all t steps. `gates`: their
+    /// gates [count, T, 4H], kept for the backward pass when recording; with OpenBLAS a scratch
+    /// of that size otherwise; nil with the fused step when not recording. `fused`: W_ih and
+    /// W_hh packed for lwscript's fused step (Sources/CKernels/lstm_step.c), or nil for
+    /// OpenBLAS with W_ih and W_hh.
     static func forwardBlock(first: Int, count: Int, t: Int, h: Int, inSize: Int, x: UnsafePointer<Float>,
-                             wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, packed: (wih: PackedMatrix, whh: PackedMatrix)?,
-                             bias: UnsafePointer<Float>,
-                             gates: UnsafeMutablePointer<Float>, gateRows: Int, stepOffset: Int,
+                             wih: UnsafePointer<Float>, whh: UnsafePointer<Float>, fused: PackedLSTMWeights?,
+                             bias: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>?,
                              out: UnsafeMutablePointer<Float>,
                              cells: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?) {
-        let g4 = 4 * h, rows = first * t, path = lws_isa_best()
-        if packed == nil {
-            // OpenBLAS: every step's input projection at once, gates += X[rows, I] W_ih^T
-            precondition(gateRows == t * g4 && stepOffset == g4, "LSTM: OpenBLAS's projection needs every step's gates")
-            for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
-            sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
-                  b: wih, ldb: inSize, beta: 1, c: gates, ldc: g4)
+        let g4 = 4 * h, rows = first * t
+        if let fused {
+            // each step's products and cell in one pass per tile: the gates reach memory only
+            // when the backward pass needs them
+            for s in 0..<t {
+                let base = (rows + s) * h
+                fused.step(count: count, x: x + (rows + s) * inSize, xStride: t * inSize, hPrev: s > 0 ? out + base - h : nil,
+                           bias: bias, cPrev: s > 0 ? cells + base - h : nil, c: cells + base, tanhC: tanhC.map { $0 + base },
+                           h: out + base, stateStride: t * h, act: gates.map { $0 + s * g4 }, actStride: t * g4)
+            }
+            return
         }
+        guard let gates else { preconditionFailure("LSTM: OpenBLAS's path needs its gates") }
+        // OpenBLAS: every step's input projection at once, gates += X[rows, I] W_ih^T
+        for r in 0..<(count * t) { (gates + r * g4).update(from: bias, count: g4) }
+        sgemm(transA: false, transB: true, m: count * t, n: g4, k: inSize, a: x + rows * inSize, lda: inSize,
+              b: wih, ldb: inSize, beta: 1, c: gates, ldc: g4)
+        let path = lws_isa_best()
         for s in 0..<t {
-            let g = gates + s * stepOffset
-            if let packed {
-                // step s's input projection, then h_{s-1} W_hh^T, onto the bias: one step's gates
-                // (128 KB for 64 sequences, H = 128) stay in L2, where all steps' gates at once
-                // (2.6 MB) did not
-                for i in 0..<count { (g + i * gateRows).update(from: bias, count: g4) }
-                packed.wih.product(m: count, a: x + (rows + s) * inSize, lda: t * inSize, c: g, ldc: gateRows, accumulate: true)
-                if s > 0 {
-                    packed.whh.product(m: count, a: out + (rows + s - 1) * h, lda: t * h, c: g, ldc: gateRows, accumulate: true)
-                }
-            } else if s > 0 {
+            let g = gates + s * g4
+            if s > 0 {
                 // gates[:, s, :] += h_{s-1} W_hh^T, in place: step s's rows are T*4H apart
                 sgemm(transA: false, transB: true, m: count, n: g4, k: h, a: out + (rows + s - 1) * h, lda: t * h,
-                      b: whh, ldb: h, beta: 1, c: g, ldc: gateRows)
+                      b: whh, ldb: h, beta: 1, c: g, ldc: t * g4)
             }
             // activations in place of the pre-activations, c_s, tanh(c_s) and h_s, in one
             // pass over each row (Sources/CKernels/lstm_cell.c)
             let base = (rows + s) * h
-            lws_lstm_cell_forward(path, count, h, g, gateRows, s > 0 ? cells + base - h : nil,
+            lws_lstm_cell_forward(path, count, h, g, t * g4, s > 0 ? cells + base - h : nil,
                                   cells + base, tanhC.map { $0 + base }, out + base, t * h)
         }
     }
 
-    /// Whether products with `columns` columns go to lwscript's kernel (Sources/CKernels/gemm_nn.c;
-    /// AVX-512, whole vectors of columns, the weights packed once per pass) rather than
-    /// OpenBLAS, which packs W_hh again for each of the 2T small recurrent products of a pass.
-    /// Measured on one core, 64 sequences of the ConvLSTM (H = 128), before the weights were
-    /// packed: forward 121 GFLOP/s against 105, backward 135 against 121, and 4x on a block of
-    /// 11 sequences.
+    /// Whether the backward pass's products with `columns` columns go to lwscript's kernel
+    /// (Sources/CKernels/gemm_nn.c; AVX-512, whole vectors of columns, the weights packed once
+    /// per pass) rather than OpenBLAS, which packs W_hh again for each of the T small recurrent
+    /// products of a pass. Measured on one core, 64 sequences of the ConvLSTM (H = 128), before
+    /// the weights were packed: backward 135 GFLOP/s against 121, forward (now the fused step)
+    /// 121 against 105, and 4x on a block of 11 sequences.
     static func ownKernel(columns: Int) -> Bool {
         columns % 16 == 0 && lws_kernels_avx512() != 0
     }
