@@ -64,11 +64,13 @@ final class SmallGemmTests: XCTestCase {
         return c
     }
 
-    /// Shapes around the kernel's tiles (8 rows by 48 columns, 12 rows by 32 or 16), its
-    /// panels (64 columns left become two of 32), where it packs B as it reads (32 rows and
-    /// more) in blocks of 128 k, and a column count it leaves to its scalar loop (20).
+    /// Shapes around the kernel's tiles (6 rows by 64 columns, 8 by 48, 12 by 32 or 16), its
+    /// panels (64 while 64 columns are left, 80 left become 48 + 32), where it packs B as it
+    /// reads (32 rows and more) in blocks of 128 k, and a column count it leaves to its scalar
+    /// loop (20).
     let shapes = [(64, 512, 128), (11, 128, 512), (13, 48, 7), (1, 16, 1), (25, 32, 33), (5, 20, 9),
-                  (40, 64, 300), (33, 112, 129), (8, 80, 5), (96, 64, 640), (20, 64, 96), (32, 16, 257)]
+                  (40, 64, 300), (33, 112, 129), (8, 80, 5), (96, 64, 640), (20, 64, 96), (32, 16, 257),
+                  (7, 144, 20), (37, 208, 130)]
 
     /// Every entry is C (or 0) plus the products over k in order, each a fused multiply-add:
     /// the same bits as that loop, with strides wider than the rows; columns past N untouched.

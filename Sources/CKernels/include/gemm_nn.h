@@ -1,9 +1,9 @@
 #ifndef LWS_GEMM_NN_H
 #define LWS_GEMM_NN_H
 /* C (+)= A B for products too small for OpenBLAS to pay off, one thread's share per call: the
- * LSTM's input projection and recurrent products (64 x 128 by 128 x 512, 2T of them a pass,
- * and OpenBLAS packs B again for each) and the channels-last Conv1d. B is read in panels of
- * 48 columns, 8 rows of A at a time, the sums in AVX-512 registers. AVX-512 when
+ * LSTM's backward products (dh = dG W_hh, 64 x 512 by 512 x 128, T of them a pass, and
+ * OpenBLAS packs B again for each; dX = dG W_ih) and the channels-last Conv1d. B is read in panels of
+ * 64 (or 48) columns, 6 (8) rows of A at a time, the sums in AVX-512 registers. AVX-512 when
  * lws_kernels_avx512 and N is a multiple of 16; otherwise a scalar loop with the same sums. */
 
 /* C[m ldc + n] = (accumulate ? C[m ldc + n] : 0) + sum over k < K, in order, of
