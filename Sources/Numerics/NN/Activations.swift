@@ -68,7 +68,13 @@ public final class Dropout: Module {
         guard training && p > 0 else { return x }
         let keep = 1 - p, scale = 1 / keep
         let mask = try Tensor(uninitializedShape: x.shape)
-        for i in 0..<mask.count { mask.pointer[i] = generator.uniformFloat() < keep ? scale : 0 }
+        // the draws first, then scale or 0 in a loop of its own, which compiles to vector
+        // compares and blends: in one loop the compiler branched on each random draw, and the
+        // branch was mispredicted half the time (150 us for the ConvLSTM's 128 x 128, 1.5% of a
+        // training step)
+        let m = mask.pointer
+        for i in 0..<mask.count { m[i] = generator.uniformFloat() }
+        for i in 0..<mask.count { m[i] = m[i] < keep ? scale : 0 }
         let y = try x.binary(.mul, mask)
         return y.recordingGradient("Dropout", inputs: [x]) { g in [try g.binary(.mul, mask)] }
     }
