@@ -50,6 +50,33 @@ final class SmallGemmTests: XCTestCase {
         XCTAssertEqual(try layer.forward(small).toArray(), ySmall, "one thread and \(saved) differ")
     }
 
+    /// Above `Linear.smallBatch` rows, with outputs a multiple of 16, each core packs its own
+    /// columns of W^T for gemm_nn.c: every output is the bias (or 0) plus the products in
+    /// order, fused, and one thread gives the same bits as several. 48 outputs split 16 + 32.
+    func testLinearLargeBatchIsInOrderSums() throws {
+        try XCTSkipIf(lws_kernels_avx512() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        let n = Linear.smallBatch + 7
+        for (inputs, outputs, withBias) in [(37, 48, true), (16, 64, false), (300, 16, true)] {
+            let layer = try Linear(inputs, outputs, bias: withBias, generator: Generator(seed: 4))
+            let x = try Tensor.randn([n, inputs], generator: Generator(seed: 6))
+            let (xs, w) = (try x.toArray(), try layer.weight.toArray()), b = try layer.bias?.toArray()
+            let y = try layer.forward(x).toArray()
+            var wrong = 0
+            for r in 0..<n {
+                for o in 0..<outputs {
+                    var s: Float = b?[o] ?? 0
+                    for k in 0..<inputs { s.addProduct(xs[r * inputs + k], w[o * inputs + k]) }
+                    if s.bitPattern != y[r * outputs + o].bitPattern { wrong += 1 }
+                }
+            }
+            XCTAssertEqual(wrong, 0, "Linear(\(inputs) -> \(outputs)), bias \(withBias): outputs not the in-order sums")
+            let saved = currentKernelThreads
+            defer { setKernelThreads(saved) }
+            setKernelThreads(1)
+            XCTAssertEqual(try layer.forward(x).toArray().map(\.bitPattern), y.map(\.bitPattern), "one thread and \(saved) differ")
+        }
+    }
+
     /// The in-order sums of fused multiply-adds that lws_gemm_nn and lws_gemm_nn_packed promise.
     func inOrderSums(_ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ lda: Int, _ b: (Int, Int) -> Float,
                      _ start: [Float], _ ldc: Int, _ accumulate: Bool) -> [Float] {
