@@ -77,6 +77,34 @@ final class SmallGemmTests: XCTestCase {
         }
     }
 
+    /// Linear's weight gradient dW = dY^T X through gemm_nn.c (inputs a multiple of 16): each
+    /// entry the products over the batch in order, fused, whichever thread count ran it, for
+    /// batches below and above the kernel's 128-row blocks and column counts split unevenly.
+    func testLinearWeightGradientIsInOrderSums() throws {
+        try XCTSkipIf(lws_kernels_avx512() == 0, "no AVX-512 here: Linear uses OpenBLAS")
+        let gen = Generator(seed: 12)
+        for (n, inputs, outputs) in [(5, 16, 3), (130, 48, 10), (300, 80, 33)] {
+            let dy = random(n * outputs, gen), x = random(n * inputs, gen)
+            var gw = [Float](repeating: 0, count: outputs * inputs)
+            try Linear.weightGradient(dy: dy, x: x, n: n, inputs: inputs, outputs: outputs, into: &gw)
+            var wrong = 0
+            for o in 0..<outputs {
+                for i in 0..<inputs {
+                    var s: Float = 0
+                    for r in 0..<n { s.addProduct(dy[r * outputs + o], x[r * inputs + i]) }
+                    if s.bitPattern != gw[o * inputs + i].bitPattern { wrong += 1 }
+                }
+            }
+            XCTAssertEqual(wrong, 0, "n \(n), \(inputs) -> \(outputs): entries not the in-order sums")
+            let saved = currentKernelThreads
+            defer { setKernelThreads(saved) }
+            setKernelThreads(1)
+            var one = [Float](repeating: 0, count: outputs * inputs)
+            try Linear.weightGradient(dy: dy, x: x, n: n, inputs: inputs, outputs: outputs, into: &one)
+            XCTAssertEqual(one.map(\.bitPattern), gw.map(\.bitPattern), "one thread and \(saved) differ")
+        }
+    }
+
     /// The in-order sums of fused multiply-adds that lws_gemm_nn and lws_gemm_nn_packed promise.
     func inOrderSums(_ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ lda: Int, _ b: (Int, Int) -> Float,
                      _ start: [Float], _ ldc: Int, _ accumulate: Bool) -> [Float] {
