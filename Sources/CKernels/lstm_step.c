@@ -48,6 +48,19 @@ static void step_scalar(long n, long H, long I, const float *x, long xs, const f
 #if defined(__x86_64__)
 #define TARGET __attribute__((target("avx512f")))
 
+/* acc[r][q] += A[r lda + k] times the panel's row k, gate q, for k < K in order */
+TARGET static inline __attribute__((always_inline)) void sums(const int rows, long K, const float *A, long lda,
+                                                              const float *W, __m512 acc[6][4]) {
+    for (long k = 0; k < K; k++) {
+        __m512 w[4];
+        for (int q = 0; q < 4; q++) w[q] = _mm512_loadu_ps(W + k * WIDTH + q * UNITS);
+        for (int r = 0; r < rows; r++) {
+            const __m512 a = _mm512_set1_ps(A[r * lda + k]);
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(a, w[q], acc[r][q]);
+        }
+    }
+}
+
 /* `rows` (up to 6) sequences x one panel: rows x 4 gates of sums in registers, per k 4 loads
  * of the panel and a broadcast per row for 4 fused multiply-adds each; then the cell per row, as
  * lstm_cell.c's LWS_CELL_FORWARD does it 16 lanes wide. Every pointer is at the panel's first
@@ -60,23 +73,8 @@ TARGET static inline __attribute__((always_inline)) void tile(
         const __m512 b = _mm512_loadu_ps(bias + q * H);
         for (int r = 0; r < rows; r++) acc[r][q] = b;
     }
-    for (long k = 0; k < I; k++) {
-        __m512 w[4];
-        for (int q = 0; q < 4; q++) w[q] = _mm512_loadu_ps(wi + k * WIDTH + q * UNITS);
-        for (int r = 0; r < rows; r++) {
-            const __m512 a = _mm512_set1_ps(x[r * xs + k]);
-            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(a, w[q], acc[r][q]);
-        }
-    }
-    if (hp)
-        for (long k = 0; k < H; k++) {
-            __m512 w[4];
-            for (int q = 0; q < 4; q++) w[q] = _mm512_loadu_ps(wh + k * WIDTH + q * UNITS);
-            for (int r = 0; r < rows; r++) {
-                const __m512 a = _mm512_set1_ps(hp[r * ss + k]);
-                for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(a, w[q], acc[r][q]);
-            }
-        }
+    sums(rows, I, x, xs, wi, acc);
+    if (hp) sums(rows, H, hp, ss, wh, acc);
     for (int r = 0; r < rows; r++) {
         const __m512 i = lws_sigmoid16(acc[r][0]), f = lws_sigmoid16(acc[r][1]);
         const __m512 g = lws_tanh16(acc[r][2]), o = lws_sigmoid16(acc[r][3]);

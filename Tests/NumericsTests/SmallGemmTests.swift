@@ -8,6 +8,14 @@ import XCTest
 final class SmallGemmTests: XCTestCase {
     func random(_ n: Int, _ g: Generator) -> [Float] { (0..<n).map { _ in Float(g.normal()) } }
 
+    /// `compute` run again on one thread gives `values`, bit for bit.
+    func assertOneThreadGives(_ values: [Float], _ what: String, _ compute: () throws -> [Float]) throws {
+        let saved = currentKernelThreads
+        defer { setKernelThreads(saved) }
+        setKernelThreads(1)
+        XCTAssertEqual(try compute().map(\.bitPattern), values.map(\.bitPattern), "\(what): one thread and \(saved) differ")
+    }
+
     /// Row counts around the tile's 4, column ranges around its 6 (starting inside the
     /// matrix), k around the 16 lanes; only columns [n0, n1) are written.
     func testMatchesTheDefinitionAndWritesOnlyItsColumns() throws {
@@ -44,10 +52,7 @@ final class SmallGemmTests: XCTestCase {
         let small = try big.narrow(0, 0, 5).contiguous()
         let (yBig, ySmall) = (try layer.forward(big).toArray(), try layer.forward(small).toArray())
         for q in 0..<ySmall.count { XCTAssertEqual(ySmall[q], yBig[q], accuracy: 1e-4, "output \(q)") }
-        let saved = currentKernelThreads
-        defer { setKernelThreads(saved) }
-        setKernelThreads(1)
-        XCTAssertEqual(try layer.forward(small).toArray(), ySmall, "one thread and \(saved) differ")
+        try assertOneThreadGives(ySmall, "Linear(100 -> 37), 5 rows") { try layer.forward(small).toArray() }
     }
 
     /// Above `Linear.smallBatch` rows, with outputs a multiple of 16, each core packs its own
@@ -70,10 +75,7 @@ final class SmallGemmTests: XCTestCase {
                 }
             }
             XCTAssertEqual(wrong, 0, "Linear(\(inputs) -> \(outputs)), bias \(withBias): outputs not the in-order sums")
-            let saved = currentKernelThreads
-            defer { setKernelThreads(saved) }
-            setKernelThreads(1)
-            XCTAssertEqual(try layer.forward(x).toArray().map(\.bitPattern), y.map(\.bitPattern), "one thread and \(saved) differ")
+            try assertOneThreadGives(y, "Linear(\(inputs) -> \(outputs))") { try layer.forward(x).toArray() }
         }
     }
 
@@ -96,12 +98,11 @@ final class SmallGemmTests: XCTestCase {
                 }
             }
             XCTAssertEqual(wrong, 0, "n \(n), \(inputs) -> \(outputs): entries not the in-order sums")
-            let saved = currentKernelThreads
-            defer { setKernelThreads(saved) }
-            setKernelThreads(1)
-            var one = [Float](repeating: 0, count: outputs * inputs)
-            try Linear.weightGradient(dy: dy, x: x, n: n, inputs: inputs, outputs: outputs, into: &one)
-            XCTAssertEqual(one.map(\.bitPattern), gw.map(\.bitPattern), "one thread and \(saved) differ")
+            try assertOneThreadGives(gw, "dW, n \(n), \(inputs) -> \(outputs)") {
+                var one = [Float](repeating: 0, count: outputs * inputs)
+                try Linear.weightGradient(dy: dy, x: x, n: n, inputs: inputs, outputs: outputs, into: &one)
+                return one
+            }
         }
     }
 
