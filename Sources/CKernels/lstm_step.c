@@ -3,6 +3,7 @@
 #pragma clang fp contract(off)
 #include "lstm_step.h"
 #include "cpu.h"
+#include "lstm_cell.h"
 #include "vmath_impl.h"
 
 enum { UNITS = 16, WIDTH = 4 * UNITS };   /* a panel: 16 hidden units, their four gates */
@@ -15,34 +16,28 @@ void lws_lstm_pack(long K, long H, const float *W, float *packed) {
                     packed[(p * K + k) * WIDTH + q * UNITS + l] = W[(q * H + p * UNITS + l) * K + k];
 }
 
-/* The cell for one unit from its four pre-activations, lws_lstm_cell_forward's scalar
- * arithmetic */
-static void cell1(const float pre[4], const float *cp, float *c, float *tc, float *h, float *a, long H) {
-    float i = lws_sigmoidf1(pre[0]), f = lws_sigmoidf1(pre[1]), g = lws_tanhf1(pre[2]), o = lws_sigmoidf1(pre[3]);
-    if (a) { a[0] = i; a[H] = f; a[2 * H] = g; a[3 * H] = o; }
-    float ig = i * g, cv = cp ? f * *cp + ig : ig, t = lws_tanhf1(cv);
-    *c = cv;
-    if (tc) *tc = t;
-    *h = o * t;
-}
-
+/* A row's pre-activations in PyTorch's order, then lws_lstm_cell_forward's scalar path on them:
+ * the cell's arithmetic is written once, in lstm_cell.c. */
 static void step_scalar(long n, long H, long I, const float *x, long xs, const float *wi, const float *hp,
                         const float *wh, const float *bias, const float *cp, float *c, float *tc, float *h,
                         long ss, float *act, long as) {
-    for (long r = 0; r < n; r++)
-        for (long j = 0; j < H; j++) {
-            const long p = j / UNITS, l = j % UNITS;
-            float pre[4];
-            for (int q = 0; q < 4; q++) {
-                float s = bias[q * H + j];
-                for (long k = 0; k < I; k++) s = __builtin_fmaf(x[r * xs + k], wi[(p * I + k) * WIDTH + q * UNITS + l], s);
+    float *pre = malloc(4 * H * sizeof(float));
+    if (!pre) abort();
+    for (long r = 0; r < n; r++) {
+        for (long q = 0; q < 4; q++)
+            for (long j = 0; j < H; j++) {
+                const long p = j / UNITS, l = j % UNITS;
+                float sum = bias[q * H + j];
+                for (long k = 0; k < I; k++) sum = __builtin_fmaf(x[r * xs + k], wi[(p * I + k) * WIDTH + q * UNITS + l], sum);
                 if (hp)
-                    for (long k = 0; k < H; k++) s = __builtin_fmaf(hp[r * ss + k], wh[(p * H + k) * WIDTH + q * UNITS + l], s);
-                pre[q] = s;
+                    for (long k = 0; k < H; k++) sum = __builtin_fmaf(hp[r * ss + k], wh[(p * H + k) * WIDTH + q * UNITS + l], sum);
+                pre[q * H + j] = sum;
             }
-            const long at = r * ss + j;
-            cell1(pre, cp ? cp + at : 0, c + at, tc ? tc + at : 0, h + at, act ? act + r * as + j : 0, H);
-        }
+        lws_lstm_cell_forward(LWS_ISA_SCALAR, 1, H, pre, 4 * H, cp ? cp + r * ss : 0, c + r * ss, tc ? tc + r * ss : 0,
+                              h + r * ss, ss);
+        if (act) memcpy(act + r * as, pre, 4 * H * sizeof(float));
+    }
+    free(pre);
 }
 
 #if defined(__x86_64__)
